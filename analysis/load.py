@@ -246,8 +246,8 @@ def countries_with_data(data_dir: str | Path | None = None) -> list[str]:
 class Study:
     """The data of one pair of countries, ``a`` compared with ``b``.
 
-    Every table holds the rows of the two countries only (``claims`` keeps the
-    statements about either country or both). The pair's order is the order of
+    Every table holds the rows of the two countries only (``claims``: the
+    statements whose countries the pair has). The pair's order is the order of
     tables and figures.
     """
 
@@ -274,10 +274,9 @@ class Study:
 
 def _pair_rows(df: pd.DataFrame, pair: tuple[str, str]) -> pd.DataFrame:
     if "country" in df.columns:
-        keep = df["country"].isin(pair)
-        if "claim_id" in df.columns:
-            keep |= df["country"].isna()
-        df = df[keep]
+        df = df[df["country"].isin(pair)]
+    elif "countries" in df.columns:  # statements about several countries: the pair has them all
+        df = df[df["countries"].str.split().map(lambda cs: set(cs) <= set(pair))]
     elif "iso3" in df.columns:
         df = df[df["iso3"].isin(pair)]
     order = {c: i for i, c in enumerate(pair)}
@@ -342,3 +341,18 @@ def write_processed(out_dir: str | Path, data_dir: str | Path | None = None) -> 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return sorted(out_dir.iterdir())
+
+
+def date_period(text: str | None) -> pd.Period | None:
+    """A partial ISO date of data/raw as the period it stands for.
+
+    The article dates accounts as precisely as it can ("2011", "abril de 2011",
+    "20 de marzo de 2017"); a period keeps that precision instead of inventing a day.
+
+    >>> date_period("2011-04")
+    Period('2011-04', 'M')
+    """
+    if text is None or pd.isna(text):
+        return None
+    freq = {4: "Y", 7: "M", 10: "D"}[len(text)]
+    return pd.Period(text, freq=freq)

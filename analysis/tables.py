@@ -1,0 +1,369 @@
+"""Tables of the study: Tabla 1, Tabla 2, the numbers behind Figuras 1-3, and renderers.
+
+Builders take a :class:`analysis.load.Study` and a language (``en`` or ``es``)
+and return display DataFrames whose cells are already formatted text, so a
+notebook, the markdown renderer and the CSV writer all show the same thing.
+Labels come from the codebook; the few table words live in :data:`TEXTS`.
+
+Number formatting (:func:`fmt_number`) is shared by the figures and the paper:
+
+>>> fmt_number(870000, "en"), fmt_number(870000, "es"), fmt_number(4200, "es")
+('870,000', '870\\xa0000', '4200')
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import codebook
+
+#: Thousands separator per language. Spanish uses a NO-BREAK SPACE (U+00A0), the
+#: article's "870 000" without letting a line break split the number.
+THOUSANDS_SEP = {"en": ",", "es": "\u00a0"}
+#: Decimal separator per language.
+DECIMAL_SEP = {"en": ".", "es": ","}
+
+#: The words of the tables, per language; the figures extend this dict.
+TEXTS = {
+    "en": {
+        "institution": "Institution",
+        "website": "Website",
+        "social": "Social networks",
+        "content": "Content",
+        "criteria_met": "Criteria met",
+        "not_given": "not given",
+        "no_account": "no account",
+        "accounts_of": "{given} of {n} accounts",
+        "country": "Country",
+        "platform": "Platform",
+        "handle": "Account",
+        "created": "Opened",
+        "followers": "Followers",
+        "posts": "Posts",
+        "views": "Views",
+        "as_of": "Figures as of",
+    },
+    "es": {
+        "institution": "Organismo",
+        "website": "Página web",
+        "social": "Redes sociales",
+        "content": "Contenidos",
+        "criteria_met": "Criterios cumplidos",
+        "not_given": "no disponible",
+        "no_account": "sin cuenta",
+        "accounts_of": "{given} de {n} cuentas",
+        "country": "País",
+        "platform": "Plataforma",
+        "handle": "Cuenta",
+        "created": "Apertura",
+        "followers": "Seguidores",
+        "posts": "Publicaciones",
+        "views": "Reproducciones",
+        "as_of": "Cifras a",
+    },
+}
+
+MARK_YES, MARK_NO = "X", "-"
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in codebook.LANGUAGES:
+        raise ValueError(f"language must be one of {codebook.LANGUAGES}, not {lang!r}")
+
+
+def fmt_number(x, lang: str = "en", decimals: int | None = None) -> str:
+    """Format a number the way each language writes it; missing gives ``""``.
+
+    English: ``870,000`` and ``0.6``. Spanish (RAE, and the article): a no-break
+    space groups thousands (``870 000``), four-digit numbers stay ungrouped
+    (``4200``), and the decimal mark is a comma (``0,6``).
+
+    Parameters
+    ----------
+    x : number or NA
+    lang : {"en", "es"}
+    decimals : int, optional
+        Fixed decimals; by default whole numbers get none and others the
+        shortest form up to six decimals.
+
+    >>> fmt_number(0.6, "es"), fmt_number(1234.5, "es"), fmt_number(2.5, "en", 2)
+    ('0,6', '1234,5', '2.50')
+    """
+    _check_lang(lang)
+    if x is None or pd.isna(x):
+        return ""
+    x = float(x)
+    if decimals is None:
+        text = f"{abs(x):,.0f}" if x.is_integer() else f"{abs(x):,.6f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{abs(x):,.{decimals}f}"
+    whole, _, frac = text.partition(".")
+    if lang == "es" and len(whole.replace(",", "")) <= 4:
+        whole = whole.replace(",", "")
+    whole = whole.replace(",", THOUSANDS_SEP[lang])
+    sign = "-" if x < 0 and any(c not in "0.," for c in text) else ""
+    return sign + whole + (DECIMAL_SEP[lang] + frac if frac else "")
+
+
+def fmt_percent(share, lang: str = "en", decimals: int = 0) -> str:
+    """A share (0-1) as a percentage: ``25%`` in English, ``25 %`` in Spanish (RAE)."""
+    if share is None or pd.isna(share):
+        return ""
+    number = fmt_number(round(float(share) * 100, decimals), lang, decimals)
+    return number + ("\u00a0%" if lang == "es" else "%")
+
+
+def fmt_quantity(value, qualifier=None, lang: str = "en", missing: str | None = None) -> str:
+    """A figure with the article's qualifier: ``more than 720,000`` / ``más de 720 000``.
+
+    A missing value gives `missing` (default: "not given" in `lang`), never a guess.
+    """
+    _check_lang(lang)
+    if value is None or pd.isna(value):
+        return TEXTS[lang]["not_given"] if missing is None else missing
+    text = fmt_number(value, lang)
+    if qualifier is not None and not pd.isna(qualifier):
+        text = f"{codebook.label('qualifiers', qualifier, lang)} {text}"
+    return text
+
+
+def _cell_mark(value) -> str:
+    """True/False/NA as the article marks them: X, - and blank for not given."""
+    if value is None or pd.isna(value):
+        return ""
+    return MARK_YES if bool(value) else MARK_NO
+
+
+def presence(study) -> pd.DataFrame:
+    """Which platforms each institution uses: one row per country x role x platform used.
+
+    The tidy basis of Tabla 1 and of the presence heatmap. Columns: country,
+    role, platform, accounts (how many accounts on the platform), in pair order,
+    then codebook order of roles and platforms.
+    """
+    roles = codebook.categories("roles", study.data_dir)
+    platforms = codebook.categories("platforms", study.data_dir)
+    acc = study.accounts
+    counts = acc.groupby(["country", "role", "platform"]).size().rename("accounts").reset_index()
+    order = {
+        "country": {c: i for i, c in enumerate(study.pair)},
+        "role": {r: i for i, r in enumerate(roles)},
+        "platform": {p: i for i, p in enumerate(platforms)},
+    }
+    counts = counts.sort_values(
+        ["country", "role", "platform"], key=lambda s: s.map(order[s.name])
+    )
+    counts["accounts"] = counts["accounts"].astype("int64")
+    return counts.reset_index(drop=True)
+
+
+def platform_cell(platforms: list[str], lang: str = "en", data_dir=None) -> str:
+    """Tabla 1's social-network cell: abbreviations in codebook order, others as ``o (Name)``.
+
+    The codebook gives LinkedIn its own abbreviation ``li`` (as Tabla 1's legend
+    does), so it renders as ``li`` where the article's cell writes ``o (LinkedIn)``.
+    No platform gives ``-``.
+    """
+    book = codebook.load_codebook(data_dir)["platforms"]
+    order = codebook.categories("platforms", data_dir)
+    parts = []
+    for p in sorted(set(platforms), key=order.index):
+        abbr = book[p]["abbr"]
+        parts.append(abbr if abbr != "o" else f"o ({book[p][lang]})")
+    return ", ".join(parts) if parts else MARK_NO
+
+
+def tabla1(study, lang: str = "en") -> pd.DataFrame:
+    """Tabla 1: website and social networks of each institution, for both countries.
+
+    One row per role in codebook order. Website cells are ``X`` / ``-`` / blank
+    (not given); the article's footnote mark ``X*`` lives in institutions.csv's
+    note, not in the cell. Social-network cells follow :func:`platform_cell`.
+
+    >>> from analysis import load
+    >>> tabla1(load.study("MEX", "CHL")).iloc[0, -1]
+    'tw, fb, ig, yt, o (Telegram)'
+    """
+    _check_lang(lang)
+    t = TEXTS[lang]
+    a, b = study.pair
+    names = {c: study.country_name(c, lang) for c in study.pair}
+    inst = study.institutions.set_index(["country", "role"])
+    used = presence(study).groupby(["country", "role"])["platform"].agg(list)
+    rows = []
+    for role, role_label in codebook.labels("roles", lang, study.data_dir).items():
+        row = {t["institution"]: role_label}
+        for c in (a, b):
+            site = inst.at[(c, role), "website"] if (c, role) in inst.index else None
+            row[f"{t['website']} ({names[c]})"] = _cell_mark(site)
+        for c in (a, b):
+            row[f"{t['social']} ({names[c]})"] = platform_cell(
+                used.get((c, role), []), lang, study.data_dir
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def tabla2(study, lang: str = "en") -> pd.DataFrame:
+    """Tabla 2: the ten website criteria of the foreign ministries, with a total row.
+
+    Cells are ``X`` / ``-`` / blank (not given). The last row counts the
+    criteria met (6 for Mexico, 8 for Chile in the article); criteria not given
+    are counted apart, e.g. ``6 (1 not given)``.
+    """
+    _check_lang(lang)
+    t = TEXTS[lang]
+    crit = study.website_criteria.set_index(["country", "criterion"])["present"]
+    labels = codebook.labels("website_criteria", lang, study.data_dir)
+    out = pd.DataFrame({t["content"]: list(labels.values())})
+    totals = {t["content"]: t["criteria_met"]}
+    for c in study.pair:
+        values = [crit.get((c, k), pd.NA) for k in labels]
+        out[study.country_name(c, lang)] = [_cell_mark(v) for v in values]
+        met = sum(1 for v in values if not pd.isna(v) and bool(v))
+        missing = sum(1 for v in values if pd.isna(v))
+        totals[study.country_name(c, lang)] = str(met) + (
+            f" ({missing} {t['not_given']})" if missing else ""
+        )
+    return pd.concat([out, pd.DataFrame([totals])], ignore_index=True)
+
+
+def metric_by_institution(study, platform: str, metric: str = "followers") -> pd.DataFrame:
+    """A platform's followers (or posts, views) per institution and country, tidy.
+
+    One row per country x role (pair order, codebook order), also for
+    institutions without an account on the platform, so a figure can say "no
+    account" rather than leave a silent gap.
+
+    Columns: country, role, accounts (on the platform), given (accounts whose
+    figure the source gives), value (sum of the given figures, NA when none),
+    qualifier (kept when every given figure shares it), handles.
+    """
+    if metric not in ("followers", "posts", "views"):
+        raise ValueError(f"metric must be followers, posts or views, not {metric!r}")
+    acc = study.accounts[study.accounts["platform"] == platform]
+    rows = []
+    for c in study.pair:
+        for role in codebook.categories("roles", study.data_dir):
+            own = acc[(acc["country"] == c) & (acc["role"] == role)]
+            given = own[own[metric].notna()]
+            quals = set(given[f"{metric}_qualifier"].fillna(""))
+            rows.append(
+                {
+                    "country": c,
+                    "role": role,
+                    "accounts": len(own),
+                    "given": len(given),
+                    "value": given[metric].sum() if len(given) else pd.NA,
+                    "qualifier": (quals.pop() or pd.NA) if len(quals) == 1 else pd.NA,
+                    "handles": "; ".join(own["handle"].dropna()),
+                }
+            )
+    out = pd.DataFrame(rows)
+    out["value"] = out["value"].astype("Int64")
+    out["qualifier"] = out["qualifier"].astype("string")
+    return out
+
+
+def _metric_text(row, lang: str) -> str:
+    t = TEXTS[lang]
+    if row["accounts"] == 0:
+        return t["no_account"]
+    text = fmt_quantity(row["value"], row["qualifier"], lang)
+    if 0 < row["given"] < row["accounts"]:
+        text += f" ({t['accounts_of'].format(given=row['given'], n=row['accounts'])})"
+    return text
+
+
+def followers_table(
+    study, platform: str, lang: str = "en", metric: str = "followers"
+) -> pd.DataFrame:
+    """The numbers behind Figuras 1-3: institution x country, as the article words them.
+
+    Cells read ``more than 720,000``, ``not given`` (account without a figure)
+    or ``no account``; when only some of an institution's accounts have a
+    figure, it says so (``59,000 (1 of 2 accounts)``).
+    """
+    _check_lang(lang)
+    long = metric_by_institution(study, platform, metric)
+    long["text"] = [_metric_text(r, lang) for _, r in long.iterrows()]
+    wide = long.pivot(index="role", columns="country", values="text")
+    roles = codebook.labels("roles", lang, study.data_dir)
+    out = pd.DataFrame({TEXTS[lang]["institution"]: list(roles.values())})
+    for c in study.pair:
+        out[study.country_name(c, lang)] = wide.loc[list(roles), c].tolist()
+    return out
+
+
+def accounts_table(study, lang: str = "en") -> pd.DataFrame:
+    """Every account of the pair, for the appendix: who, where, opened, and its figures.
+
+    Dates stay at the precision the source gives (``2009``, ``2009-12``);
+    missing figures are blank.
+    """
+    _check_lang(lang)
+    t = TEXTS[lang]
+    roles = codebook.labels("roles", lang, study.data_dir)
+    platforms = codebook.labels("platforms", lang, study.data_dir)
+    acc = study.accounts
+    order = presence(study)[["country", "role", "platform"]].reset_index()
+    acc = acc.merge(order, on=["country", "role", "platform"]).sort_values(
+        "index", kind="stable"
+    )
+    out = pd.DataFrame(
+        {
+            t["country"]: [study.country_name(c, lang) for c in acc["country"]],
+            t["institution"]: acc["role"].map(roles).tolist(),
+            t["platform"]: acc["platform"].map(platforms).tolist(),
+            t["handle"]: acc["handle"].fillna("").tolist(),
+            t["created"]: acc["created"].fillna("").tolist(),
+        }
+    )
+    for metric in ("followers", "posts", "views"):
+        out[t[metric]] = [
+            fmt_quantity(v, q, lang, missing="")
+            for v, q in zip(acc[metric], acc[f"{metric}_qualifier"], strict=True)
+        ]
+    out[t["as_of"]] = acc["as_of"].fillna("").tolist()
+    return out.reset_index(drop=True)
+
+
+def _escape(cell) -> str:
+    if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
+        return ""
+    if isinstance(cell, float) and not math.isfinite(cell):
+        return ""
+    return str(cell).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(df: pd.DataFrame) -> str:
+    """A pipe table (pandoc/GitHub markdown) of `df`, index left out.
+
+    Written here rather than through ``DataFrame.to_markdown`` so the project
+    needs no ``tabulate``; ``|`` in cells is escaped, missing cells are blank,
+    numeric columns are right-aligned.
+    """
+    header = [_escape(c) for c in df.columns]
+    align = [
+        "---:" if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        else "---"
+        for c in df.columns
+    ]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(_escape(v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write `df` as UTF-8 CSV, ``\\n`` line ends, no index, blank for missing.
+
+    The same DataFrame always gives the same bytes, so builds can be compared.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False, lineterminator="\n", encoding="utf-8", na_rep="")
+    return path

@@ -356,3 +356,35 @@ def date_period(text: str | None) -> pd.Period | None:
         return None
     freq = {4: "Y", 7: "M", 10: "D"}[len(text)]
     return pd.Period(text, freq=freq)
+
+
+def posts(countries: tuple[str, ...] | list[str], data_dir: str | Path | None = None) -> pd.DataFrame:
+    """The exported posts of the given countries' accounts, read with their importers.
+
+    ``exports.csv`` lists each export kept under ``data/raw/posts/`` with its format
+    and the account's country and role; the export itself stays exactly as the
+    platform wrote it. Countries without exports give an empty posts table.
+
+    Raises
+    ------
+    DataError
+        When exports.csv names a file that is not there.
+    analysis.importers.ExportFormatError
+        When a record of an export is malformed (names the file, record and field).
+    """
+    from analysis.importers import empty_posts, meta_csv, twitter_v2, youtube
+
+    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    readers = {"twitter_v2": twitter_v2.read, "meta_csv": meta_csv.read, "youtube": youtube.read}
+    exports = read_table("exports", data_dir)
+    exports = exports[exports["country"].isin(list(countries))]
+    frames = []
+    for i, row in exports.iterrows():
+        path = data_dir / row["file"]
+        if not path.exists():
+            raise DataError([_where(data_dir / "exports.csv", i, "file") + f": {path} does not exist"])
+        kwargs = {} if pd.isna(row["platform"]) else {"platform": row["platform"]}
+        frames.append(readers[row["format"]](path, country=row["country"], role=row["role"], **kwargs))
+    if not frames:
+        return empty_posts()
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,150 @@
+"""Fill the paper template with a build's values, tables and figures; write HTML and PDF.
+
+The template (``paper/paper.md.j2``) holds the structure, ``paper/text/<lang>.yml``
+every sentence; both are Jinja2, so a sentence can quote a recorded number. Figures
+and tables are numbered in the order they appear and referred to by name
+(``ref("figura1")``), so the numbers resolve the same in HTML and PDF. Pandoc
+(pypandoc-binary) renders Markdown to a self-contained HTML file and to Typst, which
+the typst package compiles to PDF; citations go through pandoc's citeproc.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from analysis.record import read_values, write_atomic
+
+
+class TemplateError(KeyError):
+    """The template or a text file names something the build did not record."""
+
+
+def load_text(lang: str, template_dir: Path) -> dict[str, str]:
+    """The paper's sentences in `lang`, by key."""
+    path = Path(template_dir) / "text" / f"{lang}.yml"
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+class _Numbering:
+    """Figure and table numbers by name, in order of first appearance."""
+
+    def __init__(self, order: dict[str, list[str]] | None = None):
+        self.order = order or {"figure": [], "table": []}
+        self.seen: dict[str, list[str]] = {"figure": [], "table": []}
+
+    def number(self, kind: str, name: str) -> int:
+        if name not in self.seen[kind]:
+            self.seen[kind].append(name)
+        known = self.order[kind]
+        return (known.index(name) if name in known else self.seen[kind].index(name)) + 1
+
+
+def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dict:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from analysis import tables
+
+    records = read_values(out_dir)
+    values: dict = {}
+    provenance: dict = {}
+    for notebook, record in records.items():
+        for key in record["values"]:
+            if key in values:
+                raise TemplateError(f"value {key!r} is recorded by two notebooks ({notebook})")
+        values.update(record["values"])
+        provenance.update(record["outputs"])
+    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+
+    def say(key: str, **extra) -> str:
+        if key not in text:
+            raise TemplateError(f"paper/text/{lang}.yml has no key {key!r}")
+        return env.from_string(str(text[key])).render(**ctx, **extra).strip()
+
+    def ref(name: str) -> str:
+        kind = "figure" if f"figure:{name}" in provenance else "table"
+        return f"{say('label_' + kind)} {numbering.number(kind, name)}"
+
+    def origin(kind: str, name: str) -> str:
+        key = f"{kind}:{name}"
+        if key not in provenance:
+            raise TemplateError(f"no {kind} {name!r} was recorded in {out_dir}")
+        p = provenance[key]
+        return say("made_by", notebook=p["notebook"], function=p["function"])
+
+    def figure(name: str) -> str:
+        number = numbering.number("figure", name)
+        caption = f"{say('label_figure')} {number}. {say('fig_' + name)} {origin('figure', name)}"
+        return f"![{caption}](figures/{name}.svg){{#fig-{name} width=100%}}\n"
+
+    def table(name: str, caption_key: str | None = None) -> str:
+        number = numbering.number("table", name)
+        body = (out_dir / "tables" / f"{name}.md").read_text(encoding="utf-8").strip()
+        caption = say("tab_" + (caption_key or name))
+        return f"{body}\n\n: {say('label_table')} {number}. {caption} {origin('table', name)}\n"
+
+    def n(x, decimals=None) -> str:
+        return tables.fmt_number(x, lang, decimals)
+
+    ctx = {
+        "v": values,
+        "lang": lang,
+        "say": say,
+        "ref": ref,
+        "figure": figure,
+        "table": table,
+        "n": n,
+        "pct": lambda x, decimals=0: tables.fmt_percent(x, lang, decimals),
+    }
+    ctx["env"] = env
+    return ctx
+
+
+def render_markdown(out_dir: Path, lang: str, template_dir: Path) -> str:
+    """The filled Markdown of the paper (rendered twice so forward references resolve)."""
+    text = load_text(lang, template_dir)
+    source = (Path(template_dir) / "paper.md.j2").read_text(encoding="utf-8")
+    first = _Numbering()
+    ctx = _context(out_dir, lang, text, first)
+    ctx["env"].from_string(source).render(**ctx)
+    final = _Numbering(first.seen)
+    ctx = _context(out_dir, lang, text, final)
+    return ctx["env"].from_string(source).render(**ctx)
+
+
+def assemble(out_dir: Path, targets: dict[str, Path], lang: str, template_dir: Path) -> dict[str, Path]:
+    """Write the paper's Markdown, HTML and PDF; the finished files appear only at the end."""
+    import pypandoc
+    import typst
+
+    out_dir = Path(out_dir)
+    markdown = render_markdown(out_dir, lang, template_dir)
+    write_atomic(out_dir / "paper.md", markdown)
+    bib = str(Path(template_dir) / "references.bib")
+    common = ["--standalone", "--citeproc", f"--bibliography={bib}", f"--metadata=lang:{lang}"]
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".paper-") as tmp:
+        tmp = Path(tmp)
+        html = tmp / "paper.html"
+        pypandoc.convert_file(
+            str(out_dir / "paper.md"), "html5", format="markdown", outputfile=str(html),
+            extra_args=common + ["--embed-resources", f"--css={Path(template_dir) / 'style.css'}",
+                                 f"--resource-path={out_dir}", "--section-divs"],
+        )
+        typ = out_dir / "paper.typ"
+        pypandoc.convert_file(
+            str(out_dir / "paper.md"), "typst", format="markdown", outputfile=str(typ),
+            extra_args=common + [f"--template={Path(template_dir) / 'paper.typ'}"],
+        )
+        pdf = tmp / "paper.pdf"
+        typst.compile(str(typ), output=str(pdf), root=str(out_dir))
+        for key, made in (("html", html), ("pdf", pdf)):
+            targets[key].parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(made, targets[key].with_name(f".{targets[key].name}.tmp"))
+            os.replace(targets[key].with_name(f".{targets[key].name}.tmp"), targets[key])
+    return targets

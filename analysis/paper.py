@@ -1,0 +1,138 @@
+"""Run the notebooks for a pair with papermill and assemble the article.
+
+The flow (DESIGN.md): the notebooks write figures, tables and values under
+``build/<A>-<B>/`` (``build/<A>-<B>/es/`` for Spanish); the template in ``paper/``
+is filled with them and pandoc turns it into a self-contained HTML file and, through
+Typst, a PDF. Nothing is downloaded: pandoc comes from pypandoc-binary, Typst from
+the typst package.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from analysis.codebook import DEFAULT_DATA_DIR, LANGUAGES, REPO_ROOT
+from analysis.load import check_pair
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+TEMPLATE_DIR = REPO_ROOT / "paper"
+BUILD_DIR = REPO_ROOT / "build"
+KERNEL = "dpd-compendium"
+
+
+def parse_pair(pair: str) -> tuple[str, str]:
+    """``"MEX-CHL"`` -> ``("MEX", "CHL")``."""
+    parts = pair.upper().split("-")
+    if len(parts) != 2 or not all(len(p) == 3 and p.isalpha() for p in parts):
+        raise ValueError(f"a pair is two ISO 3166-1 alpha-3 codes joined by '-', e.g. MEX-CHL; got {pair!r}")
+    return parts[0], parts[1]
+
+
+def pair_dir(a: str, b: str, lang: str = "en", root: Path = BUILD_DIR) -> Path:
+    """Where a pair's notebooks, figures, tables and values go."""
+    base = Path(root) / f"{a}-{b}"
+    return base if lang == "en" else base / lang
+
+
+def paper_paths(a: str, b: str, lang: str = "en", root: Path = BUILD_DIR) -> dict[str, Path]:
+    """The finished article's files: ``paper.html``/``paper.pdf`` (``paper.es.*`` in Spanish)."""
+    suffix = "" if lang == "en" else f".{lang}"
+    base = Path(root) / f"{a}-{b}"
+    return {"html": base / f"paper{suffix}.html", "pdf": base / f"paper{suffix}.pdf"}
+
+
+def notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The study's notebooks, in the order they run."""
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _kernel_name() -> str:
+    """The project's named kernel where installed (make env does), else this interpreter's."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL)
+        return KERNEL
+    except NoSuchKernel:
+        return "python3"
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_notebooks(
+    a: str,
+    b: str,
+    lang: str = "en",
+    data_dir: str | Path | None = None,
+    root: Path = BUILD_DIR,
+    folder: Path = NOTEBOOK_DIR,
+) -> Path:
+    """Execute every notebook for the pair with papermill; return the output directory.
+
+    Each executed notebook is kept under ``<out>/notebooks/`` as the record of the run.
+    A failing cell stops the build with papermill's error, which names the cell.
+    """
+    import papermill as pm
+
+    out = pair_dir(a, b, lang, root)
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    params = {
+        "country_a": a,
+        "country_b": b,
+        "data_dir": str(Path(data_dir or DEFAULT_DATA_DIR).resolve()),
+        "out_dir": str(out.resolve()),
+        "lang": lang,
+    }
+    books = notebooks(folder)
+    if not books:
+        raise FileNotFoundError(f"no notebooks in {folder}")
+    kernel = _kernel_name()
+    for i, nb in enumerate(books, 1):
+        start = time.perf_counter()
+        _log(f"[{a}-{b} {lang}] notebook {i}/{len(books)}: {nb.stem} ...")
+        pm.execute_notebook(
+            str(nb),
+            str(out / "notebooks" / nb.name),
+            parameters=params,
+            kernel_name=kernel,
+            cwd=str(folder),
+            progress_bar=sys.stderr.isatty(),
+            log_output=False,
+        )
+        _log(f"[{a}-{b} {lang}] notebook {i}/{len(books)}: {nb.stem} done in {time.perf_counter() - start:.1f} s")
+    return out
+
+
+def build(
+    pair: str,
+    lang: str = "en",
+    data_dir: str | Path | None = None,
+    root: Path = BUILD_DIR,
+    folder: Path = NOTEBOOK_DIR,
+    template_dir: Path = TEMPLATE_DIR,
+) -> dict[str, Path]:
+    """Build the article for a pair: run the notebooks, then assemble HTML and PDF.
+
+    The pair is checked before anything runs, so a country without data fails at
+    once with the list of countries that have data.
+    """
+    from analysis import assemble
+
+    if lang not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+    a, b = parse_pair(pair)
+    check_pair(a, b, data_dir)
+    start = time.perf_counter()
+    out = run_notebooks(a, b, lang, data_dir, root, folder)
+    _log(f"[{a}-{b} {lang}] assembling the paper ...")
+    paths = assemble.assemble(out, paper_paths(a, b, lang, root), lang, template_dir)
+    _log(f"[{a}-{b} {lang}] wrote {', '.join(str(p) for p in paths.values())} "
+         f"in {time.perf_counter() - start:.1f} s")
+    return paths
+
+
+__all__ = ["build", "notebooks", "pair_dir", "paper_paths", "parse_pair", "run_notebooks"]

@@ -1,0 +1,698 @@
+"""Figure builders: one function per figure of the paper, each returning a matplotlib Figure.
+
+Every figure is readable without the text around it: a title, axis labels, a
+legend with the country names, codebook labels in the figure's language, and a
+source line. Country ``a`` of the pair is always blue, ``b`` always vermillion
+(Okabe-Ito, safe for colour-blind readers); grey means "no" or "not given".
+Where the source gives no number, nothing is drawn and a mark says so.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (Agg canvas), so
+importing this module never changes the pyplot backend of a notebook. Sizes are
+for a 16 cm column of an A4 page.
+
+>>> from analysis import load, figures
+>>> s = load.study("MEX", "CHL")
+>>> fig = figures.figura1_twitter_followers(s, "es")
+>>> paths = figures.save_figure(fig, "/tmp/figs", "figura1")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+import textwrap
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
+from analysis import codebook, tables
+from analysis.tables import fmt_number, fmt_percent
+
+#: Okabe-Ito blue and vermillion: country a, country b of the pair.
+COUNTRY_COLOURS = ("#0072B2", "#D55E00")
+GREY, LIGHT, INK = "#7F7F7F", "#E6E6E6", "#333333"
+WIDTH_IN = 16 / 2.54
+SOFTWARE = "dpd-compendium analysis.figures"
+#: Qualifiers of a figure as short marks on a bar ("> 720,000").
+QUALIFIER_MARKS = {"more_than": ">\u202f", "almost": "\u2248\u202f"}
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 8.5,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5,
+    "legend.fontsize": 7.5,
+    "figure.titlesize": 10,
+    "figure.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": INK,
+    "hatch.color": GREY,
+    "svg.hashsalt": "dpd-compendium",
+    "svg.fonttype": "path",
+}
+
+_FIGURE_TEXTS = {
+    "en": {
+        "followers_title": "{platform}: {metric} per institution",
+        "subscribers": "Subscribers",
+        "followers_word": "followers",
+        "subscribers_word": "subscribers",
+        "views_word": "video views",
+        "views_panel": "Video views (not subscribers)",
+        "no_numbers": "The article gives no {metric} counts for {platform}.",
+        "qualifier_note": "> more than, \u2248 almost (the article's wording)",
+        "source": "Source: {sources}; figures up to {snapshot}.",
+        "presence_title": "Presence: website and platforms per institution",
+        "halves": "Each cell: left half {a}, right half {b}. o = other platform.",
+        "yes": "{country}: yes",
+        "no": "no",
+        "criteria_title": "Foreign ministry website: the ten content criteria",
+        "met_of": "{met} of {n}",
+        "and": "and",
+        "timeline_title": "When the accounts were opened",
+        "year": "Year",
+        "precise": "month or day given",
+        "year_only": "year only (drawn across the year)",
+        "snapshot_line": "data observed",
+        "undated": "Date not given",
+        "agenda_title": "Agenda: what the accounts publish about",
+        "share": "Share of the country's coded account\u2013topic pairs",
+        "n": "{country} (n = {n})",
+        "interaction_title": "Interaction with the public ({methods})",
+        "judged": "judged",
+        "measured": "measured",
+        "judged_legend": "judged from the source: the whole level",
+        "measured_legend": "measured: share of replies in coded posts",
+        "reply_share": "Share of posts that answer the public (square-root scale)",
+        "all_profiles": "all profiles consulted",
+        "coded_posts": "coded posts",
+    },
+    "es": {
+        "followers_title": "{platform}: {metric} por organismo",
+        "subscribers": "Suscriptores",
+        "followers_word": "seguidores",
+        "subscribers_word": "suscriptores",
+        "views_word": "reproducciones",
+        "views_panel": "Reproducciones de vídeos (no suscriptores)",
+        "no_numbers": "El artículo no da cifras de {metric} en {platform}.",
+        "qualifier_note": "> más de, \u2248 casi (expresión del artículo)",
+        "source": "Fuente: {sources}; cifras hasta {snapshot}.",
+        "presence_title": "Presencia: página web y plataformas por organismo",
+        "halves": "Cada celda: mitad izquierda {a}, mitad derecha {b}. o = otra plataforma.",
+        "yes": "{country}: sí",
+        "no": "no",
+        "criteria_title": "Página web de la Cancillería: los diez criterios de contenido",
+        "met_of": "{met} de {n}",
+        "and": "y",
+        "timeline_title": "Apertura de las cuentas",
+        "year": "Año",
+        "precise": "mes o día conocido",
+        "year_only": "solo el año (trazado a lo largo del año)",
+        "snapshot_line": "fecha de observación",
+        "undated": "Fecha no disponible",
+        "agenda_title": "Agenda: sobre qué publican las cuentas",
+        "share": "Proporción de los pares cuenta\u2013tema codificados del país",
+        "n": "{country} (n = {n})",
+        "interaction_title": "Interacción con el público ({methods})",
+        "judged": "juzgada",
+        "measured": "medida",
+        "judged_legend": "juzgada a partir de la fuente: todo el nivel",
+        "measured_legend": "medida: proporción de respuestas en publicaciones codificadas",
+        "reply_share": "Proporción de publicaciones que responden al público (escala de raíz)",
+        "all_profiles": "todos los perfiles consultados",
+        "coded_posts": "publicaciones codificadas",
+    },
+}
+#: Every word the figures write, per language: the table words plus the figure words.
+TEXTS = {lang: {**tables.TEXTS[lang], **_FIGURE_TEXTS[lang]} for lang in codebook.LANGUAGES}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _styled(builder):
+    """Build the figure under the project's fixed rcParams, whatever the caller's are."""
+
+    @functools.wraps(builder)
+    def wrapper(*args, **kwargs):
+        with mpl.rc_context(STYLE):
+            return builder(*args, **kwargs)
+
+    return wrapper
+
+
+def _new_figure(height_in: float, footnote: str):
+    """A 16 cm wide figure: a main subfigure `height_in` tall above a footnote strip.
+
+    The footnote (source, notes) gets its own subfigure sized to its lines, so
+    constrained layout can never let it collide with a legend below the axes.
+    Returns ``(fig, main)``; draw into ``main``, return ``fig``.
+    """
+    lines = footnote.count("\n") + 1
+    foot_h = 0.08 + lines * 6.5 * 1.3 / 72
+    fig = Figure(figsize=(WIDTH_IN, height_in + foot_h), layout="constrained")
+    FigureCanvasAgg(fig)
+    main, foot = fig.subfigures(2, 1, height_ratios=[height_in, foot_h])
+    foot.text(0.01, 1.0, footnote, ha="left", va="top", fontsize=6.5, color=INK)
+    return fig, main
+
+
+def _wrap(text: str, width: int) -> str:
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+
+
+def _colours(study) -> dict[str, str]:
+    return dict(zip(study.pair, COUNTRY_COLOURS, strict=True))
+
+
+def _country_handles(study, lang: str) -> list[Patch]:
+    return [
+        Patch(facecolor=col, label=study.country_name(c, lang))
+        for c, col in _colours(study).items()
+    ]
+
+
+def _source_line(study, lang: str, *frames: pd.DataFrame, fallback: str | None = None) -> str:
+    """'Source: Benayas 2021; figures up to 2019-02.' from the rows drawn and countries.csv."""
+    cited = set()
+    for df in frames:
+        if "source" in df.columns:
+            cited |= {s.split(",")[0].strip() for s in df["source"].dropna()}
+    if fallback:
+        cited.add(fallback)
+    snaps = study.countries.set_index("iso3")["snapshot"]
+    dates = {c: str(snaps.get(c, "")) for c in study.pair}
+    if len(set(dates.values())) == 1:
+        snapshot = next(iter(dates.values()))
+    else:
+        snapshot = ", ".join(f"{study.country_name(c, lang)} {d}" for c, d in dates.items())
+    return TEXTS[lang]["source"].format(sources="; ".join(sorted(cited)) or "-", snapshot=snapshot)
+
+
+def _number_axis(axis, lang: str, percent: bool = False) -> None:
+    fmt = (lambda v, _: fmt_percent(v, lang)) if percent else (lambda v, _: fmt_number(v, lang))
+    axis.set_major_formatter(FuncFormatter(fmt))
+
+
+def _tile(ax, x: float, y: float, w: float, h: float, state, colour: str, gid: str) -> Rectangle:
+    """One cell of a tile chart: filled (yes), light grey (no) or hatched white (not given)."""
+    if state is None or pd.isna(state):
+        kw = {"facecolor": "white", "hatch": "////", "edgecolor": GREY}
+    elif bool(state):
+        kw = {"facecolor": colour, "edgecolor": "white"}
+    else:
+        kw = {"facecolor": LIGHT, "edgecolor": "white"}
+    patch = Rectangle((x, y), w, h, linewidth=0.8, gid=gid, **kw)
+    ax.add_patch(patch)
+    return patch
+
+
+def _tile_legend(study, lang: str) -> list[Patch]:
+    t = TEXTS[lang]
+    yes = [
+        Patch(facecolor=col, label=t["yes"].format(country=study.country_name(c, lang)))
+        for c, col in _colours(study).items()
+    ]
+    return yes + [
+        Patch(facecolor=LIGHT, label=t["no"]),
+        Patch(facecolor="white", hatch="////", edgecolor=GREY, label=t["not_given"]),
+    ]
+
+
+def _role_labels(study, lang: str, width: int = 24) -> dict[str, str]:
+    return {k: _wrap(v, width) for k, v in codebook.labels("roles", lang, study.data_dir).items()}
+
+
+# --------------------------------------------------------------------------- Figuras 1-3
+
+
+def _metric_panel(ax, study, platform: str, metric: str, lang: str, word: str) -> bool:
+    """Grouped horizontal bars of `metric` per institution; returns whether any number exists.
+
+    Bars exist only for given figures. An account without a figure gets a grey
+    "not given" mark at zero, an institution without an account "no account".
+    Each country's bars form one container labelled with its ISO code.
+    """
+    t = TEXTS[lang]
+    long = tables.metric_by_institution(study, platform, metric)
+    platform_label = codebook.label("platforms", platform, lang, study.data_dir)
+    if long["value"].notna().sum() == 0:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, t["no_numbers"].format(metric=word, platform=platform_label),
+                transform=ax.transAxes, ha="center", va="center", color=INK, style="italic",
+                bbox={"facecolor": "white", "edgecolor": GREY, "boxstyle": "round,pad=0.6"})
+        return False
+    roles = _role_labels(study, lang)
+    pos = {r: i for i, r in enumerate(roles)}
+    height, offsets = 0.38, (-0.2, 0.2)
+    vmax = float(long["value"].max())
+    for (c, colour), off in zip(_colours(study).items(), offsets, strict=True):
+        rows = long[long["country"] == c]
+        given = rows[rows["value"].notna()]
+        bars = ax.barh([pos[r] + off for r in given["role"]], given["value"].astype(float),
+                       height=height, color=colour, label=c)
+        for bar, (_, r) in zip(bars, given.iterrows(), strict=True):
+            bar.set_gid(f"{c}:{r['role']}")
+            text = QUALIFIER_MARKS.get(r["qualifier"], "") if not pd.isna(r["qualifier"]) else ""
+            text += fmt_number(r["value"], lang)
+            if r["given"] < r["accounts"]:
+                text += f" ({t['accounts_of'].format(given=r['given'], n=r['accounts'])})"
+            ax.annotate(text, (float(r["value"]), pos[r["role"]] + off), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=7, color=INK)
+        for _, r in rows[rows["value"].isna()].iterrows():
+            mark = t["no_account"] if r["accounts"] == 0 else t["not_given"]
+            ax.annotate(mark, (0, pos[r["role"]] + off), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=6.5, color=GREY,
+                        style="italic", gid=f"{c}:{r['role']}:missing")
+    ax.set_yticks(range(len(roles)), list(roles.values()))
+    ax.set_ylim(len(roles) - 0.45, -0.55)
+    ax.set_xlim(0, vmax * 1.45)
+    ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
+    _number_axis(ax.xaxis, lang)
+    ax.set_xlabel(word[0].upper() + word[1:])
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="x", color=LIGHT, linewidth=0.6)
+    ax.set_axisbelow(True)
+    return True
+
+
+@_styled
+def followers_figure(study, platform: str, lang: str = "en", views: bool | None = None) -> Figure:
+    """Followers (subscribers on YouTube) per institution on `platform`, both countries.
+
+    Parameters
+    ----------
+    views : bool, optional
+        Add a second, separately titled panel of video views. By default it is
+        added when the source gives views on `platform`: for YouTube the article
+        gives views, not subscribers, and the two must not share an axis.
+    """
+    t = TEXTS[lang]
+    platform_label = codebook.label("platforms", platform, lang, study.data_dir)
+    word = t["subscribers_word"] if platform == "youtube" else t["followers_word"]
+    acc = study.accounts[study.accounts["platform"] == platform]
+    if views is None:
+        views = bool(acc["views"].notna().any())
+    has_followers = bool(acc["followers"].notna().any())
+    heights = [2.3 if has_followers else 0.45] + ([2.3] if views else [])
+    note = _source_line(study, lang, acc) + "\n" + t["qualifier_note"]
+    fig, main = _new_figure(sum(heights) + 0.9, note)
+    axes = main.subplots(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0]
+    metric = f"{word} {t['and']} {t['views_word']}" if views else word
+    main.suptitle(t["followers_title"].format(platform=platform_label, metric=metric), x=0.01,
+                  ha="left")
+    _metric_panel(axes[0], study, platform, "followers", lang, word)
+    if views:
+        axes[0].set_title(word[0].upper() + word[1:], loc="left")
+        _metric_panel(axes[1], study, platform, "views", lang, t["views_word"])
+        axes[1].set_title(t["views_panel"], loc="left")
+    main.legend(handles=_country_handles(study, lang), loc="outside lower center", ncols=2,
+                frameon=False)
+    return fig
+
+
+def figura1_twitter_followers(study, lang: str = "en") -> Figure:
+    """Figura 1: Twitter followers per institution (see :func:`followers_figure`)."""
+    return followers_figure(study, "twitter", lang)
+
+
+def figura2_facebook_followers(study, lang: str = "en") -> Figure:
+    """Figura 2: Facebook followers per institution (see :func:`followers_figure`)."""
+    return followers_figure(study, "facebook", lang)
+
+
+def figura3_youtube_followers(study, lang: str = "en") -> Figure:
+    """Figura 3: YouTube subscribers per institution, and the views the article gives instead."""
+    return followers_figure(study, "youtube", lang)
+
+
+# --------------------------------------------------------------------------- presence
+
+
+@_styled
+def presence_heatmap(study, lang: str = "en") -> Figure:
+    """Tabla 1 as a picture: institutions x (website, platforms), both countries per cell.
+
+    Columns are the website, the core platforms, then any other platform either
+    country uses (marked ``o:``). Each cell is split: left half country a,
+    right half country b.
+    """
+    t = TEXTS[lang]
+    book = codebook.load_codebook(study.data_dir)["platforms"]
+    pres = tables.presence(study)
+    used = set(zip(pres["country"], pres["role"], pres["platform"], strict=True))
+    core = codebook.core_platforms(study.data_dir)
+    others = [p for p in codebook.categories("platforms", study.data_dir)
+              if p not in core and p in set(pres["platform"])]
+    columns = ["website", *core, *others]
+    col_labels = [t["website"]] + [book[p][lang] for p in core] + [f"o: {book[p][lang]}"
+                                                                  for p in others]
+    roles = _role_labels(study, lang, 26)
+    inst = study.institutions.set_index(["country", "role"])["website"]
+    names = {k: study.country_name(c, lang) for k, c in zip("ab", study.pair, strict=True)}
+    note = t["halves"].format(**names) + "\n" + _source_line(
+        study, lang, study.institutions, study.accounts)
+    fig, main = _new_figure(0.45 * len(roles) + 1.5, note)
+    ax = main.subplots()
+    colours = _colours(study)
+    for i, role in enumerate(roles):
+        for j, col in enumerate(columns):
+            for h, c in enumerate(study.pair):
+                if col == "website":
+                    state = inst.get((c, role), None)
+                else:
+                    state = (c, role, col) in used
+                _tile(ax, j + 0.05 + 0.45 * h, i + 0.08, 0.45, 0.84, state, colours[c],
+                      gid=f"{c}:{role}:{col}")
+    if others:
+        ax.axvline(len(core) + 1, color=INK, linewidth=0.6, linestyle=":")
+    ax.axvline(1, color=INK, linewidth=0.6)
+    ax.set_xlim(0, len(columns))
+    ax.set_ylim(len(roles), 0)
+    ax.set_xticks(np.arange(len(columns)) + 0.5, col_labels, rotation=35, ha="left")
+    ax.xaxis.tick_top()
+    ax.set_yticks(np.arange(len(roles)) + 0.5, list(roles.values()))
+    ax.tick_params(length=0)
+    for side in ("left", "bottom", "top", "right"):
+        ax.spines[side].set_visible(False)
+    main.suptitle(t["presence_title"], x=0.01, ha="left")
+    main.legend(handles=_tile_legend(study, lang), loc="outside lower center", ncols=4,
+                frameon=False)
+    return fig
+
+
+@_styled
+def website_criteria_figure(study, lang: str = "en") -> Figure:
+    """Tabla 2 as a tile chart: the ten criteria side by side, with the count met per country."""
+    t = TEXTS[lang]
+    labels = codebook.labels("website_criteria", lang, study.data_dir)
+    crit = study.website_criteria.set_index(["country", "criterion"])["present"]
+    n = len(labels)
+    fig, main = _new_figure(0.24 * (n + 1) + 1.0, _source_line(study, lang, study.website_criteria))
+    ax = main.subplots()
+    for j, (c, colour) in enumerate(_colours(study).items()):
+        values = [crit.get((c, k), None) for k in labels]
+        for i, (k, v) in enumerate(zip(labels, values, strict=True)):
+            _tile(ax, j + 0.04, i + 0.06, 0.92, 0.88, v, colour, gid=f"{c}:{k}")
+            if v is not None and not pd.isna(v):
+                ax.text(j + 0.5, i + 0.5, tables.MARK_YES if v else "\u2013", ha="center",
+                        va="center", color="white" if v else GREY, fontsize=7,
+                        fontweight="bold")
+        met = sum(1 for v in values if v is not None and not pd.isna(v) and bool(v))
+        ax.text(j + 0.5, n + 0.55, t["met_of"].format(met=met, n=n), ha="center", va="center",
+                fontsize=7.5, fontweight="bold", color=INK)
+    ax.axhline(n + 0.08, color=INK, linewidth=0.6)
+    ax.set_xlim(0, 2)
+    ax.set_ylim(n + 1, 0)
+    ax.set_xticks([0.5, 1.5], [study.country_name(c, lang) for c in study.pair])
+    ax.xaxis.tick_top()
+    ax.set_yticks(np.arange(n + 1) + 0.5,
+                  [_wrap(v, 42) for v in labels.values()] + [t["criteria_met"]])
+    ax.get_yticklabels()[-1].set_fontweight("bold")
+    ax.tick_params(length=0)
+    # Tiles about 1.2 in wide and 0.24 in tall, whatever the width of the labels.
+    ax.set_box_aspect(0.24 * (n + 1) / (2 * 1.2))
+    for side in ax.spines.values():
+        side.set_visible(False)
+    main.suptitle(t["criteria_title"], x=0.01, ha="left")
+    main.legend(handles=_tile_legend(study, lang), loc="outside lower center", ncols=4,
+                frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def _date_span(text: str) -> tuple[dt.date, dt.date, str]:
+    """A partial ISO date as the period it stands for: (start, end, precision)."""
+    parts = [int(p) for p in str(text).split("-")]
+    if len(parts) == 1:
+        return dt.date(parts[0], 1, 1), dt.date(parts[0] + 1, 1, 1), "year"
+    if len(parts) == 2:
+        y, m = parts
+        end = dt.date(y + (m == 12), m % 12 + 1, 1)
+        return dt.date(y, m, 1), end, "month"
+    day = dt.date(*parts)
+    return day, day + dt.timedelta(days=1), "day"
+
+
+def _undated_text(study, acc: pd.DataFrame, lang: str) -> str:
+    """'Date not given: Mexico: Government (Twitter, Facebook); ...' wrapped to the figure."""
+    roles = codebook.labels("roles", lang, study.data_dir)
+    platforms = codebook.labels("platforms", lang, study.data_dir)
+    parts = []
+    for c in study.pair:
+        rows = acc[acc["country"] == c]
+        if rows.empty:
+            continue
+        groups = [
+            f"{roles[r]} ({', '.join(dict.fromkeys(platforms[p] for p in g['platform']))})"
+            for r, g in rows.groupby("role", sort=False)
+        ]
+        parts.append(f"{study.country_name(c, lang)}: " + "; ".join(groups))
+    if not parts:
+        return ""
+    return _wrap(f"{TEXTS[lang]['undated']}. " + ". ".join(parts) + ".", 135)
+
+
+@_styled
+def adoption_timeline(study, lang: str = "en") -> Figure:
+    """When each account was opened, at the precision the source gives.
+
+    A month or day is a dot; a year-only date is a bar across that year, so no
+    false precision is drawn. Accounts without a date are listed under the axes.
+    """
+    t = TEXTS[lang]
+    order = tables.presence(study)[["country", "role", "platform"]].reset_index()
+    acc = study.accounts.merge(order, on=["country", "role", "platform"])
+    acc = acc.sort_values("index", kind="stable").reset_index(drop=True)
+    dated, undated = acc[acc["created"].notna()], acc[acc["created"].isna()]
+    roles = codebook.labels("roles", lang, study.data_dir)
+    platforms = codebook.labels("platforms", lang, study.data_dir)
+    colours = _colours(study)
+    note = _undated_text(study, undated, lang)
+    note = (note + "\n" if note else "") + _source_line(study, lang, acc)
+    n_rows = len(dated) + len(dated.drop_duplicates(["country", "role"])) + 2
+    fig, main = _new_figure(0.16 * n_rows + 1.2, note)
+    ax = main.subplots()
+    labels, y, spans = [], 0, []
+    for c in study.pair:
+        rows = dated[dated["country"] == c]
+        if rows.empty:
+            continue
+        labels.append((y, study.country_name(c, lang), True))
+        y += 1
+        previous_role = None
+        for _, r in rows.iterrows():
+            if r["role"] != previous_role:
+                # The institution heads its accounts inside the plot, so the tick
+                # labels stay short and the time axis keeps its width.
+                ax.text(0.005, y, roles[r["role"]], transform=ax.get_yaxis_transform(),
+                        va="center", ha="left", fontsize=7, style="italic", color=INK)
+                previous_role, y = r["role"], y + 1
+            start, end, precision = _date_span(r["created"])
+            spans.append((start, end))
+            handle = f" {r['handle']}" if not pd.isna(r["handle"]) else ""
+            labels.append((y, f"{platforms[r['platform']]}{handle}", False))
+            gid = f"{c}:{r['role']}:{r['platform']}:{precision}"
+            if precision == "year":
+                ax.barh(y, mpl.dates.date2num(end) - mpl.dates.date2num(start),
+                        left=mpl.dates.date2num(start), height=0.5, color=colours[c],
+                        alpha=0.35, edgecolor=colours[c], linewidth=0.8, gid=gid)
+            else:
+                mid = start + (end - start) / 2
+                ax.plot([mid], [y], "o", color=colours[c], markersize=4.5, gid=gid)
+            y += 1
+    if spans:
+        first = min(s for s, _ in spans).year
+        last = max(e for _, e in spans).year
+        snap = study.countries["snapshot"].dropna()
+        if len(snap):
+            snap_start = _date_span(snap.max())[0]
+            last = max(last, snap_start.year + 1)
+            ax.axvline(mpl.dates.date2num(snap_start), color=GREY, linestyle="--", linewidth=0.8)
+            ax.annotate(f"{t['snapshot_line']} {snap.max()}",
+                        (mpl.dates.date2num(snap_start), -0.6), xytext=(-3, 0),
+                        textcoords="offset points", ha="right", va="center", fontsize=6.5,
+                        color=GREY)
+        ax.set_xlim(mpl.dates.date2num(dt.date(first - 1, 7, 1)),
+                    mpl.dates.date2num(dt.date(last, 7, 1)))
+        # A label every year crowds a 16 cm figure past eight years; ticks stay yearly.
+        ax.xaxis.set_major_locator(mpl.dates.YearLocator(2 if last - first > 8 else 1))
+        ax.xaxis.set_minor_locator(mpl.dates.YearLocator())
+        ax.xaxis.set_major_formatter(mpl.dates.DateFormatter("%Y"))
+    ax.set_ylim(max(y, 1) - 0.5, -1)
+    ax.set_yticks([p for p, _, _ in labels], [s for _, s, _ in labels])
+    for tick, (_, _, header) in zip(ax.get_yticklabels(), labels, strict=True):
+        if header:
+            tick.set_fontweight("bold")
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="x", which="both", color=LIGHT, linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.set_xlabel(t["year"])
+    main.suptitle(t["timeline_title"], x=0.01, ha="left")
+    handles = _country_handles(study, lang) + [
+        Line2D([], [], marker="o", color=INK, linestyle="", markersize=4.5, label=t["precise"]),
+        Patch(facecolor=GREY, alpha=0.35, edgecolor=GREY, label=t["year_only"]),
+    ]
+    main.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- agenda
+
+
+@_styled
+def agenda_figure(study, lang: str = "en") -> Figure:
+    """Topic shares per country: each topic's share of the country's coded account-topic rows.
+
+    Only topics coded for at least one country are shown, in codebook order;
+    ``n`` in the legend is the number of rows the shares divide by.
+    """
+    t = TEXTS[lang]
+    ag = study.agenda
+    topics = {k: v for k, v in codebook.labels("topics", lang, study.data_dir).items()
+              if k in set(ag["topic"])}
+    fig, main = _new_figure(0.32 * max(len(topics), 1) + 1.1, _source_line(study, lang, ag))
+    ax = main.subplots()
+    pos = {k: i for i, k in enumerate(topics)}
+    handles, vmax = [], 0.0
+    for (c, colour), off in zip(_colours(study).items(), (-0.2, 0.2), strict=True):
+        rows = ag[ag["country"] == c]
+        shares = rows["topic"].value_counts(normalize=True) if len(rows) else pd.Series()
+        shares = shares.reindex(list(topics)).fillna(0.0)
+        bars = ax.barh([pos[k] + off for k in shares.index], shares.to_numpy(dtype=float),
+                       height=0.38, color=colour, label=c)
+        for bar, share in zip(bars, shares, strict=True):
+            ax.annotate(fmt_percent(share, lang), (share, bar.get_y() + bar.get_height() / 2),
+                        xytext=(2, 0), textcoords="offset points", va="center", fontsize=6.5,
+                        color=INK)
+        vmax = max(vmax, float(shares.max()) if len(shares) else 0.0)
+        handles.append(Patch(facecolor=colour,
+                             label=t["n"].format(country=study.country_name(c, lang),
+                                                 n=len(rows))))
+    ax.set_yticks(range(len(topics)), [_wrap(v, 34) for v in topics.values()])
+    ax.set_ylim(max(len(topics), 1) - 0.45, -0.55)
+    ax.set_xlim(0, max(vmax, 0.05) * 1.2)
+    ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))
+    _number_axis(ax.xaxis, lang, percent=True)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="x", color=LIGHT, linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.set_xlabel(t["share"])
+    main.suptitle(t["agenda_title"], x=0.01, ha="left")
+    main.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- interaction
+
+
+def _level_bands(study) -> list[tuple[str, float, float]]:
+    """The account levels as (level, lower, upper) share bands, from the codebook thresholds."""
+    levels = codebook.load_codebook(study.data_dir)["account_levels"]
+    keys = list(levels)
+    lows = [float(levels[k]["min_share"]) for k in keys]
+    return [(k, lo, hi) for k, lo, hi in zip(keys, lows, [*lows[1:], 1.0], strict=True)]
+
+
+@_styled
+def interaction_figure(study, lang: str = "en", measured: pd.DataFrame | None = None) -> Figure:
+    """Interaction levels per country on the codebook's scale of reply shares.
+
+    A judged level (interaction.csv) is drawn as a bar over its whole band: the
+    source puts the account in the level but measured no share. Measured levels
+    (`measured`: columns country, role, platform, account_id, level, reply_share)
+    are dots at their share. The title says which kinds are shown.
+    """
+    t = TEXTS[lang]
+    bands = _level_bands(study)
+    band_of = {k: (lo, hi) for k, lo, hi in bands}
+    roles = codebook.labels("roles", lang, study.data_dir)
+    platforms = codebook.labels("platforms", lang, study.data_dir)
+    level_labels = codebook.labels("account_levels", lang, study.data_dir)
+    rows = study.interaction.assign(account_id=pd.NA, reply_share=np.nan)
+    if measured is not None and len(measured):
+        extra = measured[measured["country"].isin(study.pair)].assign(method="measured")
+        rows = pd.concat([rows, extra], ignore_index=True)
+    order = {c: i for i, c in enumerate(study.pair)}
+    rows = rows.sort_values("country", key=lambda s: s.map(order), kind="stable")
+    fallback = t["coded_posts"] if measured is not None and len(measured) else None
+    note = _source_line(study, lang, study.interaction, fallback=fallback)
+    fig, main = _new_figure(0.28 * (len(rows) + 1) + 1.5, note)
+    ax = main.subplots()
+    ax.set_xscale("function", functions=(lambda x: np.sqrt(np.clip(x, 0, None)), np.square))
+    for i, (k, lo, hi) in enumerate(bands):
+        ax.axvspan(lo, hi, color=LIGHT if i % 2 == 0 else "white", zorder=0)
+        ax.text((np.sqrt(lo) + np.sqrt(hi)) ** 2 / 4, 1.01, _wrap(level_labels[k], 16),
+                transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=6.5,
+                color=INK)
+    colours = _colours(study)
+    labels = []
+    for y, (_, r) in enumerate(rows.iterrows()):
+        who = (t["all_profiles"] if pd.isna(r["role"]) else roles[r["role"]])
+        if not pd.isna(r["platform"]):
+            who += f" \u00b7 {platforms[r['platform']]}"
+        if not pd.isna(r["account_id"]):
+            who += f" {r['account_id']}"
+        labels.append(f"{study.country_name(r['country'], lang)}: {who}")
+        colour = colours[r["country"]]
+        share = r["reply_share"]
+        if r["method"] == "measured" and not pd.isna(share):
+            ax.plot([float(share)], [y], "o", color=colour, markersize=5,
+                    gid=f"{r['country']}:measured")
+            ax.annotate(fmt_percent(share, lang, 1), (float(share), y), xytext=(4, 0),
+                        textcoords="offset points", va="center", fontsize=6.5, color=INK)
+        else:
+            lo, hi = band_of[r["level"]]
+            ax.barh(y, hi - lo, left=lo, height=0.45, color=colour, alpha=0.45,
+                    edgecolor=colour, hatch="///", gid=f"{r['country']}:judged")
+    ticks = sorted({lo for _, lo, _ in bands} | {0.5, 1.0})
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    _number_axis(ax.xaxis, lang, percent=True)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_yticks(range(len(rows)), [_wrap(s, 40) for s in labels])
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlabel(t["reply_share"])
+    methods = [t[m] for m in ("judged", "measured") if (rows["method"] == m).any()]
+    main.suptitle(t["interaction_title"].format(methods=", ".join(methods)), x=0.01, ha="left")
+    handles = _country_handles(study, lang) + [
+        Patch(facecolor=GREY, alpha=0.45, hatch="///", edgecolor=GREY, label=t["judged_legend"]),
+        Line2D([], [], marker="o", color=GREY, linestyle="", label=t["measured_legend"]),
+    ]
+    main.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def save_figure(fig: Figure, out_dir: str | Path, name: str) -> list[Path]:
+    """Write `name`.png (200 dpi) and `name`.svg, byte-identical on every run, and close `fig`.
+
+    Determinism: a fixed SVG hash salt, no date in the metadata and a fixed
+    creator string instead of the matplotlib version.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
+    with mpl.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"], "svg.fonttype": "path"}):
+        fig.savefig(png, dpi=200, metadata={"Software": SOFTWARE})
+        fig.savefig(svg, metadata={"Date": None, "Creator": SOFTWARE})
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
+    return [png, svg]

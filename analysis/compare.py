@@ -1082,7 +1082,11 @@ def interaction(study, coded_posts: pd.DataFrame | None = None) -> pd.DataFrame:
         )
     if coded_posts is not None and len(coded_posts):
         posts = coded_posts[coded_posts["country"].isin([a, b])]
-        post_levels = ["broadcast", "share or mention", "reply", "dialogue"]
+        kinds = codebook.load_codebook(study.data_dir)["post_kinds"]
+        post_levels = [
+            " or ".join(k for k, v in kinds.items() if v["level"] == lv)
+            for lv in range(max(v["level"] for v in kinds.values()) + 1)
+        ]
         lv = pd.to_numeric(posts["level"], errors="coerce")
         rows += _level_rows(
             "post_level",
@@ -1111,7 +1115,8 @@ def engagement_model(coded_posts: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     least 10 accounts (posts of one account are not independent), HC1 otherwise.
     Outcomes: ``replies`` and ``engagement`` (replies + shares + likes; missing
     when any part is missing). One row per outcome across platforms (platform as
-    a covariate, platforms both countries use), then one row per such platform.
+    a covariate, platforms both countries use), then, when there are several
+    such platforms, one row per platform.
     """
     rows = []
     posts = coded_posts[coded_posts["country"].isin([a, b])].copy()
@@ -1129,7 +1134,7 @@ def engagement_model(coded_posts: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
                 posts[posts["platform"].isin(shared)], outcome, a, b, "all shared platforms"
             )
         )
-        for platform in shared:
+        for platform in shared if len(shared) > 1 else []:
             rows.append(_poisson_row(posts[posts["platform"] == platform], outcome, a, b, platform))
     if not shared:
         rows.append(

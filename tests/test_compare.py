@@ -463,3 +463,31 @@ def test_adjust_families_and_methods():
     )
     with pytest.raises(ValueError):
         compare.adjust(df, method="bonferonni")
+
+
+def test_engagement_model_per_platform_rows_only_with_several_platforms():
+    spec = {
+        "AAA": [
+            ("twitter", "a1", 0, 2, 0, 0),
+            ("twitter", "a1", 0, 4, 0, 0),
+            ("facebook", "a2", 0, 1, 0, 0),
+            ("facebook", "a2", 0, 1, 0, 0),
+        ],
+        "BBB": [
+            ("twitter", "b1", 0, 1, 0, 0),
+            ("twitter", "b1", 0, 1, 0, 0),
+            ("facebook", "b2", 0, 2, 0, 0),
+            ("facebook", "b2", 0, 0, 0, 0),
+        ],
+    }
+    res = compare.engagement_model(_posts(spec), "AAA", "BBB")
+    assert _one(res, "replies_per_post[twitter]").effect_size == pytest.approx(3 / 1)
+    assert _one(res, "replies_per_post[facebook]").effect_size == pytest.approx(1 / 1)
+    overall = _one(res, "replies_per_post")
+    assert "adjusted for platform" in overall.effect_name
+    # With platform in the model the country effect lies between the two platforms' ratios.
+    assert 1 < overall.effect_size < 3
+    one_platform = compare.engagement_model(
+        _posts({k: v[:2] for k, v in spec.items()}), "AAA", "BBB"
+    )
+    assert not one_platform["measure"].str.contains(r"\[").any()

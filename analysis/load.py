@@ -247,8 +247,9 @@ class Study:
     """The data of one pair of countries, ``a`` compared with ``b``.
 
     Every table holds the rows of the two countries only (``claims``: the
-    statements whose countries the pair has). The pair's order is the order of
-    tables and figures.
+    statements whose countries the pair has). ``accounts`` holds the accounts
+    that exist (``present`` true); ``accounts_all`` also the rows not yet checked
+    or checked absent. The pair's order is the order of tables and figures.
     """
 
     a: str
@@ -315,6 +316,10 @@ def study(a: str, b: str, data_dir: str | Path | None = None) -> Study:
     data_dir = Path(data_dir or DEFAULT_DATA_DIR)
     check_pair(a, b, data_dir)
     tables = load_all(data_dir)
+    # An account row is an observation "this institution is on this platform" only
+    # when `present` is true; rows still to fill or checked absent stay in accounts_all.
+    tables["accounts_all"] = tables["accounts"]
+    tables["accounts"] = tables["accounts"][tables["accounts"]["present"].fillna(False)]
     return Study(a, b, {k: _pair_rows(v, (a, b)) for k, v in tables.items()}, data_dir)
 
 

@@ -134,7 +134,7 @@ def _edit(path: Path, row: int, column: str, value: str) -> None:
         ("accounts", 2, "created", "2009-13", "is not a date"),
         ("accounts", 2, "created", "last year", "is not a date"),
         ("institutions", 1, "website", "yes", "is not a boolean"),
-        ("institutions", 1, "source", "", "empty, but required"),
+        ("accounts", 1, "role", "", "empty, but required"),
         ("countries", 0, "iso3", "mex", "does not match"),
     ],
 )

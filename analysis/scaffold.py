@@ -1,0 +1,165 @@
+"""Add a new country to data/raw, and report how complete each country's data are.
+
+A student adapting the study to a new country starts with ``make country ISO=ARG``:
+the rows to fill are added with every value empty (the five institutions, an
+account row per codebook platform, the ten website criteria), and the collection
+protocol of data/raw/README.md is printed as a checklist. This is the one command
+that writes data/raw, and only when asked to.
+"""
+
+from __future__ import annotations
+
+import csv
+import gettext
+import io
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.codebook import DEFAULT_DATA_DIR, categories, table_schemas
+from analysis.load import countries_with_data, load_all
+
+
+def iso_country(iso: str) -> tuple[str, str]:
+    """The English and Spanish names of an ISO 3166-1 alpha-3 code (pycountry's data).
+
+    Raises
+    ------
+    ValueError
+        When `iso` is not an ISO 3166-1 alpha-3 code.
+    """
+    import pycountry
+
+    if not re.fullmatch(r"[A-Z]{3}", iso or ""):
+        raise ValueError(f"{iso!r} is not an ISO 3166-1 alpha-3 code (three capital letters, e.g. ARG)")
+    country = pycountry.countries.get(alpha_3=iso)
+    if country is None:
+        raise ValueError(f"{iso!r} is not an ISO 3166-1 alpha-3 code")
+    name = getattr(country, "common_name", None) or country.name
+    spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
+    return name, spanish.gettext(country.name)
+
+
+def empty_rows(iso: str, name_en: str, name_es: str, data_dir: Path) -> dict[str, list[dict]]:
+    """The rows a new country needs, by table, with every value left empty."""
+    roles = categories("roles", data_dir)
+    return {
+        "countries": [{"iso3": iso, "name_en": name_en, "name_es": name_es}],
+        "institutions": [{"country": iso, "role": r} for r in roles],
+        "accounts": [
+            {"country": iso, "role": r, "platform": p}
+            for r in roles
+            for p in categories("platforms", data_dir)
+        ],
+        "website_criteria": [
+            {"country": iso, "criterion": c} for c in categories("website_criteria", data_dir)
+        ],
+    }
+
+
+def _append(path: Path, fields: list[str], rows: list[dict]) -> None:
+    text = path.read_text(encoding="utf-8")
+    buf = io.StringIO()
+    if text and not text.endswith("\n"):
+        buf.write("\n")
+    writer = csv.DictWriter(buf, fields, lineterminator="\n", restval="")
+    writer.writerows(rows)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text + buf.getvalue())
+    os.replace(tmp, path)
+
+
+def add_country(
+    iso: str,
+    data_dir: str | Path | None = None,
+    name_en: str | None = None,
+    name_es: str | None = None,
+) -> dict[Path, int]:
+    """Add the empty rows of a new country to `data_dir`; return rows added per file.
+
+    Refuses a code that is not ISO 3166-1 alpha-3 or that already has data, and
+    refuses to touch data that do not validate, so nothing is half-added.
+    """
+    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    iso = (iso or "").strip()
+    default_en, default_es = iso_country(iso)
+    if iso in countries_with_data(data_dir):
+        raise ValueError(f"{iso} already has data in {data_dir}/countries.csv")
+    load_all(data_dir)  # valid before we add to it
+    schemas = table_schemas(data_dir)
+    added = {}
+    for table, rows in empty_rows(iso, name_en or default_en, name_es or default_es, data_dir).items():
+        path = data_dir / f"{table}.csv"
+        _append(path, list(schemas[table]["fields"]), rows)
+        added[path] = len(rows)
+    return added
+
+
+def protocol_checklist(data_dir: str | Path | None = None) -> str:
+    """The collection protocol of data/raw/README.md as a checklist to tick."""
+    readme = Path(data_dir or DEFAULT_DATA_DIR) / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    match = re.search(r"^## Collection protocol.*?\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)
+    if not match:
+        raise ValueError(f"{readme} has no '## Collection protocol' section")
+    lines = ["Collection protocol (data/raw/README.md):"]
+    for line in match.group(1).splitlines():
+        step = re.match(r"^\s*\d+\.\s+(.*)", line)
+        if step:
+            lines.append(f"  [ ] {step.group(1)}")
+        elif line.startswith("   ") and len(lines) > 1 and line.strip():
+            lines[-1] += " " + line.strip()
+    return "\n".join(lines)
+
+
+def completeness(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Per country and table: values filled, values missing, rows without a source.
+
+    Key columns, notes and qualifiers are not values. Account rows not yet checked
+    (``present`` empty) count as missing.
+    """
+    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    tables = load_all(data_dir)
+    schemas = table_schemas(data_dir)
+    rows = []
+    for name in ("countries", "institutions", "accounts", "website_criteria"):
+        df = tables[name]
+        key = "iso3" if name == "countries" else "country"
+        skip = set(schemas[name]["primary_key"]) | {"source", "note", "iso3", "country"}
+        fields = [f for f in schemas[name]["fields"] if f not in skip and not f.endswith("_qualifier")]
+        for iso, part in df.groupby(key):
+            values = part[fields]
+            empty_cols = [c for c in fields if values[c].isna().any()]
+            rows.append({
+                "country": iso,
+                "table": name,
+                "rows": len(part),
+                "filled": int(values.notna().sum().sum()),
+                "missing": int(values.isna().sum().sum()),
+                "missing_in": ", ".join(empty_cols),
+                "without_source": int(part["source"].isna().sum()),
+            })
+    return pd.DataFrame(rows)
+
+
+def completeness_report(data_dir: str | Path | None = None) -> str:
+    """The completeness table as text, one block per country, for ``make check-data``."""
+    table = completeness(data_dir)
+    out = []
+    for iso, part in table.groupby("country", sort=True):
+        filled, missing = int(part["filled"].sum()), int(part["missing"].sum())
+        share = filled / (filled + missing) if filled + missing else 0
+        out.append(f"{iso}: {filled} values filled, {missing} missing ({share:.0%} complete); "
+                   f"{int(part['without_source'].sum())} rows without a source")
+        for r in part.itertuples():
+            line = f"  {r.table:<17} {r.rows:>3} rows  {r.filled:>4} filled  {r.missing:>4} missing"
+            if r.without_source:
+                line += f"  {r.without_source} without source"
+            if r.missing_in:
+                line += f"  (missing in: {r.missing_in})"
+            out.append(line)
+    return "\n".join(out)

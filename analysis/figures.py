@@ -91,13 +91,9 @@ _FIGURE_TEXTS = {
         "share": "Share of the country's coded account\u2013topic pairs",
         "n": "{country} (n = {n})",
         "interaction_title": "Interaction with the public ({methods})",
-        "judged": "judged",
-        "measured": "measured",
         "judged_legend": "judged from the source: the whole level",
         "measured_legend": "measured: share of replies in coded posts",
         "reply_share": "Share of posts that answer the public (square-root scale)",
-        "all_profiles": "all profiles consulted",
-        "coded_posts": "coded posts",
     },
     "es": {
         "followers_title": "{platform}: {metric} por organismo",
@@ -126,13 +122,9 @@ _FIGURE_TEXTS = {
         "share": "Proporción de los pares cuenta\u2013tema codificados del país",
         "n": "{country} (n = {n})",
         "interaction_title": "Interacción con el público ({methods})",
-        "judged": "juzgada",
-        "measured": "medida",
         "judged_legend": "juzgada a partir de la fuente: todo el nivel",
         "measured_legend": "medida: proporción de respuestas en publicaciones codificadas",
         "reply_share": "Proporción de publicaciones que responden al público (escala de raíz)",
-        "all_profiles": "todos los perfiles consultados",
-        "coded_posts": "publicaciones codificadas",
     },
 }
 #: Every word the figures write, per language: the table words plus the figure words.
@@ -184,14 +176,12 @@ def _country_handles(study, lang: str) -> list[Patch]:
     ]
 
 
-def _source_line(study, lang: str, *frames: pd.DataFrame, fallback: str | None = None) -> str:
+def _source_line(study, lang: str, *frames: pd.DataFrame) -> str:
     """'Source: Benayas 2021; figures up to 2019-02.' from the rows drawn and countries.csv."""
     cited = set()
     for df in frames:
         if "source" in df.columns:
             cited |= {s.split(",")[0].strip() for s in df["source"].dropna()}
-    if fallback:
-        cited.add(fallback)
     snaps = study.countries.set_index("iso3")["snapshot"]
     dates = {c: str(snaps.get(c, "")) for c in study.pair}
     if len(set(dates.values())) == 1:
@@ -623,14 +613,8 @@ def interaction_figure(study, lang: str = "en", measured: pd.DataFrame | None = 
     roles = codebook.labels("roles", lang, study.data_dir)
     platforms = codebook.labels("platforms", lang, study.data_dir)
     level_labels = codebook.labels("account_levels", lang, study.data_dir)
-    rows = study.interaction.assign(account_id=pd.NA, reply_share=np.nan)
-    if measured is not None and len(measured):
-        extra = measured[measured["country"].isin(study.pair)].assign(method="measured")
-        rows = pd.concat([rows, extra], ignore_index=True)
-    order = {c: i for i, c in enumerate(study.pair)}
-    rows = rows.sort_values("country", key=lambda s: s.map(order), kind="stable")
-    fallback = t["coded_posts"] if measured is not None and len(measured) else None
-    note = _source_line(study, lang, study.interaction, fallback=fallback)
+    rows = tables.interaction_levels(study, measured)
+    note = _source_line(study, lang, rows)
     fig, main = _new_figure(0.28 * (len(rows) + 1) + 1.5, note)
     ax = main.subplots()
     ax.set_xscale("function", functions=(lambda x: np.sqrt(np.clip(x, 0, None)), np.square))
@@ -642,11 +626,7 @@ def interaction_figure(study, lang: str = "en", measured: pd.DataFrame | None = 
     colours = _colours(study)
     labels = []
     for y, (_, r) in enumerate(rows.iterrows()):
-        who = (t["all_profiles"] if pd.isna(r["role"]) else roles[r["role"]])
-        if not pd.isna(r["platform"]):
-            who += f" \u00b7 {platforms[r['platform']]}"
-        if not pd.isna(r["account_id"]):
-            who += f" {r['account_id']}"
+        who = tables.interaction_who(r, lang, roles, platforms)
         labels.append(f"{study.country_name(r['country'], lang)}: {who}")
         colour = colours[r["country"]]
         share = r["reply_share"]
@@ -669,9 +649,14 @@ def interaction_figure(study, lang: str = "en", measured: pd.DataFrame | None = 
     ax.set_xlabel(t["reply_share"])
     methods = [t[m] for m in ("judged", "measured") if (rows["method"] == m).any()]
     main.suptitle(t["interaction_title"].format(methods=", ".join(methods)), x=0.01, ha="left")
+    kinds = {
+        "judged": Patch(facecolor=GREY, alpha=0.45, hatch="///", edgecolor=GREY,
+                        label=t["judged_legend"]),
+        "measured": Line2D([], [], marker="o", color=GREY, linestyle="",
+                           label=t["measured_legend"]),
+    }
     handles = _country_handles(study, lang) + [
-        Patch(facecolor=GREY, alpha=0.45, hatch="///", edgecolor=GREY, label=t["judged_legend"]),
-        Line2D([], [], marker="o", color=GREY, linestyle="", label=t["measured_legend"]),
+        h for m, h in kinds.items() if (rows["method"] == m).any()
     ]
     main.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig

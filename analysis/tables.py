@@ -45,6 +45,27 @@ TEXTS = {
         "posts": "Posts",
         "views": "Views",
         "as_of": "Figures as of",
+        "all_profiles": "all profiles consulted",
+        "method": "Method",
+        "judged": "judged",
+        "measured": "measured",
+        "level": "Level",
+        "reply_share": "Share of replies",
+        "evidence": "Evidence",
+        "dimension": "Dimension",
+        "measure": "Measure",
+        "effect": "Effect size",
+        "ci": "95% interval",
+        "test": "Test",
+        "p": "p",
+        "p_adjusted": "p (adjusted)",
+        "claim": "Claim",
+        "countries": "Countries",
+        "statement": "The article says",
+        "verdict": "Verdict",
+        "agree": "agrees",
+        "disagree": "disagrees",
+        "undetermined": "undetermined",
     },
     "es": {
         "institution": "Organismo",
@@ -63,6 +84,27 @@ TEXTS = {
         "posts": "Publicaciones",
         "views": "Reproducciones",
         "as_of": "Cifras a",
+        "all_profiles": "todos los perfiles consultados",
+        "method": "Método",
+        "judged": "juzgada",
+        "measured": "medida",
+        "level": "Nivel",
+        "reply_share": "Proporción de respuestas",
+        "evidence": "Evidencia",
+        "dimension": "Dimensión",
+        "measure": "Medida",
+        "effect": "Tamaño del efecto",
+        "ci": "Intervalo del 95\u00a0%",
+        "test": "Prueba",
+        "p": "p",
+        "p_adjusted": "p (ajustada)",
+        "claim": "Afirmación",
+        "countries": "Países",
+        "statement": "El artículo dice",
+        "verdict": "Veredicto",
+        "agree": "coincide",
+        "disagree": "no coincide",
+        "undetermined": "indeterminado",
     },
 }
 
@@ -329,6 +371,131 @@ def accounts_table(study, lang: str = "en") -> pd.DataFrame:
         ]
     out[t["as_of"]] = acc["as_of"].fillna("").tolist()
     return out.reset_index(drop=True)
+
+
+def interaction_levels(study, measured: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Judged levels (interaction.csv) and measured ones (coded posts) in one tidy table.
+
+    Judged rows come through :func:`analysis.coding.judged_levels`, so both kinds
+    share the layout of :func:`analysis.coding.account_levels`; rows are in pair
+    order, judged before measured within a country.
+    """
+    from analysis import coding
+
+    book = codebook.load_codebook(study.data_dir)
+    frames = [coding.judged_levels(study.interaction, book)]
+    if measured is not None and len(measured):
+        frames.append(measured[measured["country"].isin(study.pair)])
+    rows = pd.concat(frames, ignore_index=True)
+    rows["level"] = rows["level"].astype("string")
+    order = {c: i for i, c in enumerate(study.pair)}
+    rows = rows.sort_values("country", key=lambda s: s.map(order), kind="stable")
+    return rows.reset_index(drop=True)
+
+
+def interaction_who(row, lang: str, roles: dict, platforms: dict) -> str:
+    """'Foreign ministry · Twitter @SRE_mx', or 'all profiles consulted' for a country-wide row."""
+    who = TEXTS[lang]["all_profiles"] if pd.isna(row["role"]) else roles[row["role"]]
+    if not pd.isna(row["platform"]):
+        who += f" \u00b7 {platforms[row['platform']]}"
+    account = row.get("account")
+    if account is None or pd.isna(account):
+        account = row.get("account_id")
+    if account is not None and not pd.isna(account):
+        who += f" {account}"
+    return who
+
+
+def interaction_table(study, measured: pd.DataFrame | None = None, lang: str = "en"):
+    """Interaction level of each account (or country), saying whether judged or measured.
+
+    Judged rows quote the source's words as evidence and have no share of
+    replies; measured rows give the share that set their level.
+    """
+    _check_lang(lang)
+    t = TEXTS[lang]
+    rows = interaction_levels(study, measured)
+    roles = codebook.labels("roles", lang, study.data_dir)
+    platforms = codebook.labels("platforms", lang, study.data_dir)
+    levels = codebook.labels("account_levels", lang, study.data_dir)
+    return pd.DataFrame(
+        {
+            t["country"]: [study.country_name(c, lang) for c in rows["country"]],
+            t["institution"]: [interaction_who(r, lang, roles, platforms)
+                               for _, r in rows.iterrows()],
+            t["method"]: [t[m] for m in rows["method"]],
+            t["level"]: [levels[k] for k in rows["level"]],
+            t["reply_share"]: [fmt_percent(v, lang, 1) for v in rows["reply_share"]],
+            t["evidence"]: rows["evidence"].fillna("").tolist(),
+        }
+    )
+
+
+def fmt_p(p, lang: str = "en") -> str:
+    """A p-value to three decimals, ``<0.001`` below that; blank when there is no test."""
+    if p is None or pd.isna(p):
+        return ""
+    return "<" + fmt_number(0.001, lang, 3) if p < 0.001 else fmt_number(p, lang, 3)
+
+
+def _fmt_stat(x, lang: str) -> str:
+    if x is None or pd.isna(x):
+        return ""
+    return fmt_number(x, lang, 0 if float(x).is_integer() else 2)
+
+
+def comparisons_table(comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The comparisons of :func:`analysis.compare.all_comparisons`, formatted for the paper.
+
+    Value columns are headed by the ISO codes of the pair; intervals are written
+    ``[low; high]`` (a semicolon, since Spanish decimals use the comma).
+    """
+    _check_lang(lang)
+    t = TEXTS[lang]
+    first = comparisons.iloc[0] if len(comparisons) else {"country_a": "a", "country_b": "b"}
+    dims = codebook.labels("dimensions", lang)
+    ci = [
+        f"[{_fmt_stat(lo, lang)}; {_fmt_stat(hi, lang)}]" if not (pd.isna(lo) or pd.isna(hi))
+        else ""
+        for lo, hi in zip(comparisons["ci_low"], comparisons["ci_high"], strict=True)
+    ]
+    effect = [
+        f"{_fmt_stat(v, lang)} ({name})" if not pd.isna(v) and not pd.isna(name)
+        else _fmt_stat(v, lang)
+        for v, name in zip(comparisons["effect_size"], comparisons["effect_name"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            t["dimension"]: [dims.get(d, d) for d in comparisons["dimension"]],
+            t["measure"]: comparisons["measure"].tolist(),
+            str(first["country_a"]): [_fmt_stat(v, lang) for v in comparisons["value_a"]],
+            str(first["country_b"]): [_fmt_stat(v, lang) for v in comparisons["value_b"]],
+            t["effect"]: effect,
+            t["ci"]: ci,
+            t["test"]: comparisons["test"].fillna("").tolist(),
+            t["p"]: [fmt_p(v, lang) for v in comparisons["p_value"]],
+            t["p_adjusted"]: [fmt_p(v, lang) for v in comparisons["p_adjusted"]]
+            if "p_adjusted" in comparisons.columns else "",
+        }
+    )
+
+
+def replication_table(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The replication check (:func:`analysis.replication.check`) with the verdict in `lang`.
+
+    The article's statements stay in its own words (Spanish) in both languages.
+    """
+    _check_lang(lang)
+    t = TEXTS[lang]
+    return pd.DataFrame(
+        {
+            t["claim"]: check["claim_id"].tolist(),
+            t["countries"]: check["countries"].fillna("").tolist(),
+            t["statement"]: check["statement"].tolist(),
+            t["verdict"]: [t.get(v, v) for v in check["verdict"]],
+            t["evidence"]: check["evidence"].fillna("").tolist(),
+        }
+    )
 
 
 def _escape(cell) -> str:

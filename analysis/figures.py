@@ -71,7 +71,7 @@ _FIGURE_TEXTS = {
         "subscribers_word": "subscribers",
         "views_word": "video views",
         "views_panel": "Video views (not subscribers)",
-        "no_numbers": "The article gives no {metric} counts for {platform}.",
+        "no_numbers": "The article gives no number of {metric} for {platform}.",
         "qualifier_note": "> more than, \u2248 almost (the article's wording)",
         "source": "Source: {sources}; figures up to {snapshot}.",
         "presence_title": "Presence: website and platforms per institution",
@@ -240,9 +240,17 @@ def _metric_panel(ax, study, platform: str, metric: str, lang: str, word: str) -
     platform_label = codebook.label("platforms", platform, lang, study.data_dir)
     if long["value"].notna().sum() == 0:
         ax.set_axis_off()
-        ax.text(0.5, 0.5, t["no_numbers"].format(metric=word, platform=platform_label),
-                transform=ax.transAxes, ha="center", va="center", color=INK, style="italic",
-                bbox={"facecolor": "white", "edgecolor": GREY, "boxstyle": "round,pad=0.6"})
+        ax.text(
+            0.5,
+            0.5,
+            t["no_numbers"].format(metric=word, platform=platform_label),
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=INK,
+            style="italic",
+            bbox={"facecolor": "white", "edgecolor": GREY, "boxstyle": "round,pad=0.6"},
+        )
         return False
     roles = _role_labels(study, lang)
     pos = {r: i for i, r in enumerate(roles)}
@@ -251,21 +259,44 @@ def _metric_panel(ax, study, platform: str, metric: str, lang: str, word: str) -
     for (c, colour), off in zip(_colours(study).items(), offsets, strict=True):
         rows = long[long["country"] == c]
         given = rows[rows["value"].notna()]
-        bars = ax.barh([pos[r] + off for r in given["role"]], given["value"].astype(float),
-                       height=height, color=colour, label=c)
+        bars = ax.barh(
+            [pos[r] + off for r in given["role"]],
+            given["value"].astype(float),
+            height=height,
+            color=colour,
+            label=c,
+        )
         for bar, (_, r) in zip(bars, given.iterrows(), strict=True):
             bar.set_gid(f"{c}:{r['role']}")
             text = QUALIFIER_MARKS.get(r["qualifier"], "") if not pd.isna(r["qualifier"]) else ""
             text += fmt_number(r["value"], lang)
             if r["given"] < r["accounts"]:
                 text += f" ({t['accounts_of'].format(given=r['given'], n=r['accounts'])})"
-            ax.annotate(text, (float(r["value"]), pos[r["role"]] + off), xytext=(3, 0),
-                        textcoords="offset points", va="center", fontsize=7, color=INK)
+            ax.annotate(
+                text,
+                (float(r["value"]), pos[r["role"]] + off),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+                color=INK,
+            )
         for _, r in rows[rows["value"].isna()].iterrows():
-            mark = t["no_account"] if r["accounts"] == 0 else t["not_given"]
-            ax.annotate(mark, (0, pos[r["role"]] + off), xytext=(3, 0),
-                        textcoords="offset points", va="center", fontsize=6.5, color=GREY,
-                        style="italic", gid=f"{c}:{r['role']}:missing")
+            if r["accounts"] == 0:
+                mark = t["no_account"] if r["checked"] else t["not_checked"]
+            else:
+                mark = t["not_given"]
+            ax.annotate(
+                mark,
+                (0, pos[r["role"]] + off),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=6.5,
+                color=GREY,
+                style="italic",
+                gid=f"{c}:{r['role']}:missing",
+            )
     ax.set_yticks(range(len(roles)), list(roles.values()))
     ax.set_ylim(len(roles) - 0.45, -0.55)
     ax.set_xlim(0, vmax * 1.45)
@@ -301,15 +332,17 @@ def followers_figure(study, platform: str, lang: str = "en", views: bool | None 
     fig, main = _new_figure(sum(heights) + 0.9, note)
     axes = main.subplots(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0]
     metric = f"{word} {t['and']} {t['views_word']}" if views else word
-    main.suptitle(t["followers_title"].format(platform=platform_label, metric=metric), x=0.01,
-                  ha="left")
+    main.suptitle(
+        t["followers_title"].format(platform=platform_label, metric=metric), x=0.01, ha="left"
+    )
     _metric_panel(axes[0], study, platform, "followers", lang, word)
     if views:
         axes[0].set_title(word[0].upper() + word[1:], loc="left")
         _metric_panel(axes[1], study, platform, "views", lang, t["views_word"])
         axes[1].set_title(t["views_panel"], loc="left")
-    main.legend(handles=_country_handles(study, lang), loc="outside lower center", ncols=2,
-                frameon=False)
+    main.legend(
+        handles=_country_handles(study, lang), loc="outside lower center", ncols=2, frameon=False
+    )
     return fig
 
 
@@ -343,17 +376,25 @@ def presence_heatmap(study, lang: str = "en") -> Figure:
     book = codebook.load_codebook(study.data_dir)["platforms"]
     pres = tables.presence(study)
     used = set(zip(pres["country"], pres["role"], pres["platform"], strict=True))
+    todo = tables.unchecked(study)
     core = codebook.core_platforms(study.data_dir)
-    others = [p for p in codebook.categories("platforms", study.data_dir)
-              if p not in core and p in set(pres["platform"])]
+    others = [
+        p
+        for p in codebook.categories("platforms", study.data_dir)
+        if p not in core and p in set(pres["platform"])
+    ]
     columns = ["website", *core, *others]
-    col_labels = [t["website"]] + [book[p][lang] for p in core] + [f"o: {book[p][lang]}"
-                                                                  for p in others]
+    col_labels = (
+        [t["website"]] + [book[p][lang] for p in core] + [f"o: {book[p][lang]}" for p in others]
+    )
     roles = _role_labels(study, lang, 26)
     inst = study.institutions.set_index(["country", "role"])["website"]
     names = {k: study.country_name(c, lang) for k, c in zip("ab", study.pair, strict=True)}
-    note = t["halves"].format(**names) + "\n" + _source_line(
-        study, lang, study.institutions, study.accounts)
+    note = (
+        t["halves"].format(**names)
+        + "\n"
+        + _source_line(study, lang, study.institutions, study.accounts)
+    )
     fig, main = _new_figure(0.45 * len(roles) + 1.5, note)
     ax = main.subplots()
     colours = _colours(study)
@@ -362,10 +403,20 @@ def presence_heatmap(study, lang: str = "en") -> Figure:
             for h, c in enumerate(study.pair):
                 if col == "website":
                     state = inst.get((c, role), None)
+                elif (c, role, col) in used:
+                    state = True
                 else:
-                    state = (c, role, col) in used
-                _tile(ax, j + 0.05 + 0.45 * h, i + 0.08, 0.45, 0.84, state, colours[c],
-                      gid=f"{c}:{role}:{col}")
+                    state = None if (c, role, col) in todo else False
+                _tile(
+                    ax,
+                    j + 0.05 + 0.45 * h,
+                    i + 0.08,
+                    0.45,
+                    0.84,
+                    state,
+                    colours[c],
+                    gid=f"{c}:{role}:{col}",
+                )
     if others:
         ax.axvline(len(core) + 1, color=INK, linewidth=0.6, linestyle=":")
     ax.axvline(1, color=INK, linewidth=0.6)
@@ -378,8 +429,9 @@ def presence_heatmap(study, lang: str = "en") -> Figure:
     for side in ("left", "bottom", "top", "right"):
         ax.spines[side].set_visible(False)
     main.suptitle(t["presence_title"], x=0.01, ha="left")
-    main.legend(handles=_tile_legend(study, lang), loc="outside lower center", ncols=4,
-                frameon=False)
+    main.legend(
+        handles=_tile_legend(study, lang), loc="outside lower center", ncols=4, frameon=False
+    )
     return fig
 
 
@@ -397,19 +449,35 @@ def website_criteria_figure(study, lang: str = "en") -> Figure:
         for i, (k, v) in enumerate(zip(labels, values, strict=True)):
             _tile(ax, j + 0.04, i + 0.06, 0.92, 0.88, v, colour, gid=f"{c}:{k}")
             if v is not None and not pd.isna(v):
-                ax.text(j + 0.5, i + 0.5, tables.MARK_YES if v else "\u2013", ha="center",
-                        va="center", color="white" if v else GREY, fontsize=7,
-                        fontweight="bold")
+                ax.text(
+                    j + 0.5,
+                    i + 0.5,
+                    tables.MARK_YES if v else "\u2013",
+                    ha="center",
+                    va="center",
+                    color="white" if v else GREY,
+                    fontsize=7,
+                    fontweight="bold",
+                )
         met = sum(1 for v in values if v is not None and not pd.isna(v) and bool(v))
-        ax.text(j + 0.5, n + 0.55, t["met_of"].format(met=met, n=n), ha="center", va="center",
-                fontsize=7.5, fontweight="bold", color=INK)
+        ax.text(
+            j + 0.5,
+            n + 0.55,
+            t["met_of"].format(met=met, n=n),
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            fontweight="bold",
+            color=INK,
+        )
     ax.axhline(n + 0.08, color=INK, linewidth=0.6)
     ax.set_xlim(0, 2)
     ax.set_ylim(n + 1, 0)
     ax.set_xticks([0.5, 1.5], [study.country_name(c, lang) for c in study.pair])
     ax.xaxis.tick_top()
-    ax.set_yticks(np.arange(n + 1) + 0.5,
-                  [_wrap(v, 42) for v in labels.values()] + [t["criteria_met"]])
+    ax.set_yticks(
+        np.arange(n + 1) + 0.5, [_wrap(v, 42) for v in labels.values()] + [t["criteria_met"]]
+    )
     ax.get_yticklabels()[-1].set_fontweight("bold")
     ax.tick_params(length=0)
     # Tiles about 1.2 in wide and 0.24 in tall, whatever the width of the labels.
@@ -417,8 +485,9 @@ def website_criteria_figure(study, lang: str = "en") -> Figure:
     for side in ax.spines.values():
         side.set_visible(False)
     main.suptitle(t["criteria_title"], x=0.01, ha="left")
-    main.legend(handles=_tile_legend(study, lang), loc="outside lower center", ncols=4,
-                frameon=False)
+    main.legend(
+        handles=_tile_legend(study, lang), loc="outside lower center", ncols=4, frameon=False
+    )
     return fig
 
 
@@ -489,8 +558,17 @@ def adoption_timeline(study, lang: str = "en") -> Figure:
             if r["role"] != previous_role:
                 # The institution heads its accounts inside the plot, so the tick
                 # labels stay short and the time axis keeps its width.
-                ax.text(0.005, y, roles[r["role"]], transform=ax.get_yaxis_transform(),
-                        va="center", ha="left", fontsize=7, style="italic", color=INK)
+                ax.text(
+                    0.005,
+                    y,
+                    roles[r["role"]],
+                    transform=ax.get_yaxis_transform(),
+                    va="center",
+                    ha="left",
+                    fontsize=7,
+                    style="italic",
+                    color=INK,
+                )
                 previous_role, y = r["role"], y + 1
             start, end, precision = _date_span(r["created"])
             spans.append((start, end))
@@ -498,9 +576,17 @@ def adoption_timeline(study, lang: str = "en") -> Figure:
             labels.append((y, f"{platforms[r['platform']]}{handle}", False))
             gid = f"{c}:{r['role']}:{r['platform']}:{precision}"
             if precision == "year":
-                ax.barh(y, mpl.dates.date2num(end) - mpl.dates.date2num(start),
-                        left=mpl.dates.date2num(start), height=0.5, color=colours[c],
-                        alpha=0.35, edgecolor=colours[c], linewidth=0.8, gid=gid)
+                ax.barh(
+                    y,
+                    mpl.dates.date2num(end) - mpl.dates.date2num(start),
+                    left=mpl.dates.date2num(start),
+                    height=0.5,
+                    color=colours[c],
+                    alpha=0.35,
+                    edgecolor=colours[c],
+                    linewidth=0.8,
+                    gid=gid,
+                )
             else:
                 mid = start + (end - start) / 2
                 ax.plot([mid], [y], "o", color=colours[c], markersize=4.5, gid=gid)
@@ -513,12 +599,19 @@ def adoption_timeline(study, lang: str = "en") -> Figure:
             snap_start = _date_span(snap.max())[0]
             last = max(last, snap_start.year + 1)
             ax.axvline(mpl.dates.date2num(snap_start), color=GREY, linestyle="--", linewidth=0.8)
-            ax.annotate(f"{t['snapshot_line']} {snap.max()}",
-                        (mpl.dates.date2num(snap_start), -0.6), xytext=(-3, 0),
-                        textcoords="offset points", ha="right", va="center", fontsize=6.5,
-                        color=GREY)
-        ax.set_xlim(mpl.dates.date2num(dt.date(first - 1, 7, 1)),
-                    mpl.dates.date2num(dt.date(last, 7, 1)))
+            ax.annotate(
+                f"{t['snapshot_line']} {snap.max()}",
+                (mpl.dates.date2num(snap_start), -0.6),
+                xytext=(-3, 0),
+                textcoords="offset points",
+                ha="right",
+                va="center",
+                fontsize=6.5,
+                color=GREY,
+            )
+        ax.set_xlim(
+            mpl.dates.date2num(dt.date(first - 1, 7, 1)), mpl.dates.date2num(dt.date(last, 7, 1))
+        )
         # A label every year crowds a 16 cm figure past eight years; ticks stay yearly.
         ax.xaxis.set_major_locator(mpl.dates.YearLocator(2 if last - first > 8 else 1))
         ax.xaxis.set_minor_locator(mpl.dates.YearLocator())
@@ -553,8 +646,11 @@ def agenda_figure(study, lang: str = "en") -> Figure:
     """
     t = TEXTS[lang]
     ag = study.agenda
-    topics = {k: v for k, v in codebook.labels("topics", lang, study.data_dir).items()
-              if k in set(ag["topic"])}
+    topics = {
+        k: v
+        for k, v in codebook.labels("topics", lang, study.data_dir).items()
+        if k in set(ag["topic"])
+    }
     fig, main = _new_figure(0.32 * max(len(topics), 1) + 1.1, _source_line(study, lang, ag))
     ax = main.subplots()
     pos = {k: i for i, k in enumerate(topics)}
@@ -563,16 +659,30 @@ def agenda_figure(study, lang: str = "en") -> Figure:
         rows = ag[ag["country"] == c]
         shares = rows["topic"].value_counts(normalize=True) if len(rows) else pd.Series()
         shares = shares.reindex(list(topics)).fillna(0.0)
-        bars = ax.barh([pos[k] + off for k in shares.index], shares.to_numpy(dtype=float),
-                       height=0.38, color=colour, label=c)
+        bars = ax.barh(
+            [pos[k] + off for k in shares.index],
+            shares.to_numpy(dtype=float),
+            height=0.38,
+            color=colour,
+            label=c,
+        )
         for bar, share in zip(bars, shares, strict=True):
-            ax.annotate(fmt_percent(share, lang), (share, bar.get_y() + bar.get_height() / 2),
-                        xytext=(2, 0), textcoords="offset points", va="center", fontsize=6.5,
-                        color=INK)
+            ax.annotate(
+                fmt_percent(share, lang),
+                (share, bar.get_y() + bar.get_height() / 2),
+                xytext=(2, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=6.5,
+                color=INK,
+            )
         vmax = max(vmax, float(shares.max()) if len(shares) else 0.0)
-        handles.append(Patch(facecolor=colour,
-                             label=t["n"].format(country=study.country_name(c, lang),
-                                                 n=len(rows))))
+        handles.append(
+            Patch(
+                facecolor=colour,
+                label=t["n"].format(country=study.country_name(c, lang), n=len(rows)),
+            )
+        )
     ax.set_yticks(range(len(topics)), [_wrap(v, 34) for v in topics.values()])
     ax.set_ylim(max(len(topics), 1) - 0.45, -0.55)
     ax.set_xlim(0, max(vmax, 0.05) * 1.2)
@@ -620,9 +730,16 @@ def interaction_figure(study, lang: str = "en", measured: pd.DataFrame | None = 
     ax.set_xscale("function", functions=(lambda x: np.sqrt(np.clip(x, 0, None)), np.square))
     for i, (k, lo, hi) in enumerate(bands):
         ax.axvspan(lo, hi, color=LIGHT if i % 2 == 0 else "white", zorder=0)
-        ax.text((np.sqrt(lo) + np.sqrt(hi)) ** 2 / 4, 1.01, _wrap(level_labels[k], 16),
-                transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=6.5,
-                color=INK)
+        ax.text(
+            (np.sqrt(lo) + np.sqrt(hi)) ** 2 / 4,
+            1.01,
+            _wrap(level_labels[k], 16),
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=6.5,
+            color=INK,
+        )
     colours = _colours(study)
     labels = []
     for y, (_, r) in enumerate(rows.iterrows()):
@@ -631,14 +748,31 @@ def interaction_figure(study, lang: str = "en", measured: pd.DataFrame | None = 
         colour = colours[r["country"]]
         share = r["reply_share"]
         if r["method"] == "measured" and not pd.isna(share):
-            ax.plot([float(share)], [y], "o", color=colour, markersize=5,
-                    gid=f"{r['country']}:measured")
-            ax.annotate(fmt_percent(share, lang, 1), (float(share), y), xytext=(4, 0),
-                        textcoords="offset points", va="center", fontsize=6.5, color=INK)
+            ax.plot(
+                [float(share)], [y], "o", color=colour, markersize=5, gid=f"{r['country']}:measured"
+            )
+            ax.annotate(
+                fmt_percent(share, lang, 1),
+                (float(share), y),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=6.5,
+                color=INK,
+            )
         else:
             lo, hi = band_of[r["level"]]
-            ax.barh(y, hi - lo, left=lo, height=0.45, color=colour, alpha=0.45,
-                    edgecolor=colour, hatch="///", gid=f"{r['country']}:judged")
+            ax.barh(
+                y,
+                hi - lo,
+                left=lo,
+                height=0.45,
+                color=colour,
+                alpha=0.45,
+                edgecolor=colour,
+                hatch="///",
+                gid=f"{r['country']}:judged",
+            )
     ticks = sorted({lo for _, lo, _ in bands} | {0.5, 1.0})
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     _number_axis(ax.xaxis, lang, percent=True)
@@ -650,10 +784,12 @@ def interaction_figure(study, lang: str = "en", measured: pd.DataFrame | None = 
     methods = [t[m] for m in ("judged", "measured") if (rows["method"] == m).any()]
     main.suptitle(t["interaction_title"].format(methods=", ".join(methods)), x=0.01, ha="left")
     kinds = {
-        "judged": Patch(facecolor=GREY, alpha=0.45, hatch="///", edgecolor=GREY,
-                        label=t["judged_legend"]),
-        "measured": Line2D([], [], marker="o", color=GREY, linestyle="",
-                           label=t["measured_legend"]),
+        "judged": Patch(
+            facecolor=GREY, alpha=0.45, hatch="///", edgecolor=GREY, label=t["judged_legend"]
+        ),
+        "measured": Line2D(
+            [], [], marker="o", color=GREY, linestyle="", label=t["measured_legend"]
+        ),
     }
     handles = _country_handles(study, lang) + [
         h for m, h in kinds.items() if (rows["method"] == m).any()

@@ -36,6 +36,7 @@ TEXTS = {
         "criteria_met": "Criteria met",
         "not_given": "not given",
         "no_account": "no account",
+        "not_checked": "not checked",
         "accounts_of": "{given} of {n} accounts",
         "country": "Country",
         "platform": "Platform",
@@ -75,6 +76,7 @@ TEXTS = {
         "criteria_met": "Criterios cumplidos",
         "not_given": "no disponible",
         "no_account": "sin cuenta",
+        "not_checked": "sin verificar",
         "accounts_of": "{given} de {n} cuentas",
         "country": "País",
         "platform": "Plataforma",
@@ -195,27 +197,51 @@ def presence(study) -> pd.DataFrame:
         "role": {r: i for i, r in enumerate(roles)},
         "platform": {p: i for i, p in enumerate(platforms)},
     }
-    counts = counts.sort_values(
-        ["country", "role", "platform"], key=lambda s: s.map(order[s.name])
-    )
+    counts = counts.sort_values(["country", "role", "platform"], key=lambda s: s.map(order[s.name]))
     counts["accounts"] = counts["accounts"].astype("int64")
     return counts.reset_index(drop=True)
 
 
-def platform_cell(platforms: list[str], lang: str = "en", data_dir=None) -> str:
+def unchecked(study) -> set[tuple[str, str, str]]:
+    """(country, role, platform) rows of accounts.csv not yet checked (``present`` empty).
+
+    ``study.accounts`` holds only accounts that exist; a platform still to check
+    must read "not checked", never "no".
+    """
+    acc = getattr(study, "accounts_all", None)
+    if acc is None or "present" not in acc.columns:
+        return set()
+    rows = acc[acc["present"].isna()]
+    return set(zip(rows["country"], rows["role"], rows["platform"], strict=True))
+
+
+def _abbreviations(platforms, lang: str, data_dir=None) -> list[str]:
+    book = codebook.load_codebook(data_dir)["platforms"]
+    order = codebook.categories("platforms", data_dir)
+    return [
+        book[p]["abbr"] if book[p]["abbr"] != "o" else f"o ({book[p][lang]})"
+        for p in sorted(set(platforms), key=order.index)
+    ]
+
+
+def platform_cell(platforms, lang: str = "en", data_dir=None, not_checked=()) -> str:
     """Tabla 1's social-network cell: abbreviations in codebook order, others as ``o (Name)``.
 
     The codebook gives LinkedIn its own abbreviation ``li`` (as Tabla 1's legend
     does), so it renders as ``li`` where the article's cell writes ``o (LinkedIn)``.
-    No platform gives ``-``.
+    No platform gives ``-``; platforms still to check are named after a
+    semicolon (``tw, fb; not checked: yt``).
+
+    >>> platform_cell(["youtube", "twitter", "telegram"])
+    'tw, yt, o (Telegram)'
     """
-    book = codebook.load_codebook(data_dir)["platforms"]
-    order = codebook.categories("platforms", data_dir)
-    parts = []
-    for p in sorted(set(platforms), key=order.index):
-        abbr = book[p]["abbr"]
-        parts.append(abbr if abbr != "o" else f"o ({book[p][lang]})")
-    return ", ".join(parts) if parts else MARK_NO
+    _check_lang(lang)
+    parts = ", ".join(_abbreviations(platforms, lang, data_dir))
+    todo = [p for p in not_checked if p not in set(platforms)]
+    if todo:
+        note = f"{TEXTS[lang]['not_checked']}: {', '.join(_abbreviations(todo, lang, data_dir))}"
+        return f"{parts}; {note}" if parts else note
+    return parts or MARK_NO
 
 
 def tabla1(study, lang: str = "en") -> pd.DataFrame:
@@ -235,6 +261,7 @@ def tabla1(study, lang: str = "en") -> pd.DataFrame:
     names = {c: study.country_name(c, lang) for c in study.pair}
     inst = study.institutions.set_index(["country", "role"])
     used = presence(study).groupby(["country", "role"])["platform"].agg(list)
+    todo = unchecked(study)
     rows = []
     for role, role_label in codebook.labels("roles", lang, study.data_dir).items():
         row = {t["institution"]: role_label}
@@ -243,7 +270,10 @@ def tabla1(study, lang: str = "en") -> pd.DataFrame:
             row[f"{t['website']} ({names[c]})"] = _cell_mark(site)
         for c in (a, b):
             row[f"{t['social']} ({names[c]})"] = platform_cell(
-                used.get((c, role), []), lang, study.data_dir
+                used.get((c, role), []),
+                lang,
+                study.data_dir,
+                [p for (c2, r2, p) in sorted(todo) if (c2, r2) == (c, role)],
             )
         rows.append(row)
     return pd.DataFrame(rows)
@@ -282,11 +312,13 @@ def metric_by_institution(study, platform: str, metric: str = "followers") -> pd
 
     Columns: country, role, accounts (on the platform), given (accounts whose
     figure the source gives), value (sum of the given figures, NA when none),
-    qualifier (kept when every given figure shares it), handles.
+    qualifier (kept when every given figure shares it), handles, checked
+    (False when the platform is still to check for the institution).
     """
     if metric not in ("followers", "posts", "views"):
         raise ValueError(f"metric must be followers, posts or views, not {metric!r}")
     acc = study.accounts[study.accounts["platform"] == platform]
+    todo = unchecked(study)
     rows = []
     for c in study.pair:
         for role in codebook.categories("roles", study.data_dir):
@@ -302,6 +334,7 @@ def metric_by_institution(study, platform: str, metric: str = "followers") -> pd
                     "value": given[metric].sum() if len(given) else pd.NA,
                     "qualifier": (quals.pop() or pd.NA) if len(quals) == 1 else pd.NA,
                     "handles": "; ".join(own["handle"].dropna()),
+                    "checked": (c, role, platform) not in todo,
                 }
             )
     out = pd.DataFrame(rows)
@@ -313,7 +346,7 @@ def metric_by_institution(study, platform: str, metric: str = "followers") -> pd
 def _metric_text(row, lang: str) -> str:
     t = TEXTS[lang]
     if row["accounts"] == 0:
-        return t["no_account"]
+        return t["no_account"] if row["checked"] else t["not_checked"]
     text = fmt_quantity(row["value"], row["qualifier"], lang)
     if 0 < row["given"] < row["accounts"]:
         text += f" ({t['accounts_of'].format(given=row['given'], n=row['accounts'])})"
@@ -352,9 +385,7 @@ def accounts_table(study, lang: str = "en") -> pd.DataFrame:
     platforms = codebook.labels("platforms", lang, study.data_dir)
     acc = study.accounts
     order = presence(study)[["country", "role", "platform"]].reset_index()
-    acc = acc.merge(order, on=["country", "role", "platform"]).sort_values(
-        "index", kind="stable"
-    )
+    acc = acc.merge(order, on=["country", "role", "platform"]).sort_values("index", kind="stable")
     out = pd.DataFrame(
         {
             t["country"]: [study.country_name(c, lang) for c in acc["country"]],
@@ -385,7 +416,10 @@ def interaction_levels(study, measured: pd.DataFrame | None = None) -> pd.DataFr
     book = codebook.load_codebook(study.data_dir)
     frames = [coding.judged_levels(study.interaction, book)]
     if measured is not None and len(measured):
-        frames.append(measured[measured["country"].isin(study.pair)])
+        extra = measured[measured["country"].isin(study.pair)].copy()
+        method = extra["method"] if "method" in extra.columns else pd.Series(pd.NA, extra.index)
+        extra["method"] = method.fillna("measured")
+        frames.append(extra)
     rows = pd.concat(frames, ignore_index=True)
     rows["level"] = rows["level"].astype("string")
     order = {c: i for i, c in enumerate(study.pair)}
@@ -421,8 +455,9 @@ def interaction_table(study, measured: pd.DataFrame | None = None, lang: str = "
     return pd.DataFrame(
         {
             t["country"]: [study.country_name(c, lang) for c in rows["country"]],
-            t["institution"]: [interaction_who(r, lang, roles, platforms)
-                               for _, r in rows.iterrows()],
+            t["institution"]: [
+                interaction_who(r, lang, roles, platforms) for _, r in rows.iterrows()
+            ],
             t["method"]: [t[m] for m in rows["method"]],
             t["level"]: [levels[k] for k in rows["level"]],
             t["reply_share"]: [fmt_percent(v, lang, 1) for v in rows["reply_share"]],
@@ -455,12 +490,14 @@ def comparisons_table(comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFra
     first = comparisons.iloc[0] if len(comparisons) else {"country_a": "a", "country_b": "b"}
     dims = codebook.labels("dimensions", lang)
     ci = [
-        f"[{_fmt_stat(lo, lang)}; {_fmt_stat(hi, lang)}]" if not (pd.isna(lo) or pd.isna(hi))
+        f"[{_fmt_stat(lo, lang)}; {_fmt_stat(hi, lang)}]"
+        if not (pd.isna(lo) or pd.isna(hi))
         else ""
         for lo, hi in zip(comparisons["ci_low"], comparisons["ci_high"], strict=True)
     ]
     effect = [
-        f"{_fmt_stat(v, lang)} ({name})" if not pd.isna(v) and not pd.isna(name)
+        f"{_fmt_stat(v, lang)} ({name})"
+        if not pd.isna(v) and not pd.isna(name)
         else _fmt_stat(v, lang)
         for v, name in zip(comparisons["effect_size"], comparisons["effect_name"], strict=True)
     ]
@@ -475,7 +512,8 @@ def comparisons_table(comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFra
             t["test"]: comparisons["test"].fillna("").tolist(),
             t["p"]: [fmt_p(v, lang) for v in comparisons["p_value"]],
             t["p_adjusted"]: [fmt_p(v, lang) for v in comparisons["p_adjusted"]]
-            if "p_adjusted" in comparisons.columns else "",
+            if "p_adjusted" in comparisons.columns
+            else "",
         }
     )
 
@@ -515,7 +553,8 @@ def to_markdown(df: pd.DataFrame) -> str:
     """
     header = [_escape(c) for c in df.columns]
     align = [
-        "---:" if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        "---:"
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
         else "---"
         for c in df.columns
     ]

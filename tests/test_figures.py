@@ -1,0 +1,179 @@
+"""Figures: every builder for both pair orders and languages, honest gaps, determinism."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from analysis import figures, load
+
+BUILDERS = [
+    "figura1_twitter_followers",
+    "figura2_facebook_followers",
+    "figura3_youtube_followers",
+    "presence_heatmap",
+    "website_criteria_figure",
+    "adoption_timeline",
+    "agenda_figure",
+    "interaction_figure",
+]
+
+
+@pytest.fixture(scope="module")
+def studies():
+    return {("MEX", "CHL"): load.study("MEX", "CHL"), ("CHL", "MEX"): load.study("CHL", "MEX")}
+
+
+@pytest.fixture(scope="module")
+def study(studies):
+    return studies[("MEX", "CHL")]
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+
+
+def _bars(ax) -> dict[str, int]:
+    return {c.get_label(): len(c) for c in ax.containers}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("pair", [("MEX", "CHL"), ("CHL", "MEX")])
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_every_builder_runs_for_both_orders_and_languages(studies, builder, pair, lang):
+    s = studies[pair]
+    fig = getattr(figures, builder)(s, lang)
+    assert isinstance(fig, Figure)
+    texts = " ".join(_texts(fig))
+    for iso in pair:  # the legend names both countries, in the figure's language
+        assert s.country_name(iso, lang) in texts
+    assert ("Fuente" if lang == "es" else "Source") in texts
+    fig.canvas.draw()  # layout runs without error
+
+
+def test_texts_have_the_same_keys_in_both_languages():
+    assert set(figures.TEXTS["en"]) == set(figures.TEXTS["es"])
+
+
+def test_missing_followers_draw_no_bar(study):
+    ax = figures.figura1_twitter_followers(study, "en").axes[0]
+    assert _bars(ax) == {"MEX": 3, "CHL": 1}
+    gids = {p.get_gid() for c in ax.containers for p in c}
+    assert gids == {
+        "MEX:foreign_ministry",
+        "MEX:cooperation_agency",
+        "MEX:diplomatic_academy",
+        "CHL:foreign_ministry",
+    }
+    marks = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
+    assert marks["CHL:government:missing"] == "not given"
+    fb = figures.figura2_facebook_followers(study, "es").axes[0]
+    assert _bars(fb) == {"MEX": 2, "CHL": 0}
+    marks = {t.get_gid(): t.get_text() for t in fb.texts if t.get_gid()}
+    assert marks["MEX:diplomatic_academy:missing"] == "sin cuenta"
+    assert marks["CHL:foreign_ministry:missing"] == "no disponible"
+
+
+def test_qualifiers_are_marked(study):
+    ax = figures.figura2_facebook_followers(study, "en").axes[0]
+    labels = [t.get_text() for t in ax.texts]
+    assert ">\u202f720,000" in labels and ">\u202f32,000" in labels
+
+
+def test_youtube_is_honest_about_subscribers(study):
+    fig = figures.figura3_youtube_followers(study, "en")
+    followers, views = fig.axes
+    assert not followers.axison and not followers.containers
+    assert any("no number of subscribers" in t.get_text() for t in followers.texts)
+    assert "views" in views.get_title(loc="left").lower()
+    assert _bars(views) == {"MEX": 1, "CHL": 1}
+    assert "\u2248\u202f2,000,000" in [t.get_text() for t in views.texts]
+
+
+def test_country_colours_follow_the_pair_order(studies):
+    for pair in (("MEX", "CHL"), ("CHL", "MEX")):
+        ax = figures.figura1_twitter_followers(studies[pair], "en").axes[0]
+        for container in ax.containers:
+            colour = figures.COUNTRY_COLOURS[pair.index(container.get_label())]
+            assert {to_hex(p.get_facecolor()) for p in container} <= {colour.lower()}
+
+
+def test_spanish_axis_numbers(study):
+    ax = figures.figura1_twitter_followers(study, "es").axes[0]
+    assert ax.xaxis.get_major_formatter()(400000, 0) == "400\u00a0000"
+    ag = figures.agenda_figure(study, "es").axes[0]
+    assert ag.xaxis.get_major_formatter()(0.125, 0) == "12\u00a0%"
+
+
+def test_presence_heatmap_cells(study):
+    ax = figures.presence_heatmap(study, "en").axes[0]
+    tiles = {p.get_gid(): to_hex(p.get_facecolor()) for p in ax.patches if p.get_gid()}
+    assert tiles["CHL:government:telegram"] == figures.COUNTRY_COLOURS[1].lower()
+    assert tiles["MEX:government:telegram"] == figures.LIGHT.lower()
+    assert tiles["MEX:trade_promotion:periscope"] == figures.COUNTRY_COLOURS[0].lower()
+    assert tiles["CHL:diplomatic_academy:website"] == figures.COUNTRY_COLOURS[1].lower()
+
+
+def test_website_criteria_totals(study):
+    texts = _texts(figures.website_criteria_figure(study, "en"))
+    assert "6 of 10" in texts and "8 of 10" in texts
+
+
+def test_timeline_draws_dates_at_their_precision(study):
+    fig = figures.adoption_timeline(study, "en")
+    ax = fig.axes[0]
+    years = [p.get_gid() for p in ax.patches if (p.get_gid() or "").endswith(":year")]
+    dated = study.accounts.dropna(subset=["created"])
+    assert len(years) == (dated["created"].str.len() == 4).sum() == 4
+    dots = [ln for ln in ax.lines if (ln.get_gid() or "").endswith((":month", ":day"))]
+    assert len(dots) == (dated["created"].str.len() > 4).sum()
+    note = " ".join(_texts(fig))
+    assert "Date not given" in note and "Telegram" in note
+
+
+def test_agenda_shares_sum_to_one(study):
+    ax = figures.agenda_figure(study, "en").axes[0]
+    for container in ax.containers:
+        assert sum(p.get_width() for p in container) == pytest.approx(1.0)
+
+
+def test_interaction_says_judged_or_measured(study):
+    judged = figures.interaction_figure(study, "en")
+    title = " ".join(_texts(judged))
+    assert "(judged)" in title and "measured)" not in title
+    measured = pd.DataFrame(
+        {
+            "country": ["MEX", "CHL"],
+            "role": ["foreign_ministry", "foreign_ministry"],
+            "platform": ["twitter", "twitter"],
+            "account_id": ["1", "2"],
+            "level": ["low", "moderate"],
+            "reply_share": [0.03, 0.12],
+        }
+    )
+    fig = figures.interaction_figure(study, "es", measured=measured)
+    assert "(juzgada, medida)" in " ".join(_texts(fig))
+    dots = [ln for ln in fig.axes[0].lines if (ln.get_gid() or "").endswith(":measured")]
+    assert len(dots) == 2
+
+
+def test_save_figure_is_byte_identical(tmp_path, study):
+    first = figures.save_figure(figures.figura1_twitter_followers(study, "es"), tmp_path / "a", "f")
+    again = figures.save_figure(figures.figura1_twitter_followers(study, "es"), tmp_path / "b", "f")
+    assert [p.name for p in first] == ["f.png", "f.svg"]
+    for p, q in zip(first, again, strict=True):
+        assert p.read_bytes() == q.read_bytes()
+    svg = first[1].read_text(encoding="utf-8")
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+
+
+def test_importing_figures_leaves_pyplot_alone():
+    code = "import sys, analysis.figures; print('matplotlib.pyplot' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

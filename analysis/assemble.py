@@ -139,7 +139,7 @@ def assemble(out_dir: Path, targets: dict[str, Path], lang: str, template_dir: P
         typ = out_dir / "paper.typ"
         pypandoc.convert_file(
             str(out_dir / "paper.md"), "typst", format="markdown", outputfile=str(typ),
-            extra_args=common + [f"--template={Path(template_dir) / 'paper.typ'}"],
+            extra_args=common,
         )
         pdf = tmp / "paper.pdf"
         typst.compile(str(typ), output=str(pdf), root=str(out_dir))

@@ -14,6 +14,7 @@ Number formatting (:func:`fmt_number`) is shared by the figures and the paper:
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -59,7 +60,11 @@ TEXTS = {
         "ci": "95% interval",
         "test": "Test",
         "p": "p",
-        "p_adjusted": "p (adjusted)",
+        "p_adjusted": "p (Holm)",
+        "audience": "Audience",
+        "with_website": "a website",
+        "with_blog": "a blog",
+        "with_participation": "a participation mechanism",
         "claim": "Claim",
         "countries": "Countries",
         "statement": "The article says",
@@ -99,7 +104,11 @@ TEXTS = {
         "ci": "Intervalo del 95\u00a0%",
         "test": "Prueba",
         "p": "p",
-        "p_adjusted": "p (ajustada)",
+        "p_adjusted": "p (Holm)",
+        "audience": "Audiencia",
+        "with_website": "página web",
+        "with_blog": "blog",
+        "with_participation": "mecanismo de participación",
         "claim": "Afirmación",
         "countries": "Países",
         "statement": "El artículo dice",
@@ -479,41 +488,181 @@ def _fmt_stat(x, lang: str) -> str:
     return fmt_number(x, lang, 0 if float(x).is_integer() else 2)
 
 
+#: How the paper names each measure of analysis.compare; ``{0}`` is the bracketed
+#: argument (a platform, role or topic, as its codebook label), ``{1}`` a second one.
+MEASURES = {
+    "en": {
+        "platforms_per_institution": "Platforms per institution (mean)",
+        "presence_index": "Presence index (mean share of core platforms)",
+        "core_platforms_in_use": "Core platforms in use",
+        "platform_jaccard": "Platforms of the country (shared: Jaccard)",
+        "platform_jaccard[]": "Platforms of the {0} (shared: Jaccard)",
+        "institutions_using[]": "Institutions on {0}",
+        "institutions_with[]": "Institutions with {0}",
+        "first_adoption": "First account of any kind (year)",
+        "first_adoption[]": "First account: {0} (year)",
+        "adoption_gap_over_platforms": "Platforms adopted later (months, median)",
+        "criteria_met": "Website criteria met",
+        "followers[]": "Followers on {0} (median)",
+        "followers[,]": "Followers: {1}, {0}",
+        "posts[]": "Posts on {0} (median)",
+        "posts[,]": "Posts: {1}, {0}",
+        "views[]": "Views on {0} (median)",
+        "views[,]": "Views: {1}, {0}",
+        "topics_covered": "Topics covered (shared: Jaccard)",
+        "topic_distribution": "Topic distribution (codes)",
+        "topic_share[]": "Share of topic: {0}",
+        "account_level[]": "Interaction level ({0})",
+        "account_level[]_distribution": "Interaction levels ({0}): accounts",
+        "post_level[]": "Post level ({0})",
+    },
+    "es": {
+        "platforms_per_institution": "Plataformas por organismo (media)",
+        "presence_index": "Índice de presencia (proporción media de plataformas)",
+        "core_platforms_in_use": "Plataformas principales en uso",
+        "platform_jaccard": "Plataformas del país (comunes: Jaccard)",
+        "platform_jaccard[]": "Plataformas de {0} (comunes: Jaccard)",
+        "institutions_using[]": "Organismos en {0}",
+        "institutions_with[]": "Organismos con {0}",
+        "first_adoption": "Primera cuenta de cualquier tipo (año)",
+        "first_adoption[]": "Primera cuenta: {0} (año)",
+        "adoption_gap_over_platforms": "Plataformas adoptadas después (meses, mediana)",
+        "criteria_met": "Criterios de la página web cumplidos",
+        "followers[]": "Seguidores en {0} (mediana)",
+        "followers[,]": "Seguidores: {1}, {0}",
+        "posts[]": "Publicaciones en {0} (mediana)",
+        "posts[,]": "Publicaciones: {1}, {0}",
+        "views[]": "Reproducciones en {0} (mediana)",
+        "views[,]": "Reproducciones: {1}, {0}",
+        "topics_covered": "Temas cubiertos (comunes: Jaccard)",
+        "topic_distribution": "Distribución de temas (códigos)",
+        "topic_share[]": "Proporción del tema: {0}",
+        "account_level[]": "Nivel de interacción ({0})",
+        "account_level[]_distribution": "Niveles de interacción ({0}): cuentas",
+        "post_level[]": "Nivel de las publicaciones ({0})",
+    },
+}
+
+#: The Spanish of the effect sizes and tests that analysis.compare names (phrases,
+#: longest first); English is compare's own wording.
+PHRASES_ES = {
+    "median paired difference, a - b": "mediana de las diferencias pareadas, a - b",
+    "share of core platforms": "proporción de plataformas principales",
+    "platforms": "plataformas",
+    "Jaccard similarity of platform sets": "similitud de Jaccard de los conjuntos de plataformas",
+    "Jaccard similarity of topic sets": "similitud de Jaccard de los conjuntos de temas",
+    "difference in paired proportions, a - b": "diferencia de proporciones pareadas, a - b",
+    "median adoption gap in months over platforms, a - b": "mediana del desfase de adopción en meses entre plataformas, a - b",
+    "adoption gap in months, a - b (positive: a later)": "desfase de adopción en meses, a - b (positivo: a después)",
+    "Cliff's delta (a vs b)": "delta de Cliff (a frente a b)",
+    "Cramér's V": "V de Cramér",
+    "difference in shares, a - b": "diferencia de proporciones, a - b",
+    "rate ratio per post, a / b": "razón de tasas por publicación, a / b",
+    "exact sign test (institutions matched by role)": "prueba exacta de los signos (organismos emparejados por rol)",
+    "exact sign test (platforms dated in both)": "prueba exacta de los signos (plataformas con fecha en ambos)",
+    "exact McNemar": "McNemar exacta",
+    "Pearson chi-square, Monte Carlo p": "ji cuadrado de Pearson, p de Monte Carlo",
+    "Pearson chi-square": "ji cuadrado de Pearson",
+    "Fisher exact (odds ratio)": "exacta de Fisher (razón de momios)",
+    "Mann-Whitney U, permutation p": "U de Mann-Whitney, p por permutación",
+    "Mann-Whitney U, normal approximation with tie correction": "U de Mann-Whitney, aproximación normal con corrección por empates",
+    "Poisson GLM": "MLG de Poisson",
+    "Wald z": "z de Wald",
+    "robust errors": "errores robustos",
+    "clustered by account": "agrupados por cuenta",
+    "judged": "juzgado",
+    "measured": "medido",
+}
+
+
+def translate(text, lang: str) -> str:
+    """compare's English wording of an effect or test, in `lang` (phrase by phrase)."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return ""
+    if lang == "en":
+        return text
+    for en, es in sorted(PHRASES_ES.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(en, es)
+    return text
+
+
+def measure_label(measure: str, lang: str = "en") -> str:
+    """A compare measure (``followers[twitter, foreign_ministry]``) in the paper's words.
+
+    Arguments in brackets become codebook labels (platforms, roles, topics); a
+    measure the table does not know keeps its own name.
+    """
+    m = re.fullmatch(r"([a-z_]+)(?:\[([^\]]*)\])?(_[a-z]+)?", measure)
+    if not m:
+        return measure
+    base, args, tail = m.group(1), m.group(2), m.group(3) or ""
+    if args is None:
+        return MEASURES[lang].get(base + tail, measure)
+    parts = [a.strip() for a in args.split(",")]
+    key = base + "[" + "," * (len(parts) - 1) + "]" + tail
+    if key not in MEASURES[lang]:
+        return measure
+    book = codebook.load_codebook()
+    names = [
+        next((book[lst][a][lang] for lst in ("platforms", "roles", "topics") if a in book[lst]),
+             TEXTS[lang].get(a, a))
+        for a in parts
+    ]
+    if base == "institutions_with":
+        names = [TEXTS[lang].get(f"with_{a}", a) for a in parts]
+    label = MEASURES[lang][key].format(*names)
+    return label[0].upper() + label[1:]
+
+
 def comparisons_table(comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The comparisons of :func:`analysis.compare.all_comparisons`, formatted for the paper.
 
-    Value columns are headed by the ISO codes of the pair; intervals are written
-    ``[low; high]`` (a semicolon, since Spanish decimals use the comma).
+    Rows where neither country has a value are left out (they stay in the CSV);
+    the dimension is written once per group. The effect size comes with its
+    interval (``[low; high]``: a semicolon, since Spanish decimals use the comma);
+    p is adjusted within the dimension's family, and "—" marks a comparison
+    without a test (no variation or too few values: the CSV's ``note`` says why).
     """
     _check_lang(lang)
     t = TEXTS[lang]
+    comparisons = comparisons[comparisons["value_a"].notna() | comparisons["value_b"].notna()]
+    comparisons = comparisons.reset_index(drop=True)
     first = comparisons.iloc[0] if len(comparisons) else {"country_a": "a", "country_b": "b"}
     dims = codebook.labels("dimensions", lang)
-    ci = [
-        f"[{_fmt_stat(lo, lang)}; {_fmt_stat(hi, lang)}]"
-        if not (pd.isna(lo) or pd.isna(hi))
-        else ""
-        for lo, hi in zip(comparisons["ci_low"], comparisons["ci_high"], strict=True)
-    ]
-    effect = [
-        f"{_fmt_stat(v, lang)} ({name})"
-        if not pd.isna(v) and not pd.isna(name)
-        else _fmt_stat(v, lang)
-        for v, name in zip(comparisons["effect_size"], comparisons["effect_name"], strict=True)
-    ]
+    dims.update({"website": t["website"], "audience": t["audience"]})
+    dim_col = [dims.get(d, d) for d in comparisons["dimension"]]
+    dim_col = [d if i == 0 or d != dim_col[i - 1] else "" for i, d in enumerate(dim_col)]
+    # first adoption is a decimal year (mid-month or mid-year of the date given)
+    decimals = [1 if m.startswith("first_adoption") else None for m in comparisons["measure"]]
+
+    def value(x, dec):
+        if x is None or pd.isna(x):
+            return ""
+        if dec is not None:  # a year: never grouped by thousands
+            return f"{x:.{dec}f}".replace(".", "," if lang == "es" else ".")
+        return _fmt_stat(x, lang)
+
+    effect = []
+    for v, name, lo, hi in comparisons[["effect_size", "effect_name", "ci_low", "ci_high"]].itertuples(index=False):
+        if pd.isna(v):
+            effect.append("")
+            continue
+        text = _fmt_stat(v, lang)
+        if not (pd.isna(lo) or pd.isna(hi)):
+            text += f" [{_fmt_stat(lo, lang)}; {_fmt_stat(hi, lang)}]"
+        if isinstance(name, str) and name:
+            text += f" ({translate(name, lang)})"
+        effect.append(text)
+    p = comparisons["p_adjusted"] if "p_adjusted" in comparisons.columns else comparisons["p_value"]
     return pd.DataFrame(
         {
-            t["dimension"]: [dims.get(d, d) for d in comparisons["dimension"]],
-            t["measure"]: comparisons["measure"].tolist(),
-            str(first["country_a"]): [_fmt_stat(v, lang) for v in comparisons["value_a"]],
-            str(first["country_b"]): [_fmt_stat(v, lang) for v in comparisons["value_b"]],
+            t["dimension"]: dim_col,
+            t["measure"]: [measure_label(m, lang) for m in comparisons["measure"]],
+            str(first["country_a"]): [value(x, d) for x, d in zip(comparisons["value_a"], decimals, strict=True)],
+            str(first["country_b"]): [value(x, d) for x, d in zip(comparisons["value_b"], decimals, strict=True)],
             t["effect"]: effect,
-            t["ci"]: ci,
-            t["test"]: comparisons["test"].fillna("").tolist(),
-            t["p"]: [fmt_p(v, lang) for v in comparisons["p_value"]],
-            t["p_adjusted"]: [fmt_p(v, lang) for v in comparisons["p_adjusted"]]
-            if "p_adjusted" in comparisons.columns
-            else "",
+            t["test"]: [translate(x, lang) for x in comparisons["test"]],
+            t["p_adjusted"]: [fmt_p(x, lang) if not pd.isna(x) else "—" for x in p],
         }
     )
 
@@ -541,7 +690,10 @@ def _escape(cell) -> str:
         return ""
     if isinstance(cell, float) and not math.isfinite(cell):
         return ""
-    return str(cell).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    text = str(cell).replace("\\", "\\\\").replace("\n", " ")
+    # Characters pandoc's Markdown would read as syntax: "@SRE_mx" as a citation,
+    # "X*" as emphasis, "[...]" as a link.
+    return re.sub(r"([|@*\[\]<>`])", r"\\\1", text)
 
 
 def to_markdown(df: pd.DataFrame) -> str:
@@ -552,15 +704,22 @@ def to_markdown(df: pd.DataFrame) -> str:
     numeric columns are right-aligned.
     """
     header = [_escape(c) for c in df.columns]
+    body = [[_escape(v) for v in row] for row in df.itertuples(index=False)]
+    # pandoc sizes the columns of a wide pipe table by the dashes under each header:
+    # give each column dashes in proportion to its longest cell (within bounds).
+    # (at least the longest word of the header, so headers do not break mid-word).
+    widths = [
+        min(max([max(map(len, h.split()), default=3) + 2, 8, *(len(r[i]) for r in body)]), 40)
+        for i, h in enumerate(header)
+    ]
     align = [
-        "---:"
+        "-" * max(w, 3) + ":"
         if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-        else "---"
-        for c in df.columns
+        else "-" * max(w, 3)
+        for c, w in zip(df.columns, widths, strict=True)
     ]
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(_escape(v) for v in row) + " |")
+    lines += ["| " + " | ".join(r) + " |" for r in body]
     return "\n".join(lines) + "\n"
 
 

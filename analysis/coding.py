@@ -214,22 +214,35 @@ def code_posts(
 
 
 def _arrow(frame: pd.DataFrame, col: str) -> pa.Array:
-    """A column as an Arrow large_string array; '' and missing columns are null."""
+    """A column as Arrow large strings (chunks kept, no copy); '' and missing columns are null."""
     if col not in frame.columns:
         return pa.nulls(len(frame), type=pa.large_string())
     series = frame[col]
     if not isinstance(series.dtype, pd.StringDtype):
         series = series.astype("string")
     arr = pa.array(series.array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    arr = arr.cast(pa.large_string())
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, type=pa.large_string()), arr)
 
 
+def _text(frame: pd.DataFrame) -> pa.Array:
+    """The ``text`` column as Arrow strings without copying the characters (null as '')."""
+    if "text" not in frame.columns:
+        return pa.array([""] * len(frame), type=pa.string())
+    series = frame["text"]
+    if not isinstance(series.dtype, pd.StringDtype):
+        series = series.astype("string")
+    arr = pa.array(series.array)  # a ChunkedArray for pyarrow-backed strings: no copy
+    return pc.fill_null(arr, "") if arr.null_count else arr
+
+
 def _np(mask: pa.Array) -> np.ndarray:
-    """An Arrow boolean array as numpy, null as False."""
-    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    """An Arrow boolean array (or chunked array) as numpy, null as False."""
+    filled = pc.fill_null(mask, False)
+    if isinstance(filled, pa.ChunkedArray):
+        filled = filled.combine_chunks()
+    return filled.to_numpy(zero_copy_only=False)
 
 
 def _str(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -320,38 +333,42 @@ def topic_matrix(texts, codebook: dict | None = None) -> pd.DataFrame:
     """
     book = codebook or load_codebook()
     patterns = _topic_patterns(_topic_items(book))
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    arr = (
-        texts
-        if isinstance(texts, pa.Array)
-        else pa.array(pd.Series(texts, dtype="string").fillna("").array)
-    )
-    arr = arr.cast(pa.large_string())
+    if isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        arr = texts
+    else:
+        arr = pa.array(pd.Series(texts, dtype="string").fillna("").array)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     n = len(arr)
     result = np.zeros((n, len(patterns)), dtype=bool)
+    tasks, offset = [], 0  # (first row, slice of at most _CHUNK texts), without copying
+    for chunk in chunks:
+        for start in range(0, len(chunk), _CHUNK):
+            tasks.append((offset + start, chunk.slice(start, _CHUNK)))
+        offset += len(chunk)
 
-    def run(start: int) -> None:
-        chunk = pc.utf8_lower(arr.slice(start, _CHUNK))
+    def run(task: tuple[int, pa.Array]) -> None:
+        first, piece = task
+        lower = pc.utf8_lower(pc.fill_null(piece, ""))
         for j, (_, pattern) in enumerate(patterns):
-            hit = pc.match_substring_regex(chunk, pattern)
-            result[start : start + len(chunk), j] = hit.to_numpy(zero_copy_only=False)
+            hit = pc.match_substring_regex(lower, pattern)
+            result[first : first + len(lower), j] = hit.to_numpy(zero_copy_only=False)
 
-    starts = range(0, n, _CHUNK)
-    workers = max(1, min(len(starts), os.cpu_count() or 1))
+    workers = max(1, min(len(tasks), os.cpu_count() or 1))
     if workers == 1:
-        for s in starts:
-            run(s)
+        for task in tasks:
+            run(task)
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, starts))
+            list(pool.map(run, tasks))
     return pd.DataFrame(result, columns=[t for t, _ in patterns])
 
 
 def _topics(
     out: pd.DataFrame, hand_codes: pd.DataFrame | None, book: dict
 ) -> tuple[pd.Series, pd.Series]:
-    matrix = topic_matrix(pc.fill_null(_arrow(out, "text"), ""), book)
+    matrix = topic_matrix(_text(out), book)
     names = list(matrix.columns)
     values = matrix.to_numpy().copy()
     source = np.zeros(len(out), dtype=np.int8)  # 0 dictionary, 1 hand

@@ -1,0 +1,118 @@
+"""The notebooks and the paper build: any pair, both languages, clear failures."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from analysis import assemble, paper
+from conftest import RAW, REPO
+
+FIXTURE_PAIR = REPO / "tests" / "fixtures" / "pair"
+TEXT = REPO / "paper" / "text"
+
+
+def _text(lang: str) -> dict:
+    return yaml.safe_load((TEXT / f"{lang}.yml").read_text(encoding="utf-8"))
+
+
+def test_every_text_key_exists_in_both_languages():
+    en, es = _text("en"), _text("es")
+    assert set(en) - set(es) == set(), "keys only in English"
+    assert set(es) - set(en) == set(), "keys only in Spanish"
+
+
+def test_every_key_the_template_says_is_written():
+    used = set()
+    for source in [(REPO / "paper" / "paper.md.j2").read_text(encoding="utf-8"),
+                   *(p.read_text(encoding="utf-8") for p in TEXT.glob("*.yml"))]:
+        used |= set(re.findall(r"say\('([a-z_]+)'\)", source))
+    figures_tables = {"label_figure", "label_table", "made_by"}
+    assert used | figures_tables <= set(_text("en"))
+
+
+@pytest.mark.parametrize("nb", paper.notebooks(), ids=lambda p: p.stem)
+def test_notebooks_are_thin_and_clean(nb):
+    book = nbformat.read(nb, as_version=4)
+    code = [c for c in book.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    params = code[0].source
+    for name in ("country_a", "country_b", "data_dir", "out_dir", "lang"):
+        assert re.search(rf"^{name} = ", params, re.M), name
+    assert all(not c.outputs and c.execution_count is None for c in code), "committed with outputs"
+    assert book.metadata["kernelspec"]["name"] == paper.KERNEL
+    # thin: no function or class is defined in a notebook, and no loop does analysis
+    assert not any(re.search(r"^\s*(def|class) ", c.source, re.M) for c in code)
+
+
+def test_a_pair_without_data_fails_fast_and_lists_countries():
+    start = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "analysis", "paper", "--pair", "ARG-MEX"],
+        capture_output=True, text=True, cwd=REPO,
+    )
+    assert run.returncode == 1
+    assert "no data for country 'ARG'" in run.stderr and "CHL, MEX" in run.stderr
+    assert time.perf_counter() - start < 10
+    assert not (REPO / "build" / "ARG-MEX").exists()
+
+
+@pytest.mark.parametrize("pair", ["MEX", "MEX-CHL-ARG", "MEX_CHL", "ME-CH"])
+def test_malformed_pair(pair):
+    with pytest.raises(ValueError, match="two ISO 3166-1 alpha-3 codes"):
+        paper.parse_pair(pair)
+
+
+@pytest.fixture(scope="module")
+def fixture_data(tmp_path_factory) -> Path:
+    """The second pair (ARG, URY) as a data directory with the project's codebook."""
+    data = tmp_path_factory.mktemp("pair") / "raw"
+    shutil.copytree(FIXTURE_PAIR, data)
+    for name in ("codebook.yml", "README.md"):
+        shutil.copy(RAW / name, data / name)
+    return data
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_paper_of_another_pair(fixture_data, tmp_path, lang):
+    """Every notebook runs with papermill for a pair that is not Mexico-Chile."""
+    paths = paper.build("URY-ARG", lang, data_dir=fixture_data, root=tmp_path)
+    out = paper.pair_dir("URY", "ARG", lang, tmp_path)
+    assert paths["pdf"].stat().st_size > 10_000 and paths["html"].stat().st_size > 10_000
+    assert sorted(p.name for p in (out / "notebooks").glob("*.ipynb")) == [
+        nb.name for nb in paper.notebooks()
+    ]
+    values = {p.stem: json.loads(p.read_text())["values"] for p in (out / "values").glob("*.json")}
+    assert values["01_presence"]["a"] == "URY"
+    assert values["04_interaction"]["measured_accounts"] == {"URY": 0, "ARG": 1}
+    assert set(values["04_interaction"]["reliability"]) == {"level", "topic"}
+    assert values["05_comparison"]["replication"] == {"agree": 0, "disagree": 0, "undetermined": 0}
+    html = paths["html"].read_text(encoding="utf-8")
+    assert ("Uruguay" in html) and ("cancilleriaA" in html)
+    assert "<img" in html and 'src="data:image/svg+xml' in html  # self-contained
+    word = "Figure" if lang == "en" else "Figura"
+    assert re.search(rf"{word} 1\.", html)
+    markdown = (out / "paper.md").read_text(encoding="utf-8")
+    assert "{{" not in markdown and "None" not in re.sub(r"None or almost none", "", markdown)
+
+
+@pytest.mark.slow
+def test_figure_and_table_numbers_resolve(fixture_data, tmp_path):
+    paper.run_notebooks("ARG", "URY", "en", fixture_data, tmp_path)
+    md = assemble.render_markdown(paper.pair_dir("ARG", "URY", "en", tmp_path), "en", REPO / "paper")
+    figures = re.findall(r"!\[Figure (\d+)\.", md)
+    tables = re.findall(r"^: Table (\d+)\.", md, flags=re.M)
+    assert figures == [str(i) for i in range(1, len(figures) + 1)] and len(figures) == 8
+    assert tables == [str(i) for i in range(1, len(tables) + 1)] and len(tables) == 6
+    for ref in re.findall(r"(?:Figure|Table) (\d+)", md):
+        assert 1 <= int(ref) <= max(len(figures), len(tables))

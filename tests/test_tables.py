@@ -231,9 +231,11 @@ def test_interaction_table_judged_and_measured(study):
 
 
 def test_to_markdown_escapes_and_blanks():
-    df = pd.DataFrame({"a": ["x|y", None], "n": [1, 2]})
-    md = tables.to_markdown(df)
-    assert md.splitlines() == ["| a | n |", "| --- | ---: |", "| x\\|y | 1 |", "|  | 2 |"]
+    df = pd.DataFrame({"a": ["x|y", None, "@SRE_mx", "X*", "[1]"], "n": [1, 2, 3, 4, 5]})
+    lines = tables.to_markdown(df).splitlines()
+    # column widths for pandoc: dashes by content length, at least 8, right-aligned numbers
+    assert lines[:2] == ["| a | n |", "| -------- | --------: |"]
+    assert lines[2:] == ["| x\\|y | 1 |", "|  | 2 |", "| \\@SRE_mx | 3 |", "| X\\* | 4 |", "| \\[1\\] | 5 |"]
 
 
 def test_to_csv_is_deterministic(tmp_path, study):

@@ -32,7 +32,7 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 TEMPLATE := $(wildcard paper/*)
 LANG_SUFFIX := $(if $(filter es,$(PAPER_LANG)),.es,)
 
-.PHONY: help env test data paper papers lab clean check-data validate country bench lint
+.PHONY: help env test data paper papers lab clean check-data validate country bench lint datapackage
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -76,6 +76,9 @@ lab: $(ENV_STAMP) ## Start JupyterLab on notebooks/ with the project's kernel
 
 bench: $(ENV_STAMP) ## Run the benchmarks (coding 1,000,000 posts)
 	$(PY) benchmarks/bench_coding.py
+
+datapackage: $(ENV_STAMP) ## Regenerate data/raw/datapackage.json from the codebook
+	$(PY) -m analysis datapackage --write
 
 lint: $(ENV_STAMP) ## Lint and check formatting with ruff
 	$(PY) -m ruff check analysis tests benchmarks

@@ -63,6 +63,20 @@ def _country(args) -> int:
     return 0
 
 
+def _datapackage(args) -> int:
+    from analysis import datapackage
+    from analysis.record import write_atomic
+
+    text = datapackage.render(args.data_dir)
+    target = Path(args.data_dir) / "datapackage.json"
+    if args.write:
+        write_atomic(target, text)
+        print(f"wrote {target}")
+    else:
+        print(text, end="")
+    return 0
+
+
 def _code(args) -> int:
     from analysis import coding
     from analysis.importers import meta_csv, twitter_v2, youtube
@@ -114,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name-en", default=None, help="the country's name in English")
     p.add_argument("--name-es", default=None, help="the country's name in Spanish")
     p.set_defaults(func=_country)
+
+    p = sub.add_parser("datapackage", help="print (or --write) data/raw/datapackage.json from the codebook")
+    p.add_argument("--write", action="store_true", help="write it beside the data")
+    p.set_defaults(func=_datapackage)
 
     p = sub.add_parser("code", help="code an export's posts; write Parquet; print the account levels")
     p.add_argument("export", type=Path, help="the export file")

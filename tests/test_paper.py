@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -15,9 +14,7 @@ import pytest
 import yaml
 
 from analysis import assemble, paper
-from conftest import RAW, REPO
-
-FIXTURE_PAIR = REPO / "tests" / "fixtures" / "pair"
+from conftest import REPO
 TEXT = REPO / "paper" / "text"
 
 
@@ -72,22 +69,18 @@ def test_malformed_pair(pair):
         paper.parse_pair(pair)
 
 
-@pytest.fixture(scope="module")
-def fixture_data(tmp_path_factory) -> Path:
-    """The second pair (ARG, URY) as a data directory with the project's codebook."""
-    data = tmp_path_factory.mktemp("pair") / "raw"
-    shutil.copytree(FIXTURE_PAIR, data)
-    for name in ("codebook.yml", "README.md"):
-        shutil.copy(RAW / name, data / name)
-    return data
+@pytest.fixture(params=["en", "es"])
+def built(request, fixture_paper, fixture_data, tmp_path):
+    if request.param == "en":
+        return "en", fixture_paper, fixture_paper["out"]
+    paths = paper.build("URY-ARG", "es", data_dir=fixture_data, root=tmp_path)
+    return "es", paths, paper.pair_dir("URY", "ARG", "es", tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lang", ["en", "es"])
-def test_paper_of_another_pair(fixture_data, tmp_path, lang):
+def test_paper_of_another_pair(built):
     """Every notebook runs with papermill for a pair that is not Mexico-Chile."""
-    paths = paper.build("URY-ARG", lang, data_dir=fixture_data, root=tmp_path)
-    out = paper.pair_dir("URY", "ARG", lang, tmp_path)
+    lang, paths, out = built
     assert paths["pdf"].stat().st_size > 10_000 and paths["html"].stat().st_size > 10_000
     assert sorted(p.name for p in (out / "notebooks").glob("*.ipynb")) == [
         nb.name for nb in paper.notebooks()

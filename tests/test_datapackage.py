@@ -1,0 +1,48 @@
+"""datapackage.json: generated from the codebook, never stale, and valid for frictionless."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from analysis import datapackage
+from conftest import RAW
+
+
+def test_committed_datapackage_is_not_stale():
+    committed = (RAW / "datapackage.json").read_text(encoding="utf-8")
+    assert committed == datapackage.render(RAW), (
+        "data/raw/datapackage.json is stale: run `python -m analysis datapackage --write`"
+    )
+
+
+def test_allowed_values_come_from_the_codebook():
+    package = json.loads(datapackage.render(RAW))
+    accounts = next(r for r in package["resources"] if r["name"] == "accounts")
+    platform = next(f for f in accounts["schema"]["fields"] if f["name"] == "platform")
+    assert platform["constraints"]["enum"][:2] == ["twitter", "facebook"]
+    assert {"fields": "country", "reference": {"resource": "countries", "fields": "iso3"}} in (
+        accounts["schema"]["foreignKeys"]
+    )
+
+
+frictionless = pytest.importorskip("frictionless")
+
+
+def test_frictionless_accepts_the_package():
+    report = frictionless.validate(str(RAW / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_frictionless_catches_a_bad_value(raw_copy):
+    path = raw_copy / "accounts.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows[1][rows[0].index("followers")] = "-5"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    report = frictionless.validate(str(raw_copy / "datapackage.json"))
+    assert not report.valid
+    errors = report.flatten(["fieldName", "type"])
+    assert ["followers", "constraint-error"] in errors

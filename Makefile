@@ -71,8 +71,11 @@ check-data: $(ENV_STAMP) ## Report per country how complete data/raw is
 country: $(ENV_STAMP) ## Add empty rows for a new country to fill (ISO=ARG)
 	$(PY) -m analysis country $(ISO)
 
+LAB_ARGS ?=
+# Jupyter refuses root unless told; CI and these machines run as root.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(ENV_STAMP) ## Start JupyterLab on notebooks/ with the project's kernel
-	$(PY) -m jupyter lab notebooks/
+	$(PY) -m jupyter lab --notebook-dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
 
 bench: $(ENV_STAMP) ## Run the benchmarks (coding 1,000,000 posts)
 	$(PY) benchmarks/bench_coding.py

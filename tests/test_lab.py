@@ -1,0 +1,69 @@
+"""JupyterLab: `make lab` starts on notebooks/ with the project's kernel, and every notebook
+runs top to bottom with its default parameters, as a person opening it would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from analysis import paper
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(os.environ.get("CONDA_PREFIX") is not None, reason="the venv path is tested")
+def test_make_lab_starts_and_offers_the_project_kernel():
+    port, token = _free_port(), "compendium-test"
+    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline, status = time.monotonic() + 90, None
+        while time.monotonic() < deadline and status is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}", timeout=2) as r:
+                    status = json.load(r)
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+                time.sleep(1)
+        assert status is not None, "JupyterLab did not answer within 90 s"
+        assert paper.KERNEL in status["kernelspecs"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=5) as r:
+            names = {item["name"] for item in json.load(r)["content"]}
+        assert {nb.name for nb in paper.notebooks()} <= names
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_notebooks_run_with_their_default_parameters(tmp_path):
+    """As in JupyterLab: no parameter injected, the notebook's folder as working directory."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for nb in paper.notebooks():
+        shutil.copy(nb, folder / nb.name)
+        book = nbformat.read(folder / nb.name, as_version=4)
+        NotebookClient(book, kernel_name=paper._kernel_name(), timeout=300,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    values = tmp_path / "build" / "MEX-CHL" / "values"
+    assert sorted(p.stem for p in values.glob("*.json")) == [nb.stem for nb in paper.notebooks()]

@@ -29,7 +29,7 @@ endif
 RAW := $(wildcard data/raw/*.csv data/raw/*.yml)
 CODE := $(wildcard analysis/*.py analysis/importers/*.py)
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
-TEMPLATE := $(wildcard paper/*)
+TEMPLATE := $(wildcard paper/*.* paper/text/*)
 LANG_SUFFIX := $(if $(filter es,$(PAPER_LANG)),.es,)
 
 .PHONY: help env test data paper papers lab clean check-data validate country bench lint datapackage

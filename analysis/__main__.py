@@ -17,8 +17,10 @@ def _validate(args) -> int:
 
     tables = load.load_all(args.data_dir)
     rows = sum(len(df) for df in tables.values())
-    print(f"{args.data_dir}: valid ({len(tables)} tables, {rows} rows); "
-          f"countries with data: {', '.join(load.countries_with_data(args.data_dir))}")
+    print(
+        f"{args.data_dir}: valid ({len(tables)} tables, {rows} rows); "
+        f"countries with data: {', '.join(load.countries_with_data(args.data_dir))}"
+    )
     return 0
 
 
@@ -33,14 +35,18 @@ def _data(args) -> int:
 def _paper(args) -> int:
     from analysis import load, paper
 
-    load.check_pair(*paper.parse_pair(args.pair), args.data_dir)  # fail fast, before papermill loads
+    load.check_pair(
+        *paper.parse_pair(args.pair), args.data_dir
+    )  # fail fast, before papermill loads
     from papermill.exceptions import PapermillExecutionError
 
     try:
         paper.build(args.pair, lang=args.lang, data_dir=args.data_dir)
     except PapermillExecutionError as exc:
-        print(f"error: a notebook failed at cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
-              file=sys.stderr)
+        print(
+            f"error: a notebook failed at cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -55,7 +61,9 @@ def _check_data(args) -> int:
 def _country(args) -> int:
     from analysis import scaffold
 
-    added = scaffold.add_country(args.iso, args.data_dir, name_en=args.name_en, name_es=args.name_es)
+    added = scaffold.add_country(
+        args.iso, args.data_dir, name_en=args.name_en, name_es=args.name_es
+    )
     for path, n in added.items():
         print(f"added {n} empty rows to {path}")
     print()
@@ -92,8 +100,17 @@ def _code(args) -> int:
     coded.to_parquet(tmp, index=False)
     tmp.replace(out)
     levels = coding.account_levels(coded, source=str(args.export))
-    shown = levels[["account", "posts", "reply_share", "level", "conversation_rate",
-                    "amplification_rate", "applause_rate"]]
+    shown = levels[
+        [
+            "account",
+            "posts",
+            "reply_share",
+            "level",
+            "conversation_rate",
+            "amplification_rate",
+            "applause_rate",
+        ]
+    ]
     print(f"wrote {len(coded)} coded posts to {out}")
     print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     return 0
@@ -102,10 +119,15 @@ def _code(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
-        description="Digital public diplomacy compendium: rerun Benayas (2021) for any pair of countries.",
+        description="Digital public diplomacy compendium: "
+        "rerun Benayas (2021) for any pair of countries.",
     )
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
-                        help="the raw data directory (default: data/raw)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="the raw data directory (default: data/raw)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="validate data/raw against the codebook")
@@ -129,16 +151,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name-es", default=None, help="the country's name in Spanish")
     p.set_defaults(func=_country)
 
-    p = sub.add_parser("datapackage", help="print (or --write) data/raw/datapackage.json from the codebook")
+    p = sub.add_parser(
+        "datapackage", help="print (or --write) data/raw/datapackage.json from the codebook"
+    )
     p.add_argument("--write", action="store_true", help="write it beside the data")
     p.set_defaults(func=_datapackage)
 
-    p = sub.add_parser("code", help="code an export's posts; write Parquet; print the account levels")
+    p = sub.add_parser(
+        "code", help="code an export's posts; write Parquet; print the account levels"
+    )
     p.add_argument("export", type=Path, help="the export file")
     p.add_argument("--format", required=True, choices=["twitter_v2", "meta_csv", "youtube"])
     p.add_argument("--country", required=True, help="ISO code of the account's country")
     p.add_argument("--role", required=True, help="the institution's role (codebook roles)")
-    p.add_argument("--out", type=Path, required=True, help="where to write the coded posts (.parquet)")
+    p.add_argument(
+        "--out", type=Path, required=True, help="where to write the coded posts (.parquet)"
+    )
     p.set_defaults(func=_code)
     return parser
 
@@ -150,7 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, UnknownCountryError, ExportFormatError, FileNotFoundError, ValueError) as exc:
+    except (
+        DataError,
+        UnknownCountryError,
+        ExportFormatError,
+        FileNotFoundError,
+        ValueError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -118,7 +118,9 @@ def render_markdown(out_dir: Path, lang: str, template_dir: Path) -> str:
     return ctx["env"].from_string(source).render(**ctx)
 
 
-def assemble(out_dir: Path, targets: dict[str, Path], lang: str, template_dir: Path) -> dict[str, Path]:
+def assemble(
+    out_dir: Path, targets: dict[str, Path], lang: str, template_dir: Path
+) -> dict[str, Path]:
     """Write the paper's Markdown, HTML and PDF; the finished files appear only at the end."""
     import pypandoc
     import typst
@@ -132,13 +134,24 @@ def assemble(out_dir: Path, targets: dict[str, Path], lang: str, template_dir: P
         tmp = Path(tmp)
         html = tmp / "paper.html"
         pypandoc.convert_file(
-            str(out_dir / "paper.md"), "html5", format="markdown", outputfile=str(html),
-            extra_args=common + ["--embed-resources", f"--css={Path(template_dir) / 'style.css'}",
-                                 f"--resource-path={out_dir}", "--section-divs"],
+            str(out_dir / "paper.md"),
+            "html5",
+            format="markdown",
+            outputfile=str(html),
+            extra_args=common
+            + [
+                "--embed-resources",
+                f"--css={Path(template_dir) / 'style.css'}",
+                f"--resource-path={out_dir}",
+                "--section-divs",
+            ],
         )
         typ = out_dir / "paper.typ"
         pypandoc.convert_file(
-            str(out_dir / "paper.md"), "typst", format="markdown", outputfile=str(typ),
+            str(out_dir / "paper.md"),
+            "typst",
+            format="markdown",
+            outputfile=str(typ),
             extra_args=common,
         )
         pdf = tmp / "paper.pdf"

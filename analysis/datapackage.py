@@ -27,26 +27,37 @@ PACKAGE = {
         "An empty cell is a value the source does not give. Snapshot: February 2019."
     ),
     "version": "1.0.0",
-    "licenses": [{
-        "name": "CC-BY-4.0",
-        "title": "Creative Commons Attribution 4.0",
-        "path": "https://creativecommons.org/licenses/by/4.0/",
-    }],
-    "sources": [{
-        "title": "Benayas, G. (2021). La diplomacia pública digital en México y Chile. Desafíos, 33(1).",
-    }],
+    "licenses": [
+        {
+            "name": "CC-BY-4.0",
+            "title": "Creative Commons Attribution 4.0",
+            "path": "https://creativecommons.org/licenses/by/4.0/",
+        }
+    ],
+    "sources": [
+        {
+            "title": "Benayas, G. (2021). La diplomacia pública digital en México y Chile. "
+            "Desafíos, 33(1).",
+        }
+    ],
     "contributors": [{"title": "The digital public diplomacy compendium", "role": "author"}],
 }
 
 
 def _field(name: str, spec: dict, book: dict) -> dict:
     kind = spec.get("type", "string")
-    field = {"name": name, "type": _TYPES.get(kind, "string"), "description": spec.get("description", "")}
+    field = {
+        "name": name,
+        "type": _TYPES.get(kind, "string"),
+        "description": spec.get("description", ""),
+    }
     constraints = {}
     if spec.get("required"):
         constraints["required"] = True
     if "enum" in spec:
-        constraints["enum"] = spec["enum"] if isinstance(spec["enum"], list) else list(book[spec["enum"]])
+        constraints["enum"] = (
+            spec["enum"] if isinstance(spec["enum"], list) else list(book[spec["enum"]])
+        )
     if "pattern" in spec:
         constraints["pattern"] = spec["pattern"].strip("^$")
     if kind == "integer":
@@ -54,7 +65,9 @@ def _field(name: str, spec: dict, book: dict) -> dict:
     if kind == "date":  # partial ISO dates ("2009", "2009-12"): no Table Schema type fits
         constraints["pattern"] = _DATE_PATTERN.strip("^$")
         field["format"] = "default"
-        field["description"] += " (ISO 8601 date as precise as the source: YYYY, YYYY-MM or YYYY-MM-DD)"
+        field["description"] += (
+            " (ISO 8601 date as precise as the source: YYYY, YYYY-MM or YYYY-MM-DD)"
+        )
     if kind == "boolean":
         field["trueValues"], field["falseValues"] = ["true"], ["false"]
     if "unit" in spec:
@@ -69,10 +82,15 @@ def _foreign_keys(spec: dict) -> list[dict]:
     for cols, target in (spec.get("foreign_keys") or {}).items():
         resource, ref = target.split(".")
         fields, ref_fields = cols.split(","), ref.split("+")
-        keys.append({
-            "fields": fields if len(fields) > 1 else fields[0],
-            "reference": {"resource": resource, "fields": ref_fields if len(ref_fields) > 1 else ref_fields[0]},
-        })
+        keys.append(
+            {
+                "fields": fields if len(fields) > 1 else fields[0],
+                "reference": {
+                    "resource": resource,
+                    "fields": ref_fields if len(ref_fields) > 1 else ref_fields[0],
+                },
+            }
+        )
     return keys
 
 
@@ -98,16 +116,18 @@ def build(data_dir: str | Path | None = None) -> dict:
             schema["primaryKey"] = key
         if spec.get("foreign_keys"):
             schema["foreignKeys"] = _foreign_keys(spec)
-        resources.append({
-            "name": name,
-            "path": f"{name}.csv",
-            "profile": "tabular-data-resource",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "description": spec.get("description", ""),
-            "schema": schema,
-        })
+        resources.append(
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "description": spec.get("description", ""),
+                "schema": schema,
+            }
+        )
     return {**PACKAGE, "profile": "tabular-data-package", "resources": resources}
 
 

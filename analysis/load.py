@@ -363,7 +363,9 @@ def date_period(text: str | None) -> pd.Period | None:
     return pd.Period(text, freq=freq)
 
 
-def posts(countries: tuple[str, ...] | list[str], data_dir: str | Path | None = None) -> pd.DataFrame:
+def posts(
+    countries: tuple[str, ...] | list[str], data_dir: str | Path | None = None
+) -> pd.DataFrame:
     """The exported posts of the given countries' accounts, read with their importers.
 
     ``exports.csv`` lists each export kept under ``data/raw/posts/`` with its format
@@ -387,9 +389,13 @@ def posts(countries: tuple[str, ...] | list[str], data_dir: str | Path | None = 
     for i, row in exports.iterrows():
         path = data_dir / row["file"]
         if not path.exists():
-            raise DataError([_where(data_dir / "exports.csv", i, "file") + f": {path} does not exist"])
+            raise DataError(
+                [_where(data_dir / "exports.csv", i, "file") + f": {path} does not exist"]
+            )
         kwargs = {} if pd.isna(row["platform"]) else {"platform": row["platform"]}
-        frames.append(readers[row["format"]](path, country=row["country"], role=row["role"], **kwargs))
+        frames.append(
+            readers[row["format"]](path, country=row["country"], role=row["role"], **kwargs)
+        )
     if not frames:
         return empty_posts()
     return pd.concat(frames, ignore_index=True)

@@ -26,7 +26,9 @@ def parse_pair(pair: str) -> tuple[str, str]:
     """``"MEX-CHL"`` -> ``("MEX", "CHL")``."""
     parts = pair.upper().split("-")
     if len(parts) != 2 or not all(len(p) == 3 and p.isalpha() for p in parts):
-        raise ValueError(f"a pair is two ISO 3166-1 alpha-3 codes joined by '-', e.g. MEX-CHL; got {pair!r}")
+        raise ValueError(
+            f"a pair is two ISO 3166-1 alpha-3 codes joined by '-', e.g. MEX-CHL; got {pair!r}"
+        )
     return parts[0], parts[1]
 
 
@@ -103,7 +105,10 @@ def run_notebooks(
             progress_bar=sys.stderr.isatty(),
             log_output=False,
         )
-        _log(f"[{a}-{b} {lang}] notebook {i}/{len(books)}: {nb.stem} done in {time.perf_counter() - start:.1f} s")
+        _log(
+            f"[{a}-{b} {lang}] notebook {i}/{len(books)}: {nb.stem} "
+            f"done in {time.perf_counter() - start:.1f} s"
+        )
     return out
 
 
@@ -130,8 +135,10 @@ def build(
     out = run_notebooks(a, b, lang, data_dir, root, folder)
     _log(f"[{a}-{b} {lang}] assembling the paper ...")
     paths = assemble.assemble(out, paper_paths(a, b, lang, root), lang, template_dir)
-    _log(f"[{a}-{b} {lang}] wrote {', '.join(str(p) for p in paths.values())} "
-         f"in {time.perf_counter() - start:.1f} s")
+    _log(
+        f"[{a}-{b} {lang}] wrote {', '.join(str(p) for p in paths.values())} "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
     return paths
 
 

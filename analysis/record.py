@@ -94,7 +94,9 @@ class Recorder:
         from analysis import tables
 
         df = builder(*args, **kwargs)
-        write_atomic(self.out_dir / "tables" / f"{name}.csv", df.to_csv(index=False, lineterminator="\n"))
+        write_atomic(
+            self.out_dir / "tables" / f"{name}.csv", df.to_csv(index=False, lineterminator="\n")
+        )
         write_atomic(self.out_dir / "tables" / f"{name}.md", tables.to_markdown(df) + "\n")
         self._outputs[f"table:{name}"] = _provenance(self.notebook, builder)
         self._save()
@@ -114,4 +116,6 @@ class Recorder:
 def read_values(out_dir: str | Path) -> dict[str, dict]:
     """All notebooks' records of a build directory, by notebook name."""
     folder = Path(out_dir) / "values"
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+    return {
+        p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))
+    }

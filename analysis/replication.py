@@ -111,15 +111,21 @@ def platform_rank(s: Study, countries: list[str], platform: str, max_rank: str) 
     counts = acc["platform"].value_counts()
     rank = int((counts > counts.get(platform, 0)).sum()) + 1
     shown = ", ".join(f"{p} {n}" for p, n in counts.items())
-    return _verdict(rank <= int(max_rank)), f"{platform} ranks {rank} (institutions per platform: {shown})"
+    return _verdict(
+        rank <= int(max_rank)
+    ), f"{platform} ranks {rank} (institutions per platform: {shown})"
 
 
 @_check
-def only_platform(s: Study, countries: list[str], country: str, role: str, platform: str) -> Verdict:
+def only_platform(
+    s: Study, countries: list[str], country: str, role: str, platform: str
+) -> Verdict:
     """The institution is on ``platform`` and nowhere else."""
     acc = _accounts(s, [country])
     used = sorted(set(acc.loc[acc["role"] == role, "platform"]))
-    return _verdict(used == [platform]), f"{country}:{role} is on {', '.join(used) or 'no platform'}"
+    return _verdict(
+        used == [platform]
+    ), f"{country}:{role} is on {', '.join(used) or 'no platform'}"
 
 
 # --- website criteria -------------------------------------------------------------------
@@ -183,7 +189,12 @@ def _account(s: Study, country: str, role: str, platform: str, handle: str | Non
 
 @_check
 def created_matches(
-    s: Study, countries: list[str], country: str, role: str, platform: str, stated: str,
+    s: Study,
+    countries: list[str],
+    country: str,
+    role: str,
+    platform: str,
+    stated: str,
     handle: str | None = None,
 ) -> Verdict:
     """The account's opening date agrees with the date stated, at the precision of the two."""
@@ -204,7 +215,9 @@ def _first_dates(s: Study, country: str) -> pd.DataFrame:
 
 
 @_check
-def oldest_in_country(s: Study, countries: list[str], country: str, role: str, platforms: str) -> Verdict:
+def oldest_in_country(
+    s: Study, countries: list[str], country: str, role: str, platforms: str
+) -> Verdict:
     """These accounts of the institution opened no later than any other of the country."""
     acc = _first_dates(s, country)
     mine = acc[(acc["role"] == role) & acc["platform"].isin(platforms.split(","))]
@@ -261,7 +274,9 @@ def earlier_than(s: Study, countries: list[str], country: str, role: str, earlie
 
 
 @_check
-def most_followers_on(s: Study, countries: list[str], country: str, role: str, platform: str) -> Verdict:
+def most_followers_on(
+    s: Study, countries: list[str], country: str, role: str, platform: str
+) -> Verdict:
     """The institution has more followers on ``platform`` than on any other platform."""
     acc = s.accounts[(s.accounts["country"] == country) & (s.accounts["role"] == role)]
     known = acc[acc["followers"].notna()]
@@ -286,18 +301,26 @@ def representations_without_website(
     if row.empty or row[["count", "with_website"]].isna().any(axis=None):
         return UNDETERMINED, f"no count of {kind} websites for {country}"
     count, with_site = int(row["count"].item()), int(row["with_website"].item())
-    return _verdict(count - with_site == int(expected)), f"{count} {kind}, {with_site} with a website"
+    return _verdict(
+        count - with_site == int(expected)
+    ), f"{count} {kind}, {with_site} with a website"
 
 
 @_check
 def sample_size(s: Study, countries: list[str], country: str, kind: str, expected: str) -> Verdict:
     """The examined sample holds ``expected`` sites of a kind."""
-    sites = s.sample_sites[(s.sample_sites["country"] == country) & (s.sample_sites["kind"] == kind)]
-    return _verdict(len(sites) == int(expected)), f"{len(sites)} named: {', '.join(sites['location'])}"
+    sites = s.sample_sites[
+        (s.sample_sites["country"] == country) & (s.sample_sites["kind"] == kind)
+    ]
+    return _verdict(
+        len(sites) == int(expected)
+    ), f"{len(sites)} named: {', '.join(sites['location'])}"
 
 
 @_check
-def agenda_includes(s: Study, countries: list[str], country: str, role: str, topics: str) -> Verdict:
+def agenda_includes(
+    s: Study, countries: list[str], country: str, role: str, topics: str
+) -> Verdict:
     """The institution's accounts are coded with each of these topics."""
     ag = s.agenda[(s.agenda["country"] == country) & (s.agenda["role"] == role)]
     coded = set(ag["topic"])
@@ -305,7 +328,9 @@ def agenda_includes(s: Study, countries: list[str], country: str, role: str, top
         return UNDETERMINED, f"no agenda coded for {country}:{role}"
     missing = [t for t in topics.split(",") if t not in coded]
     evidence = f"coded topics: {', '.join(sorted(coded))}"
-    return (DISAGREE, evidence + f"; missing {', '.join(missing)}") if missing else (AGREE, evidence)
+    return (
+        (DISAGREE, evidence + f"; missing {', '.join(missing)}") if missing else (AGREE, evidence)
+    )
 
 
 def check(study: Study) -> pd.DataFrame:
@@ -327,8 +352,15 @@ def check(study: Study) -> pd.DataFrame:
         countries = claim.countries.split()
         verdict, evidence = CHECKS[claim.check](study, countries, **parse_params(claim.params))
         rows.append(
-            [claim.claim_id, claim.countries, claim.statement, claim.source, claim.check,
-             verdict, evidence]
+            [
+                claim.claim_id,
+                claim.countries,
+                claim.statement,
+                claim.source,
+                claim.check,
+                verdict,
+                evidence,
+            ]
         )
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 

@@ -34,12 +34,16 @@ def iso_country(iso: str) -> tuple[str, str]:
     import pycountry
 
     if not re.fullmatch(r"[A-Z]{3}", iso or ""):
-        raise ValueError(f"{iso!r} is not an ISO 3166-1 alpha-3 code (three capital letters, e.g. ARG)")
+        raise ValueError(
+            f"{iso!r} is not an ISO 3166-1 alpha-3 code (three capital letters, e.g. ARG)"
+        )
     country = pycountry.countries.get(alpha_3=iso)
     if country is None:
         raise ValueError(f"{iso!r} is not an ISO 3166-1 alpha-3 code")
     name = getattr(country, "common_name", None) or country.name
-    spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
+    spanish = gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True
+    )
     return name, spanish.gettext(country.name)
 
 
@@ -92,7 +96,9 @@ def add_country(
     load_all(data_dir)  # valid before we add to it
     schemas = table_schemas(data_dir)
     added = {}
-    for table, rows in empty_rows(iso, name_en or default_en, name_es or default_es, data_dir).items():
+    for table, rows in empty_rows(
+        iso, name_en or default_en, name_es or default_es, data_dir
+    ).items():
         path = data_dir / f"{table}.csv"
         _append(path, list(schemas[table]["fields"]), rows)
         added[path] = len(rows)
@@ -130,19 +136,23 @@ def completeness(data_dir: str | Path | None = None) -> pd.DataFrame:
         df = tables[name]
         key = "iso3" if name == "countries" else "country"
         skip = set(schemas[name]["primary_key"]) | {"source", "note", "iso3", "country"}
-        fields = [f for f in schemas[name]["fields"] if f not in skip and not f.endswith("_qualifier")]
+        fields = [
+            f for f in schemas[name]["fields"] if f not in skip and not f.endswith("_qualifier")
+        ]
         for iso, part in df.groupby(key):
             values = part[fields]
             empty_cols = [c for c in fields if values[c].isna().any()]
-            rows.append({
-                "country": iso,
-                "table": name,
-                "rows": len(part),
-                "filled": int(values.notna().sum().sum()),
-                "missing": int(values.isna().sum().sum()),
-                "missing_in": ", ".join(empty_cols),
-                "without_source": int(part["source"].isna().sum()),
-            })
+            rows.append(
+                {
+                    "country": iso,
+                    "table": name,
+                    "rows": len(part),
+                    "filled": int(values.notna().sum().sum()),
+                    "missing": int(values.isna().sum().sum()),
+                    "missing_in": ", ".join(empty_cols),
+                    "without_source": int(part["source"].isna().sum()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -153,8 +163,10 @@ def completeness_report(data_dir: str | Path | None = None) -> str:
     for iso, part in table.groupby("country", sort=True):
         filled, missing = int(part["filled"].sum()), int(part["missing"].sum())
         share = filled / (filled + missing) if filled + missing else 0
-        out.append(f"{iso}: {filled} values filled, {missing} missing ({share:.0%} complete); "
-                   f"{int(part['without_source'].sum())} rows without a source")
+        out.append(
+            f"{iso}: {filled} values filled, {missing} missing ({share:.0%} complete); "
+            f"{int(part['without_source'].sum())} rows without a source"
+        )
         for r in part.itertuples():
             line = f"  {r.table:<17} {r.rows:>3} rows  {r.filled:>4} filled  {r.missing:>4} missing"
             if r.without_source:

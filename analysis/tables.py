@@ -604,8 +604,10 @@ def measure_label(measure: str, lang: str = "en") -> str:
         return measure
     book = codebook.load_codebook()
     names = [
-        next((book[lst][a][lang] for lst in ("platforms", "roles", "topics") if a in book[lst]),
-             TEXTS[lang].get(a, a))
+        next(
+            (book[lst][a][lang] for lst in ("platforms", "roles", "topics") if a in book[lst]),
+            TEXTS[lang].get(a, a),
+        )
         for a in parts
     ]
     if base == "institutions_with":
@@ -643,7 +645,9 @@ def comparisons_table(comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFra
         return _fmt_stat(x, lang)
 
     effect = []
-    for v, name, lo, hi in comparisons[["effect_size", "effect_name", "ci_low", "ci_high"]].itertuples(index=False):
+    for v, name, lo, hi in comparisons[
+        ["effect_size", "effect_name", "ci_low", "ci_high"]
+    ].itertuples(index=False):
         if pd.isna(v):
             effect.append("")
             continue
@@ -658,8 +662,12 @@ def comparisons_table(comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFra
         {
             t["dimension"]: dim_col,
             t["measure"]: [measure_label(m, lang) for m in comparisons["measure"]],
-            str(first["country_a"]): [value(x, d) for x, d in zip(comparisons["value_a"], decimals, strict=True)],
-            str(first["country_b"]): [value(x, d) for x, d in zip(comparisons["value_b"], decimals, strict=True)],
+            str(first["country_a"]): [
+                value(x, d) for x, d in zip(comparisons["value_a"], decimals, strict=True)
+            ],
+            str(first["country_b"]): [
+                value(x, d) for x, d in zip(comparisons["value_b"], decimals, strict=True)
+            ],
             t["effect"]: effect,
             t["test"]: [translate(x, lang) for x in comparisons["test"]],
             t["p_adjusted"]: [fmt_p(x, lang) if not pd.isna(x) else "—" for x in p],

@@ -19,7 +19,9 @@ def presence_values(study: Study) -> dict:
     inst, acc = study.institutions, study.accounts
     by = inst.groupby("country")
     platforms = acc.drop_duplicates(["country", "platform"]).groupby("country").size()
-    per_inst = acc.drop_duplicates(["country", "role", "platform"]).groupby(["country", "role"]).size()
+    per_inst = (
+        acc.drop_duplicates(["country", "role", "platform"]).groupby(["country", "role"]).size()
+    )
     return {
         "institutions": _per_country(study, by.size()),
         "with_website": _per_country(study, by["website"].sum()),
@@ -34,7 +36,9 @@ def presence_values(study: Study) -> dict:
         "accounts_with_followers": _per_country(
             study, acc[acc["followers"].notna()].groupby("country").size()
         ),
-        "accounts_dated": _per_country(study, acc[acc["created"].notna()].groupby("country").size()),
+        "accounts_dated": _per_country(
+            study, acc[acc["created"].notna()].groupby("country").size()
+        ),
     }
 
 
@@ -108,7 +112,9 @@ def reliability_values(study: Study) -> dict | None:
         if sample["coder"].nunique() < 2:
             continue
         result = coding.reliability(sample[["unit", "coder", "code"]], level=level)
-        out[variable] = {k: getattr(result, k) for k in ("alpha", "ci_low", "ci_high", "n_units", "n_coders")}
+        out[variable] = {
+            k: getattr(result, k) for k in ("alpha", "ci_low", "ci_high", "n_units", "n_coders")
+        }
     return out or None
 
 
@@ -124,12 +130,14 @@ def completeness(study: Study, lang: str = "en") -> list[dict]:
     for iso in study.pair:
         part = table[table["country"] == iso]
         filled, cells = int(part["filled"].sum()), int(part["filled"].sum() + part["missing"].sum())
-        out.append({
-            "iso3": iso,
-            "name": study.country_name(iso, lang),
-            "cells": cells,
-            "filled": filled,
-            "share": filled / cells if cells else 0.0,
-            "no_source": int(part["without_source"].sum()),
-        })
+        out.append(
+            {
+                "iso3": iso,
+                "name": study.country_name(iso, lang),
+                "cells": cells,
+                "filled": filled,
+                "share": filled / cells if cells else 0.0,
+                "no_source": int(part["without_source"].sum()),
+            }
+        )
     return out

@@ -9,12 +9,18 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conftest import REPO
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
 
 pytestmark = [
@@ -34,7 +40,9 @@ def test_html_paper_in_chromium(fixture_paper, tmp_path):
             for name, (width, height) in WIDTHS.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
                 errors, requests = [], []
-                page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+                page.on(
+                    "console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None
+                )
                 page.on("pageerror", lambda exc, e=errors: e.append(str(exc)))
                 page.on("request", lambda r, q=requests: q.append(r.url))
                 page.goto(url, wait_until="load")

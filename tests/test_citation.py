@@ -7,7 +7,6 @@ import json
 import jsonschema
 import pytest
 import yaml
-
 from conftest import REPO
 
 SCHEMA = REPO / "tests" / "schemas" / "citation-file-format-1.2.0.schema.json"

@@ -6,9 +6,9 @@ import csv
 import json
 
 import pytest
+from conftest import RAW
 
 from analysis import datapackage
-from conftest import RAW
 
 
 def test_committed_datapackage_is_not_stale():

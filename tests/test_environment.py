@@ -6,13 +6,14 @@ import re
 import tomllib
 
 import yaml
-
 from conftest import REPO
 
 
 def _pyproject_pins() -> dict[str, str]:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    specs = project["dependencies"] + [d for ds in project["optional-dependencies"].values() for d in ds]
+    specs = project["dependencies"] + [
+        d for ds in project["optional-dependencies"].values() for d in ds
+    ]
     pins = {}
     for spec in specs:
         name, version = re.fullmatch(r"([A-Za-z0-9_.-]+)==([^;\s]+)", spec).groups()

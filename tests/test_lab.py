@@ -14,10 +14,10 @@ import urllib.request
 
 import nbformat
 import pytest
+from conftest import REPO
 from nbclient import NotebookClient
 
 from analysis import paper
-from conftest import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -34,20 +34,27 @@ def test_make_lab_starts_and_offers_the_project_kernel():
     args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline, status = time.monotonic() + 90, None
         while time.monotonic() < deadline and status is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}", timeout=2) as r:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/kernelspecs?token={token}", timeout=2
+                ) as r:
                     status = json.load(r)
             except OSError:
                 assert proc.poll() is None, proc.stdout.read().decode()
                 time.sleep(1)
         assert status is not None, "JupyterLab did not answer within 90 s"
         assert paper.KERNEL in status["kernelspecs"]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=5) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=5
+        ) as r:
             names = {item["name"] for item in json.load(r)["content"]}
         assert {nb.name for nb in paper.notebooks()} <= names
     finally:
@@ -63,7 +70,11 @@ def test_notebooks_run_with_their_default_parameters(tmp_path):
     for nb in paper.notebooks():
         shutil.copy(nb, folder / nb.name)
         book = nbformat.read(folder / nb.name, as_version=4)
-        NotebookClient(book, kernel_name=paper._kernel_name(), timeout=300,
-                       resources={"metadata": {"path": str(folder)}}).execute()
+        NotebookClient(
+            book,
+            kernel_name=paper._kernel_name(),
+            timeout=300,
+            resources={"metadata": {"path": str(folder)}},
+        ).execute()
     values = tmp_path / "build" / "MEX-CHL" / "values"
     assert sorted(p.stem for p in values.glob("*.json")) == [nb.stem for nb in paper.notebooks()]

@@ -91,7 +91,9 @@ def test_published_figures(study):
         "2019-02",
     )
     assert acc.loc[("CHL", "twitter", "@Minrel_Chile"), "followers"] == 59000
-    fb = study.accounts.query("country == 'MEX' and role == 'foreign_ministry' and platform == 'facebook'")
+    fb = study.accounts.query(
+        "country == 'MEX' and role == 'foreign_ministry' and platform == 'facebook'"
+    )
     assert fb["followers"].item() == 720000 and fb["followers_qualifier"].item() == "more_than"
 
 

@@ -7,14 +7,14 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
+from conftest import REPO
 
 from analysis import assemble, paper
-from conftest import REPO
+
 TEXT = REPO / "paper" / "text"
 
 
@@ -30,8 +30,10 @@ def test_every_text_key_exists_in_both_languages():
 
 def test_every_key_the_template_says_is_written():
     used = set()
-    for source in [(REPO / "paper" / "paper.md.j2").read_text(encoding="utf-8"),
-                   *(p.read_text(encoding="utf-8") for p in TEXT.glob("*.yml"))]:
+    for source in [
+        (REPO / "paper" / "paper.md.j2").read_text(encoding="utf-8"),
+        *(p.read_text(encoding="utf-8") for p in TEXT.glob("*.yml")),
+    ]:
         used |= set(re.findall(r"say\('([a-z_]+)'\)", source))
     figures_tables = {"label_figure", "label_table", "made_by"}
     assert used | figures_tables <= set(_text("en"))
@@ -55,7 +57,9 @@ def test_a_pair_without_data_fails_fast_and_lists_countries():
     start = time.perf_counter()
     run = subprocess.run(
         [sys.executable, "-m", "analysis", "paper", "--pair", "ARG-MEX"],
-        capture_output=True, text=True, cwd=REPO,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
     assert run.returncode == 1
     assert "no data for country 'ARG'" in run.stderr and "CHL, MEX" in run.stderr
@@ -102,7 +106,9 @@ def test_paper_of_another_pair(built):
 @pytest.mark.slow
 def test_figure_and_table_numbers_resolve(fixture_data, tmp_path):
     paper.run_notebooks("ARG", "URY", "en", fixture_data, tmp_path)
-    md = assemble.render_markdown(paper.pair_dir("ARG", "URY", "en", tmp_path), "en", REPO / "paper")
+    md = assemble.render_markdown(
+        paper.pair_dir("ARG", "URY", "en", tmp_path), "en", REPO / "paper"
+    )
     figures = re.findall(r"!\[Figure (\d+)\.", md)
     tables = re.findall(r"^: Table (\d+)\.", md, flags=re.M)
     assert figures == [str(i) for i in range(1, len(figures) + 1)] and len(figures) == 8

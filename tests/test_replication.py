@@ -37,7 +37,12 @@ def test_the_disagreements_found_in_the_article(result):
 
 
 def test_headline_agreements(result):
-    for claim in ("mex_six_criteria", "chl_eight_criteria", "all_have_website", "twitter_everywhere"):
+    for claim in (
+        "mex_six_criteria",
+        "chl_eight_criteria",
+        "all_have_website",
+        "twitter_everywhere",
+    ):
         assert result.at[claim, "verdict"] == "agree", claim
     assert "6 of 10" in result.at["mex_six_criteria", "evidence"]
 

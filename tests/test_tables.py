@@ -235,7 +235,13 @@ def test_to_markdown_escapes_and_blanks():
     lines = tables.to_markdown(df).splitlines()
     # column widths for pandoc: dashes by content length, at least 8, right-aligned numbers
     assert lines[:2] == ["| a | n |", "| -------- | --------: |"]
-    assert lines[2:] == ["| x\\|y | 1 |", "|  | 2 |", "| \\@SRE_mx | 3 |", "| X\\* | 4 |", "| \\[1\\] | 5 |"]
+    assert lines[2:] == [
+        "| x\\|y | 1 |",
+        "|  | 2 |",
+        "| \\@SRE_mx | 3 |",
+        "| X\\* | 4 |",
+        "| \\[1\\] | 5 |",
+    ]
 
 
 def test_to_csv_is_deterministic(tmp_path, study):

@@ -132,28 +132,21 @@ def assemble(
     common = ["--standalone", "--citeproc", f"--bibliography={bib}", f"--metadata=lang:{lang}"]
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".paper-") as tmp:
         tmp = Path(tmp)
-        html = tmp / "paper.html"
-        pypandoc.convert_file(
-            str(out_dir / "paper.md"),
-            "html5",
-            format="markdown",
-            outputfile=str(html),
-            extra_args=common
-            + [
-                "--embed-resources",
-                f"--css={Path(template_dir) / 'style.css'}",
-                f"--resource-path={out_dir}",
-                "--section-divs",
-            ],
-        )
-        typ = out_dir / "paper.typ"
-        pypandoc.convert_file(
-            str(out_dir / "paper.md"),
-            "typst",
-            format="markdown",
-            outputfile=str(typ),
-            extra_args=common,
-        )
+        html, typ = tmp / "paper.html", out_dir / "paper.typ"
+        html_args = [
+            "--embed-resources",  # one self-contained file: figures and style inside
+            f"--css={Path(template_dir) / 'style.css'}",
+            f"--resource-path={out_dir}",
+            "--section-divs",
+        ]
+        for target, to, extra in ((html, "html5", html_args), (typ, "typst", [])):
+            pypandoc.convert_file(
+                str(out_dir / "paper.md"),
+                to,
+                format="markdown",
+                outputfile=str(target),
+                extra_args=common + extra,
+            )
         pdf = tmp / "paper.pdf"
         typst.compile(str(typ), output=str(pdf), root=str(out_dir))
         for key, made in (("html", html), ("pdf", pdf)):

@@ -36,7 +36,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import KIND_REFS, ExportFormatError, count_value, parse_utc, posts_frame
+from . import KIND_REFS, POSTS_COLUMNS, ExportFormatError, count_value, parse_utc, posts_frame
 
 __all__ = ["read", "iter_tweets"]
 
@@ -68,24 +68,9 @@ def read(path: str | Path, country: str, role: str, platform: str = "twitter"):
         in ``data`` and the field.
     """
     path = Path(path)
-    cols: dict[str, list] = {
-        k: []
-        for k in (
-            "account_id",
-            "account",
-            "post_id",
-            "conversation_id",
-            "in_reply_to",
-            "in_reply_to_account_id",
-            "kind_ref",
-            "mentions",
-            "replies",
-            "shares",
-            "likes",
-            "views",
-            "text",
-        )
-    }
+    # every column of the posts schema but those the caller gives and the time
+    skip = {"country", "role", "platform", "created_at"}
+    cols: dict[str, list] = {k: [] for k in POSTS_COLUMNS if k not in skip}
     times: list[object] = []
     where_list: list[str] = []
     seen: set[str] = set()

@@ -1,0 +1,88 @@
+"""A new country in minutes: scaffold, fill, check completeness, build its paper."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import FIXTURE_PAIR, REPO
+
+from analysis import load, paper, scaffold
+
+
+def test_scaffold_adds_empty_rows_that_validate(raw_copy):
+    added = scaffold.add_country("ARG", raw_copy)
+    assert {p.name: n for p, n in added.items()} == {
+        "countries.csv": 1,
+        "institutions.csv": 5,
+        "accounts.csv": 45,  # five institutions x nine codebook platforms
+        "website_criteria.csv": 10,
+    }
+    tables = load.load_all(raw_copy)  # still valid
+    arg = tables["accounts"][tables["accounts"]["country"] == "ARG"]
+    assert arg.drop(columns=["country", "role", "platform"]).isna().all(axis=None)
+    assert tables["countries"].set_index("iso3").at["ARG", "name_es"] == "Argentina"
+    # the scaffolded accounts are not yet checked, so no presence is invented
+    assert load.study("ARG", "MEX", raw_copy).accounts.query("country == 'ARG'").empty
+
+
+@pytest.mark.parametrize(
+    ("iso", "message"),
+    [
+        ("XYZ", "not an ISO 3166-1 alpha-3 code"),
+        ("ar", "three capital letters"),
+        ("MEX", "already has data"),
+    ],
+)
+def test_scaffold_refuses(raw_copy, iso, message):
+    before = {p.name: p.read_bytes() for p in raw_copy.iterdir() if p.is_file()}
+    with pytest.raises(ValueError, match=message):
+        scaffold.add_country(iso, raw_copy)
+    assert {p.name: p.read_bytes() for p in raw_copy.iterdir() if p.is_file()} == before
+
+
+def test_cli_refuses_with_a_clear_error(raw_copy):
+    run = subprocess.run(
+        [sys.executable, "-m", "analysis", "--data-dir", str(raw_copy), "country", "QQQ"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert run.returncode == 1 and "'QQQ' is not an ISO 3166-1 alpha-3 code" in run.stderr
+
+
+def test_protocol_checklist_lists_the_readme_steps():
+    checklist = scaffold.protocol_checklist()
+    assert checklist.count("[ ]") == 7 and "snapshot" in checklist
+
+
+def test_completeness_counts_missing_and_sources(raw_copy):
+    scaffold.add_country("ARG", raw_copy)
+    report = scaffold.completeness(raw_copy).set_index(["country", "table"])
+    assert report.at[("ARG", "accounts"), "filled"] == 0
+    assert report.at[("ARG", "accounts"), "without_source"] == 45
+    assert report.at[("MEX", "website_criteria"), "missing"] == 0
+    text = scaffold.completeness_report(raw_copy)
+    assert "ARG: 2 values filled" in text  # the two names pycountry gives
+
+
+def _fill_from_fixture(raw, iso: str) -> None:
+    """Replace the scaffolded rows of `iso` by the fixture pair's values, as a student would."""
+    for table in ("countries", "institutions", "accounts", "website_criteria", "agenda"):
+        key = "iso3" if table == "countries" else "country"
+        ours = pd.read_csv(raw / f"{table}.csv", dtype=str, keep_default_na=False)
+        theirs = pd.read_csv(FIXTURE_PAIR / f"{table}.csv", dtype=str, keep_default_na=False)
+        merged = pd.concat([ours[ours[key] != iso], theirs[theirs[key] == iso]])
+        merged.to_csv(raw / f"{table}.csv", index=False, lineterminator="\n")
+
+
+@pytest.mark.slow
+def test_scaffolded_country_builds_its_paper_against_mexico(raw_copy, tmp_path):
+    scaffold.add_country("ARG", raw_copy)
+    _fill_from_fixture(raw_copy, "ARG")
+    paths = paper.build("ARG-MEX", "en", data_dir=raw_copy, root=tmp_path)
+    assert paths["pdf"].stat().st_size > 10_000
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "Argentina" in html and "Mexico" in html

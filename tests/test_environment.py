@@ -32,7 +32,7 @@ def _environment_pins() -> dict[str, str]:
                     pins[name.lower()] = version
         elif "=" in dep and not dep.startswith("python="):
             name, version = dep.split("=")
-            pins[name.lower()] = version
+            pins[name.lower().replace("_", "-")] = version
     return pins
 
 

@@ -77,8 +77,9 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(ENV_STAMP) ## Start JupyterLab on notebooks/ with the project's kernel
 	$(PY) -m jupyter lab --notebook-dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
 
-bench: $(ENV_STAMP) ## Run the benchmarks (coding 1,000,000 posts)
+bench: $(ENV_STAMP) ## Run the benchmarks (coding 1,000,000 posts; paper build vs papermill floor)
 	$(PY) benchmarks/bench_coding.py
+	$(PY) benchmarks/bench_paper.py
 
 datapackage: $(ENV_STAMP) ## Regenerate data/raw/datapackage.json from the codebook
 	$(PY) -m analysis datapackage --write

@@ -612,6 +612,9 @@ def measure_label(measure: str, lang: str = "en") -> str:
     ]
     if base == "institutions_with":
         names = [TEXTS[lang].get(f"with_{a}", a) for a in parts]
+    if lang == "en":  # role labels are capitalised to stand alone; mid-sentence they are not
+        roles = book["roles"]
+        names = [n[0].lower() + n[1:] if a in roles else n for a, n in zip(parts, names, strict=True)]
     label = MEASURES[lang][key].format(*names)
     return label[0].upper() + label[1:]
 

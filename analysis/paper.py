@@ -104,6 +104,8 @@ def run_notebooks(
             cwd=str(folder),
             progress_bar=sys.stderr.isatty(),
             log_output=False,
+            # quiet the kernel's own start-up and shut-down log; cell errors still raise
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
         _log(
             f"[{a}-{b} {lang}] notebook {i}/{len(books)}: {nb.stem} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -115,3 +116,20 @@ def test_figure_and_table_numbers_resolve(fixture_data, tmp_path):
     assert tables == [str(i) for i in range(1, len(tables) + 1)] and len(tables) == 6
     for ref in re.findall(r"(?:Figure|Table) (\d+)", md):
         assert 1 <= int(ref) <= max(len(figures), len(tables))
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_names_its_cell_and_writes_no_paper(fixture_data, tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for nb in paper.notebooks():
+        shutil.copy(nb, folder / nb.name)
+    broken = nbformat.read(folder / "02_website.ipynb", as_version=4)
+    broken.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')"))
+    nbformat.write(broken, folder / "02_website.ipynb")
+    with pytest.raises(PapermillExecutionError, match="broken on purpose") as err:
+        paper.build("ARG-URY", "en", data_dir=fixture_data, root=tmp_path / "build", folder=folder)
+    assert err.value.exec_count is not None
+    assert not any((tmp_path / "build" / "ARG-URY").glob("paper.*"))

@@ -53,6 +53,8 @@ TEXTS = {
         "measured": "measured",
         "level": "Level",
         "reply_share": "Share of replies",
+        "rates": "Replies / shares / likes received per post",
+        "measured_evidence": "{replies} of {posts} posts answer other accounts ({dialogue} in dialogues)",
         "evidence": "Evidence",
         "dimension": "Dimension",
         "measure": "Measure",
@@ -97,6 +99,8 @@ TEXTS = {
         "measured": "medida",
         "level": "Nivel",
         "reply_share": "Proporción de respuestas",
+        "rates": "Respuestas / compartidos / me gusta recibidos por publicación",
+        "measured_evidence": "{replies} de {posts} publicaciones responden a otras cuentas ({dialogue} en diálogos)",
         "evidence": "Evidencia",
         "dimension": "Dimensión",
         "measure": "Medida",
@@ -449,6 +453,10 @@ def interaction_who(row, lang: str, roles: dict, platforms: dict) -> str:
     return who
 
 
+#: The rates of analysis.coding.account_levels: replies, shares and likes received per post.
+RATE_COLUMNS = ["conversation_rate", "amplification_rate", "applause_rate"]
+
+
 def interaction_table(study, measured: pd.DataFrame | None = None, lang: str = "en"):
     """Interaction level of each account (or country), saying whether judged or measured.
 
@@ -470,9 +478,26 @@ def interaction_table(study, measured: pd.DataFrame | None = None, lang: str = "
             t["method"]: [t[m] for m in rows["method"]],
             t["level"]: [levels[k] for k in rows["level"]],
             t["reply_share"]: [fmt_percent(v, lang, 1) for v in rows["reply_share"]],
-            t["evidence"]: rows["evidence"].fillna("").tolist(),
+            t["rates"]: [
+                " / ".join(fmt_number(x, lang, 1) if pd.notna(x) else "–" for x in r)
+                if pd.notna(r).any()
+                else ""
+                for r in rows.reindex(columns=RATE_COLUMNS).to_numpy(dtype=float)
+            ],
+            t["evidence"]: [_interaction_evidence(r, lang) for _, r in rows.iterrows()],
         }
     )
+
+
+def _interaction_evidence(row, lang: str) -> str:
+    """The source's words for a judged level; the counts behind a measured one, in `lang`."""
+    if row.get("method") == "measured" and pd.notna(row.get("posts")):
+        return TEXTS[lang]["measured_evidence"].format(
+            replies=int(row["n_reply"] + row["n_dialogue"]),
+            posts=int(row["posts"]),
+            dialogue=int(row["n_dialogue"]),
+        )
+    return "" if pd.isna(row.get("evidence")) else str(row["evidence"])
 
 
 def fmt_p(p, lang: str = "en") -> str:
@@ -614,7 +639,9 @@ def measure_label(measure: str, lang: str = "en") -> str:
         names = [TEXTS[lang].get(f"with_{a}", a) for a in parts]
     if lang == "en":  # role labels are capitalised to stand alone; mid-sentence they are not
         roles = book["roles"]
-        names = [n[0].lower() + n[1:] if a in roles else n for a, n in zip(parts, names, strict=True)]
+        names = [
+            n[0].lower() + n[1:] if a in roles else n for a, n in zip(parts, names, strict=True)
+        ]
     label = MEASURES[lang][key].format(*names)
     return label[0].upper() + label[1:]
 

@@ -257,3 +257,24 @@ def test_to_csv_is_deterministic(tmp_path, study):
 def test_doctests():
     result = doctest.testmod(tables)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_interaction_table_measured_rows_in_spanish(fixture_data):
+    from analysis import coding, load
+
+    s = load.study("ARG", "URY", fixture_data)
+    measured = coding.account_levels(coding.code_posts(load.posts(s.pair, fixture_data)))
+    t = tables.interaction_table(s, measured, "es")
+    row = t[t["Método"] == "medida"].iloc[0]
+    assert row["Evidencia"] == "3 de 7 publicaciones responden a otras cuentas (2 en diálogos)"
+    assert (
+        row["Proporción de respuestas"] == "42,9\u00a0%"
+        or row["Proporción de respuestas"] == "42,9 %"
+    )
+    assert (
+        row["Respuestas / compartidos / me gusta recibidos por publicación"] == "1,5 / 1,3 / 10,5"
+    )
+    assert (
+        t[t["Método"] == "juzgada"]["Respuestas / compartidos / me gusta recibidos por publicación"]
+        == ""
+    ).all()

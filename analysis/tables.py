@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from analysis import codebook
 
@@ -27,101 +28,12 @@ THOUSANDS_SEP = {"en": ",", "es": "\u00a0"}
 #: Decimal separator per language.
 DECIMAL_SEP = {"en": ".", "es": ","}
 
+#: The words of tables and figures live in paper/text/labels.yml (no sentence in code).
+LABELS_FILE = codebook.REPO_ROOT / "paper" / "text" / "labels.yml"
+LABELS = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+
 #: The words of the tables, per language; the figures extend this dict.
-TEXTS = {
-    "en": {
-        "institution": "Institution",
-        "website": "Website",
-        "social": "Social networks",
-        "content": "Content",
-        "criteria_met": "Criteria met",
-        "not_given": "not given",
-        "no_account": "no account",
-        "not_checked": "not checked",
-        "accounts_of": "{given} of {n} accounts",
-        "country": "Country",
-        "platform": "Platform",
-        "handle": "Account",
-        "created": "Opened",
-        "followers": "Followers",
-        "posts": "Posts",
-        "views": "Views",
-        "as_of": "Figures as of",
-        "all_profiles": "all profiles consulted",
-        "method": "Method",
-        "judged": "judged",
-        "measured": "measured",
-        "level": "Level",
-        "reply_share": "Share of replies",
-        "rates": "Replies / shares / likes received per post",
-        "measured_evidence": "{replies} of {posts} posts answer other accounts ({dialogue} in dialogues)",
-        "evidence": "Evidence",
-        "dimension": "Dimension",
-        "measure": "Measure",
-        "effect": "Effect size",
-        "ci": "95% interval",
-        "test": "Test",
-        "p": "p",
-        "p_adjusted": "p (Holm)",
-        "audience": "Audience",
-        "with_website": "a website",
-        "with_blog": "a blog",
-        "with_participation": "a participation mechanism",
-        "claim": "Claim",
-        "countries": "Countries",
-        "statement": "The article says",
-        "verdict": "Verdict",
-        "agree": "agrees",
-        "disagree": "disagrees",
-        "undetermined": "undetermined",
-    },
-    "es": {
-        "institution": "Organismo",
-        "website": "Página web",
-        "social": "Redes sociales",
-        "content": "Contenidos",
-        "criteria_met": "Criterios cumplidos",
-        "not_given": "no disponible",
-        "no_account": "sin cuenta",
-        "not_checked": "sin verificar",
-        "accounts_of": "{given} de {n} cuentas",
-        "country": "País",
-        "platform": "Plataforma",
-        "handle": "Cuenta",
-        "created": "Apertura",
-        "followers": "Seguidores",
-        "posts": "Publicaciones",
-        "views": "Reproducciones",
-        "as_of": "Cifras a",
-        "all_profiles": "todos los perfiles consultados",
-        "method": "Método",
-        "judged": "juzgada",
-        "measured": "medida",
-        "level": "Nivel",
-        "reply_share": "Proporción de respuestas",
-        "rates": "Respuestas / compartidos / me gusta recibidos por publicación",
-        "measured_evidence": "{replies} de {posts} publicaciones responden a otras cuentas ({dialogue} en diálogos)",
-        "evidence": "Evidencia",
-        "dimension": "Dimensión",
-        "measure": "Medida",
-        "effect": "Tamaño del efecto",
-        "ci": "Intervalo del 95\u00a0%",
-        "test": "Prueba",
-        "p": "p",
-        "p_adjusted": "p (Holm)",
-        "audience": "Audiencia",
-        "with_website": "página web",
-        "with_blog": "blog",
-        "with_participation": "mecanismo de participación",
-        "claim": "Afirmación",
-        "countries": "Países",
-        "statement": "El artículo dice",
-        "verdict": "Veredicto",
-        "agree": "coincide",
-        "disagree": "no coincide",
-        "undetermined": "indeterminado",
-    },
-}
+TEXTS = LABELS["tables"]
 
 MARK_YES, MARK_NO = "X", "-"
 
@@ -515,89 +427,11 @@ def _fmt_stat(x, lang: str) -> str:
 
 #: How the paper names each measure of analysis.compare; ``{0}`` is the bracketed
 #: argument (a platform, role or topic, as its codebook label), ``{1}`` a second one.
-MEASURES = {
-    "en": {
-        "platforms_per_institution": "Platforms per institution (mean)",
-        "presence_index": "Presence index (mean share of core platforms)",
-        "core_platforms_in_use": "Core platforms in use",
-        "platform_jaccard": "Platforms of the country (shared: Jaccard)",
-        "platform_jaccard[]": "Platforms of the {0} (shared: Jaccard)",
-        "institutions_using[]": "Institutions on {0}",
-        "institutions_with[]": "Institutions with {0}",
-        "first_adoption": "First account of any kind (year)",
-        "first_adoption[]": "First account: {0} (year)",
-        "adoption_gap_over_platforms": "Platforms adopted later (months, median)",
-        "criteria_met": "Website criteria met",
-        "followers[]": "Followers on {0} (median)",
-        "followers[,]": "Followers: {1}, {0}",
-        "posts[]": "Posts on {0} (median)",
-        "posts[,]": "Posts: {1}, {0}",
-        "views[]": "Views on {0} (median)",
-        "views[,]": "Views: {1}, {0}",
-        "topics_covered": "Topics covered (shared: Jaccard)",
-        "topic_distribution": "Topic distribution (codes)",
-        "topic_share[]": "Share of topic: {0}",
-        "account_level[]": "Interaction level ({0})",
-        "account_level[]_distribution": "Interaction levels ({0}): accounts",
-        "post_level[]": "Post level ({0})",
-    },
-    "es": {
-        "platforms_per_institution": "Plataformas por organismo (media)",
-        "presence_index": "Índice de presencia (proporción media de plataformas)",
-        "core_platforms_in_use": "Plataformas principales en uso",
-        "platform_jaccard": "Plataformas del país (comunes: Jaccard)",
-        "platform_jaccard[]": "Plataformas de {0} (comunes: Jaccard)",
-        "institutions_using[]": "Organismos en {0}",
-        "institutions_with[]": "Organismos con {0}",
-        "first_adoption": "Primera cuenta de cualquier tipo (año)",
-        "first_adoption[]": "Primera cuenta: {0} (año)",
-        "adoption_gap_over_platforms": "Plataformas adoptadas después (meses, mediana)",
-        "criteria_met": "Criterios de la página web cumplidos",
-        "followers[]": "Seguidores en {0} (mediana)",
-        "followers[,]": "Seguidores: {1}, {0}",
-        "posts[]": "Publicaciones en {0} (mediana)",
-        "posts[,]": "Publicaciones: {1}, {0}",
-        "views[]": "Reproducciones en {0} (mediana)",
-        "views[,]": "Reproducciones: {1}, {0}",
-        "topics_covered": "Temas cubiertos (comunes: Jaccard)",
-        "topic_distribution": "Distribución de temas (códigos)",
-        "topic_share[]": "Proporción del tema: {0}",
-        "account_level[]": "Nivel de interacción ({0})",
-        "account_level[]_distribution": "Niveles de interacción ({0}): cuentas",
-        "post_level[]": "Nivel de las publicaciones ({0})",
-    },
-}
+MEASURES = LABELS["measures"]
 
 #: The Spanish of the effect sizes and tests that analysis.compare names (phrases,
 #: longest first); English is compare's own wording.
-PHRASES_ES = {
-    "median paired difference, a - b": "mediana de las diferencias pareadas, a - b",
-    "share of core platforms": "proporción de plataformas principales",
-    "platforms": "plataformas",
-    "Jaccard similarity of platform sets": "similitud de Jaccard de los conjuntos de plataformas",
-    "Jaccard similarity of topic sets": "similitud de Jaccard de los conjuntos de temas",
-    "difference in paired proportions, a - b": "diferencia de proporciones pareadas, a - b",
-    "median adoption gap in months over platforms, a - b": "mediana del desfase de adopción en meses entre plataformas, a - b",
-    "adoption gap in months, a - b (positive: a later)": "desfase de adopción en meses, a - b (positivo: a después)",
-    "Cliff's delta (a vs b)": "delta de Cliff (a frente a b)",
-    "Cramér's V": "V de Cramér",
-    "difference in shares, a - b": "diferencia de proporciones, a - b",
-    "rate ratio per post, a / b": "razón de tasas por publicación, a / b",
-    "exact sign test (institutions matched by role)": "prueba exacta de los signos (organismos emparejados por rol)",
-    "exact sign test (platforms dated in both)": "prueba exacta de los signos (plataformas con fecha en ambos)",
-    "exact McNemar": "McNemar exacta",
-    "Pearson chi-square, Monte Carlo p": "ji cuadrado de Pearson, p de Monte Carlo",
-    "Pearson chi-square": "ji cuadrado de Pearson",
-    "Fisher exact (odds ratio)": "exacta de Fisher (razón de momios)",
-    "Mann-Whitney U, permutation p": "U de Mann-Whitney, p por permutación",
-    "Mann-Whitney U, normal approximation with tie correction": "U de Mann-Whitney, aproximación normal con corrección por empates",
-    "Poisson GLM": "MLG de Poisson",
-    "Wald z": "z de Wald",
-    "robust errors": "errores robustos",
-    "clustered by account": "agrupados por cuenta",
-    "judged": "juzgado",
-    "measured": "medido",
-}
+PHRASES_ES = LABELS["phrases_es"]
 
 
 def translate(text, lang: str) -> str:

@@ -133,3 +133,9 @@ def test_a_failing_notebook_names_its_cell_and_writes_no_paper(fixture_data, tmp
         paper.build("ARG-URY", "en", data_dir=fixture_data, root=tmp_path / "build", folder=folder)
     assert err.value.exec_count is not None
     assert not any((tmp_path / "build" / "ARG-URY").glob("paper.*"))
+
+
+def test_table_and_figure_words_exist_in_both_languages():
+    labels = yaml.safe_load((TEXT / "labels.yml").read_text(encoding="utf-8"))
+    for section in ("tables", "figures", "measures"):
+        assert set(labels[section]["en"]) == set(labels[section]["es"]), section

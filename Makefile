@@ -19,7 +19,8 @@ ISO ?=
 
 ifdef CONDA_PREFIX
 PY := python
-ENV_STAMP :=
+# the conda environment has the packages (environment.yml); add the named kernel
+ENV_STAMP := $(CONDA_PREFIX)/share/jupyter/kernels/dpd-compendium/kernel.json
 else
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -37,7 +38,7 @@ LANG_SUFFIX := $(if $(filter es,$(PAPER_LANG)),.es,)
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-env: $(ENV_STAMP) ## Create .venv and install the project (skipped in an active conda env)
+env: $(ENV_STAMP) ## Create .venv and install the project (in an active conda env: only the kernel)
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -45,6 +46,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	$(VENV)/bin/python -m ipykernel install --sys-prefix --name dpd-compendium --display-name "Python (dpd-compendium)" >/dev/null
 	touch $@
+
+$(CONDA_PREFIX)/share/jupyter/kernels/dpd-compendium/kernel.json:
+	python -m ipykernel install --sys-prefix --name dpd-compendium --display-name "Python (dpd-compendium)" >/dev/null
 
 test: $(ENV_STAMP) ## Run the test suite (unit, bad input, notebooks, replication)
 	$(PY) -m pytest -q

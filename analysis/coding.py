@@ -137,7 +137,11 @@ def code_posts(
             raise ValueError(
                 f"posts need a {col!r} column (the schema of analysis.importers.POSTS_COLUMNS)"
             )
-    out = posts.reset_index(drop=True).copy()
+    # Memory Arrow's allocator holds but no longer uses (a Parquet reader leaves hundreds
+    # of MB) goes back to the system before the coder allocates its own.
+    pa.default_memory_pool().release_unused()
+    # copy-on-write: the columns added below never touch `posts`, and none is copied
+    out = posts.reset_index(drop=True)
     n = len(out)
     kinds_book = book["post_kinds"]
     order = sorted(kinds_book, key=lambda k: (kinds_book[k]["level"], list(kinds_book).index(k)))
@@ -178,17 +182,16 @@ def code_posts(
     dialogue = np.zeros(n, dtype=bool)
     if answers_other.any():
         mask = pa.array(answers_other)
-        conv = _arrow(out, "conversation_id")
         sep = pa.scalar("", type=pa.large_string())
-        alone = pc.binary_join_element_wise(
-            pa.scalar("\x00", type=pa.large_string()), _arrow(out, "post_id"), sep
-        )  # alone
-        conv = pc.coalesce(conv, alone)
+        alone = pc.binary_join_element_wise(  # a reply without a conversation is alone
+            pa.scalar("\x00", type=pa.large_string()), _arrow(out, "post_id").filter(mask), sep
+        )
+        conv = pc.coalesce(_arrow(out, "conversation_id").filter(mask), alone)
         sub = pd.DataFrame(
             {
                 "p": pd.Series(_arrow(out, "platform").filter(mask), dtype="string").fillna(""),
                 "a": pd.Series(author.filter(mask), dtype="string"),
-                "c": pd.Series(conv.filter(mask), dtype="string"),
+                "c": pd.Series(conv, dtype="string"),
             }
         )
         size = (
@@ -197,7 +200,7 @@ def code_posts(
         dialogue[answers_other] = size >= int(book["dialogue_min_replies"])
 
     original = ~is_share & ~answers_other
-    names_other = _names_other(out, author) & original
+    names_other = _names_other(out, author, original)
 
     position = {k: i for i, k in enumerate(order)}
     codes = np.select(
@@ -223,7 +226,10 @@ def _arrow(frame: pd.DataFrame, col: str) -> pa.Array:
     arr = pa.array(series.array)
     if arr.type != pa.large_string():
         arr = arr.cast(pa.large_string())
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, type=pa.large_string()), arr)
+    empty = pc.equal(arr, "")
+    if not pc.any(empty).as_py():
+        return arr  # the usual case: no copy of the characters
+    return pc.if_else(empty, pa.scalar(None, type=pa.large_string()), arr)
 
 
 def _text(frame: pd.DataFrame) -> pa.Array:
@@ -250,30 +256,67 @@ def _str(frame: pd.DataFrame, col: str) -> pd.Series:
     if col not in frame.columns:
         return pd.Series(pd.NA, index=frame.index, dtype="string")
     s = frame[col].astype("string")
-    return s.mask(s == "")
+    empty = s == ""
+    return s.mask(empty) if empty.any() else s
 
 
-def _names_other(out: pd.DataFrame, author: pa.Array) -> np.ndarray:
-    """True where ``mentions`` holds an account other than the author (its id or handle)."""
+def _names_other(out: pd.DataFrame, author: pa.Array, rows: np.ndarray) -> np.ndarray:
+    """True for `rows` whose ``mentions`` hold an account other than the author (id or handle)."""
     n = len(out)
     if "mentions" not in out.columns or n == 0:
         return np.zeros(n, dtype=bool)
-    flat = out["mentions"].explode()
-    flat = flat[flat.notna()]
-    if flat.empty:
+    named, pos = _mentions_flat(out["mentions"])
+    keep = rows[pos]  # only the posts asked about are compared
+    named, pos = named.filter(pa.array(keep)), pos[keep]
+    if len(pos) == 0:
         return np.zeros(n, dtype=bool)
-    pos = pa.array(flat.index.to_numpy())
-    named = pc.utf8_lower(pa.array(flat.astype("string").array).cast(pa.large_string()))
-    handle = pc.utf8_ltrim(pc.utf8_lower(_arrow(out, "account")), "@")
-    own_id = pc.fill_null(pc.utf8_lower(author), "\x00").take(pos)
-    own_handle = pc.fill_null(handle, "\x00").take(pos)
+    take = pa.array(pos)
+    named = pc.utf8_lower(named)
+    own_id = pc.utf8_lower(pc.fill_null(author.take(take), "\x00"))
+    own_handle = pc.utf8_ltrim(
+        pc.utf8_lower(pc.fill_null(_arrow(out, "account").take(take), "\x00")), "@"
+    )
     other = _np(
         pc.and_(
             pc.and_(pc.not_equal(named, own_id), pc.not_equal(named, own_handle)),
             pc.not_equal(named, ""),
         )
     )
-    return np.bincount(pos.to_numpy()[other], minlength=n) > 0
+    return np.bincount(pos[other], minlength=n) > 0
+
+
+def _mentions_flat(mentions: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """Every account named, as Arrow large strings, and the row of the post that names it.
+
+    Lists (as the importers give), arrays (as Parquet gives back) or Arrow lists are read
+    into one Arrow list array, without a Python object per name; missing lists and missing
+    names are left out. Anything else (e.g. numbers) goes the slower way of ``explode``.
+    """
+    lists = None
+    if isinstance(mentions.dtype, pd.ArrowDtype) and pa.types.is_list(mentions.dtype.pyarrow_dtype):
+        lists = pa.array(mentions.array)
+    else:
+        try:
+            lists = pa.array(
+                mentions.to_numpy(dtype=object), type=pa.list_(pa.large_string()), from_pandas=True
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            lists = None
+    if lists is not None:
+        if isinstance(lists, pa.ChunkedArray):
+            lists = lists.combine_chunks()
+        names = pc.list_flatten(lists)
+        pos = pc.list_parent_indices(lists).to_numpy()
+        if names.type != pa.large_string():
+            names = names.cast(pa.large_string())
+        valid = _np(pc.is_valid(names))
+        return names.filter(pa.array(valid)), pos[valid]
+    flat = mentions.reset_index(drop=True).explode()
+    flat = flat[flat.notna()]
+    names = pa.array(flat.astype("string").array)
+    if isinstance(names, pa.ChunkedArray):
+        names = names.combine_chunks()
+    return names.cast(pa.large_string()), flat.index.to_numpy(dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- topics
@@ -332,6 +375,12 @@ def topic_matrix(texts, codebook: dict | None = None) -> pd.DataFrame:
     strings, in chunks spread over the machine's cores.
     """
     book = codebook or load_codebook()
+    values, names = _topic_values(texts, book)
+    return pd.DataFrame(values, columns=names, copy=False)
+
+
+def _topic_values(texts, book: dict) -> tuple[np.ndarray, list[str]]:
+    """The boolean matrix of :func:`topic_matrix` (writable, not copied) and its topics."""
     patterns = _topic_patterns(_topic_items(book))
     if isinstance(texts, (pa.Array, pa.ChunkedArray)):
         arr = texts
@@ -362,15 +411,13 @@ def topic_matrix(texts, codebook: dict | None = None) -> pd.DataFrame:
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(run, tasks))
-    return pd.DataFrame(result, columns=[t for t, _ in patterns])
+    return result, [t for t, _ in patterns]
 
 
 def _topics(
     out: pd.DataFrame, hand_codes: pd.DataFrame | None, book: dict
 ) -> tuple[pd.Series, pd.Series]:
-    matrix = topic_matrix(_text(out), book)
-    names = list(matrix.columns)
-    values = matrix.to_numpy().copy()
+    values, names = _topic_values(_text(out), book)
     source = np.zeros(len(out), dtype=np.int8)  # 0 dictionary, 1 hand
     if hand_codes is not None and len(hand_codes):
         missing = {"post_id", "topic"} - set(hand_codes.columns)
@@ -416,8 +463,9 @@ def _join_topics(values: np.ndarray, names: list[str]) -> pd.Series:
     n, k = values.shape
     if n == 0:
         return pd.Series(pd.Categorical([], categories=[""]))
-    weights = np.int64(1) << np.arange(k, dtype=np.int64)
-    packed = values.astype(np.int64) @ weights
+    packed = np.zeros(n, dtype=np.int64)  # column by column: no n-by-k integer copy
+    for j in range(k):
+        packed[values[:, j]] |= np.int64(1) << j
     uniq, inverse = np.unique(packed, return_inverse=True)
     labels = [_TOPIC_SEP.join(names[j] for j in range(k) if (u >> j) & 1) for u in uniq.tolist()]
     return pd.Series(pd.Categorical.from_codes(inverse.reshape(-1), categories=labels))
@@ -490,9 +538,9 @@ def account_levels(
     frame["account"] = _str(coded, "account")
     frame["created_at"] = coded["created_at"] if "created_at" in coded.columns else pd.NaT
     kinds = list(book["post_kinds"])
-    kind = coded["kind"].astype("string")
-    for k in kinds:
-        frame[f"n_{k}"] = (kind == k).to_numpy(dtype=np.int64, na_value=0)
+    kind = coded["kind"]
+    for k in kinds:  # booleans: one byte a post; their sums are int64 counts
+        frame[f"n_{k}"] = (kind == k).to_numpy(dtype=bool, na_value=False)
     metrics = {
         "replies": "conversation_rate",
         "shares": "amplification_rate",
@@ -505,7 +553,7 @@ def account_levels(
             else pd.Series(np.nan, index=coded.index)
         )
         frame[f"{col}_sum"] = values.fillna(0).to_numpy(dtype=float)
-        frame[f"{col}_known"] = values.notna().to_numpy(dtype=np.int64)
+        frame[f"{col}_known"] = values.notna().to_numpy(dtype=bool)
     agg = {f"n_{k}": "sum" for k in kinds}
     agg.update({c: "sum" for c in frame.columns if c.endswith(("_sum", "_known"))})
     agg.update({"account": "first", "created_at": ["min", "max", "size"]})

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from analysis.codebook import load_codebook
@@ -234,6 +235,32 @@ def test_mentions_as_arrays_after_parquet(tmp_path):
     posts.to_parquet(tmp_path / "p.parquet")
     again = pd.read_parquet(tmp_path / "p.parquet")
     assert kinds(again) == {"p000": "mention", "p001": "broadcast", "p002": "broadcast"}
+
+
+def test_mentions_in_other_forms_and_posts_left_untouched():
+    posts = make(
+        {"mentions": ["B"]},
+        {"mentions": []},
+        {"mentions": ["A"]},
+        {"mentions": [None, "b"]},
+        {"mentions": [""]},
+    )
+    before = posts.copy(deep=True)
+    expected = ["mention", "broadcast", "broadcast", "mention", "broadcast"]
+    assert list(kinds(posts).values()) == expected
+    pd.testing.assert_frame_equal(posts, before)  # code_posts adds to a copy only
+    arrow = posts.assign(
+        mentions=pd.Series(posts["mentions"].tolist(), dtype=pd.ArrowDtype(pa.list_(pa.string())))
+    )
+    assert list(kinds(arrow).values()) == expected
+    odd = posts.assign(mentions=pd.Series([[7], None, "A", ("A",), np.array(["B"])], dtype=object))
+    assert list(kinds(odd).values()) == [
+        "mention",
+        "broadcast",
+        "broadcast",
+        "broadcast",
+        "mention",
+    ]
 
 
 def test_each_post_by_its_own_author():

@@ -129,7 +129,15 @@ def assemble(
     markdown = render_markdown(out_dir, lang, template_dir)
     write_atomic(out_dir / "paper.md", markdown)
     bib = str(Path(template_dir) / "references.bib")
-    common = ["--standalone", "--citeproc", f"--bibliography={bib}", f"--metadata=lang:{lang}"]
+    # --columns: never give tables relative widths from the Markdown source; the browser
+    # and Typst size each column to its content, so numbers and words do not break.
+    common = [
+        "--standalone",
+        "--citeproc",
+        f"--bibliography={bib}",
+        f"--metadata=lang:{lang}",
+        "--columns=100000",
+    ]
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".paper-") as tmp:
         tmp = Path(tmp)
         html, typ = tmp / "paper.html", out_dir / "paper.typ"

@@ -2,13 +2,15 @@
 
 Each statement of ``claims.csv`` names a check of this module and its arguments.
 A check returns a verdict, ``agree``, ``disagree`` or ``undetermined`` (the data
-lack what the statement needs), with the evidence in words, so a reader can see
-why. Disagreements are reported, never smoothed over.
+lack what the statement needs: an undated account, a figure given only as a
+bound), with the evidence, so a reader can see why. Disagreements are reported,
+never smoothed over. The evidence is worded from ``paper/text/labels.yml``
+(``replication``) in the paper's language; no sentence lives here.
 
 >>> from analysis import load, replication
 >>> result = replication.check(load.study("MEX", "CHL"))
 >>> sorted(result["verdict"].unique())
-['agree', 'disagree']
+['agree', 'disagree', 'undetermined']
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from analysis import tables
 from analysis.load import Study, date_period
 
 AGREE, DISAGREE, UNDETERMINED = "agree", "disagree", "undetermined"
 VERDICTS = (AGREE, DISAGREE, UNDETERMINED)
 RESULT_COLUMNS = ["claim_id", "countries", "statement", "source", "check", "verdict", "evidence"]
 
-Verdict = tuple[str, str]
+#: A check's result: the verdict, the key of its evidence template, and the values it quotes.
+Verdict = tuple[str, str, dict]
 CHECKS: dict[str, Callable[..., Verdict]] = {}
 
 
@@ -40,8 +44,8 @@ def parse_params(text: str | None) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in pairs}
 
 
-def _names(df: pd.DataFrame) -> list[str]:
-    return [f"{c}:{r}" for c, r in zip(df["country"], df["role"], strict=True)]
+def _names(df: pd.DataFrame) -> str:
+    return ", ".join(f"{c}:{r}" for c, r in zip(df["country"], df["role"], strict=True))
 
 
 def _verdict(ok: bool) -> str:
@@ -59,20 +63,24 @@ def institutions_all(s: Study, countries: list[str], field: str, value: str) -> 
     known = inst[inst[field].notna()]
     against = known[known[field] != want]
     if len(against):
-        return DISAGREE, f"{field} is {str(not want).lower()} for {', '.join(_names(against))}"
+        return DISAGREE, f"inst_all_disagree_{value}", {"field": field, "names": _names(against)}
     if len(known) < len(inst):
-        missing = inst[inst[field].isna()]
-        return UNDETERMINED, f"{field} not recorded for {', '.join(_names(missing))}"
-    return AGREE, f"{field} is {value} for all {len(inst)} institutions"
+        missing = _names(inst[inst[field].isna()])
+        return UNDETERMINED, "inst_unknown", {"field": field, "names": missing}
+    return AGREE, f"inst_all_agree_{value}", {"field": field, "n": len(inst)}
 
 
 @_check
 def institutions_only(s: Study, countries: list[str], field: str, who: str) -> Verdict:
     """``field`` is true exactly for the institutions named in ``who``."""
     inst = s.institutions[s.institutions["country"].isin(countries)]
-    having = sorted(_names(inst[inst[field].fillna(False)]))
-    expected = sorted(who.split(","))
-    return _verdict(having == expected), f"{field} true for: {', '.join(having) or 'none'}"
+    having = inst[inst[field].fillna(False)]
+    names = sorted(f"{c}:{r}" for c, r in zip(having["country"], having["role"], strict=True))
+    return (
+        _verdict(names == sorted(who.split(","))),
+        "inst_only",
+        {"field": field, "names": ", ".join(names) or "-"},
+    )
 
 
 def _accounts(s: Study, countries: list[str]) -> pd.DataFrame:
@@ -87,9 +95,9 @@ def accounts_min_per_institution(s: Study, countries: list[str], min: str) -> Ve
     counts = counts.reindex(pd.MultiIndex.from_frame(inst[["country", "role"]]), fill_value=0)
     short = counts[counts < int(min)]
     if len(short):
-        listed = ", ".join(f"{c}:{r} has {n}" for (c, r), n in short.items())
-        return DISAGREE, f"fewer than {min} accounts: {listed}"
-    return AGREE, f"every institution has {min} or more accounts (fewest: {counts.min()})"
+        listed = ", ".join(f"{c}:{r} ({n})" for (c, r), n in short.items())
+        return DISAGREE, "accounts_min_disagree", {"min": min, "listed": listed}
+    return AGREE, "accounts_min_agree", {"min": min, "fewest": int(counts.min())}
 
 
 @_check
@@ -100,8 +108,12 @@ def platform_everywhere(s: Study, countries: list[str], platform: str) -> Verdic
     on = set(map(tuple, acc.loc[acc["platform"] == platform, ["country", "role"]].values))
     lacking = [f"{c}:{r}" for c, r in inst[["country", "role"]].values if (c, r) not in on]
     if lacking:
-        return DISAGREE, f"no {platform} account: {', '.join(lacking)}"
-    return AGREE, f"all {len(inst)} institutions are on {platform}"
+        return (
+            DISAGREE,
+            "platform_all_disagree",
+            {"platform": platform, "names": ", ".join(lacking)},
+        )
+    return AGREE, "platform_all_agree", {"platform": platform, "n": len(inst)}
 
 
 @_check
@@ -111,9 +123,11 @@ def platform_rank(s: Study, countries: list[str], platform: str, max_rank: str) 
     counts = acc["platform"].value_counts()
     rank = int((counts > counts.get(platform, 0)).sum()) + 1
     shown = ", ".join(f"{p} {n}" for p, n in counts.items())
-    return _verdict(
-        rank <= int(max_rank)
-    ), f"{platform} ranks {rank} (institutions per platform: {shown})"
+    return (
+        _verdict(rank <= int(max_rank)),
+        "platform_rank",
+        {"platform": platform, "rank": rank, "counts": shown},
+    )
 
 
 @_check
@@ -122,10 +136,13 @@ def only_platform(
 ) -> Verdict:
     """The institution is on ``platform`` and nowhere else."""
     acc = _accounts(s, [country])
-    used = sorted(set(acc.loc[acc["role"] == role, "platform"]))
-    return _verdict(
-        used == [platform]
-    ), f"{country}:{role} is on {', '.join(used) or 'no platform'}"
+    mine = acc[acc["role"] == role]
+    used = sorted(set(mine["platform"]))
+    return (
+        _verdict(used == [platform]),
+        "only_platform",
+        {"who": f"{country}:{role}", "n": len(mine), "platforms": ", ".join(used) or "-"},
+    )
 
 
 # --- website criteria -------------------------------------------------------------------
@@ -141,10 +158,9 @@ def criteria_met(s: Study, countries: list[str], country: str, expected: str) ->
     """The foreign ministry's site meets ``expected`` of the criteria."""
     col = _criteria(s, [country])[country]
     met, unknown = int(col.fillna(False).sum()), int(col.isna().sum())
-    evidence = f"{met} of {len(col)} criteria met in website_criteria.csv"
     if unknown:
-        return UNDETERMINED, evidence + f" ({unknown} not recorded)"
-    return _verdict(met == int(expected)), evidence
+        return UNDETERMINED, "criteria_met_unknown", {"met": met, "n": len(col), "unknown": unknown}
+    return _verdict(met == int(expected)), "criteria_met", {"met": met, "n": len(col)}
 
 
 @_check
@@ -152,7 +168,11 @@ def criteria_shared(s: Study, countries: list[str], criteria: str) -> Verdict:
     """Exactly these criteria are met by every country."""
     crit = _criteria(s, countries)
     shared = sorted(crit.index[crit.fillna(False).all(axis=1)])
-    return _verdict(shared == sorted(criteria.split(","))), f"met by all: {', '.join(shared)}"
+    return (
+        _verdict(shared == sorted(criteria.split(","))),
+        "criteria_shared",
+        {"criteria": ", ".join(shared) or "-"},
+    )
 
 
 @_check
@@ -161,17 +181,23 @@ def criteria_only(s: Study, countries: list[str], country: str, criteria: str) -
     crit = _criteria(s, countries).fillna(False)
     others = [c for c in crit.columns if c != country]
     if not others:
-        return UNDETERMINED, "the statement compares countries, but only one is given"
+        return UNDETERMINED, "criteria_only_single", {}
     only = sorted(crit.index[crit[country] & ~crit[others].any(axis=1)])
-    return _verdict(only == sorted(criteria.split(","))), f"only {country}: {', '.join(only)}"
+    return (
+        _verdict(only == sorted(criteria.split(","))),
+        "criteria_only",
+        {"country": country, "criteria": ", ".join(only) or "-"},
+    )
 
 
 @_check
 def criteria_absent_everywhere(s: Study, countries: list[str], criteria: str) -> Verdict:
     """No country's site meets any of these criteria."""
     crit = _criteria(s, countries).loc[criteria.split(",")]
-    found = [f"{c} has {k}" for k in crit.index for c in crit.columns if crit.at[k, c] is True]
-    return _verdict(not found), "; ".join(found) or f"none has {', '.join(crit.index)}"
+    found = [f"{c}: {k}" for k in crit.index for c in crit.columns if crit.at[k, c] is True]
+    if found:
+        return DISAGREE, "criteria_absent_disagree", {"found": ", ".join(found)}
+    return AGREE, "criteria_absent_agree", {"criteria": ", ".join(crit.index)}
 
 
 # --- dates ------------------------------------------------------------------------------
@@ -179,12 +205,6 @@ def criteria_absent_everywhere(s: Study, countries: list[str], criteria: str) ->
 
 def _contains(outer: pd.Period, inner: pd.Period) -> bool:
     return outer.start_time <= inner.start_time and inner.end_time <= outer.end_time
-
-
-def _account(s: Study, country: str, role: str, platform: str, handle: str | None) -> pd.DataFrame:
-    acc = s.accounts
-    acc = acc[(acc["country"] == country) & (acc["role"] == role) & (acc["platform"] == platform)]
-    return acc[acc["handle"] == handle] if handle else acc
 
 
 @_check
@@ -198,19 +218,24 @@ def created_matches(
     handle: str | None = None,
 ) -> Verdict:
     """The account's opening date agrees with the date stated, at the precision of the two."""
-    acc = _account(s, country, role, platform, handle)
+    acc = s.accounts
+    acc = acc[(acc["country"] == country) & (acc["role"] == role) & (acc["platform"] == platform)]
+    if handle:
+        acc = acc[acc["handle"] == handle]
     dates = acc["created"].dropna()
+    who = f"{country}:{role}:{platform}"
     if dates.empty:
-        return UNDETERMINED, f"no opening date recorded for {country}:{role}:{platform}"
+        return UNDETERMINED, "created_none", {"who": who}
     said, recorded = date_period(stated), date_period(dates.min())
     ok = _contains(said, recorded) or _contains(recorded, said)
-    return _verdict(ok), f"stated {stated}; accounts.csv has {dates.min()}"
+    return _verdict(ok), "created", {"stated": stated, "recorded": dates.min()}
 
 
-def _first_dates(s: Study, country: str) -> pd.DataFrame:
-    acc = s.accounts[(s.accounts["country"] == country) & s.accounts["created"].notna()].copy()
-    acc["start"] = acc["created"].map(lambda t: date_period(t).start_time)
-    acc["end"] = acc["created"].map(lambda t: date_period(t).end_time)
+def _dated(s: Study, country: str) -> pd.DataFrame:
+    acc = s.accounts[s.accounts["country"] == country].copy()
+    periods = acc["created"].map(date_period, na_action="ignore")
+    acc["start"] = periods.map(lambda p: p.start_time, na_action="ignore")
+    acc["end"] = periods.map(lambda p: p.end_time, na_action="ignore")
     return acc
 
 
@@ -218,77 +243,108 @@ def _first_dates(s: Study, country: str) -> pd.DataFrame:
 def oldest_in_country(
     s: Study, countries: list[str], country: str, role: str, platforms: str
 ) -> Verdict:
-    """These accounts of the institution opened no later than any other of the country."""
-    acc = _first_dates(s, country)
+    """These accounts of the institution opened no later than any other of the country.
+
+    An undated account of the country could be older, so undated accounts leave
+    the statement undetermined unless a dated one already contradicts it.
+    """
+    acc = _dated(s, country)
     mine = acc[(acc["role"] == role) & acc["platform"].isin(platforms.split(","))]
+    if mine["start"].isna().any() or mine.empty:
+        return UNDETERMINED, "oldest_none", {}
     rest = acc.drop(mine.index)
-    if mine.empty:
-        return UNDETERMINED, "the accounts named have no opening date"
-    earlier = rest[rest["end"] < mine["start"].max()]
-    undated = s.accounts[(s.accounts["country"] == country) & s.accounts["created"].isna()]
-    evidence = f"named accounts opened {', '.join(mine['created'])}; oldest other: " + (
-        f"{rest.sort_values('start')['created'].iloc[0]}" if len(rest) else "none dated"
-    )
-    if len(earlier):
-        return DISAGREE, evidence
-    return AGREE, evidence + f" ({len(undated)} accounts of {country} undated)"
+    dated, undated = rest[rest["start"].notna()], rest[rest["start"].isna()]
+    values = {
+        "dates": ", ".join(mine["created"]),
+        "other": dated.sort_values("start")["created"].iloc[0] if len(dated) else "-",
+        "undated": len(undated),
+        "country": country,
+    }
+    if (dated["end"] < mine["start"].max()).any():
+        return DISAGREE, "oldest", values
+    return (UNDETERMINED if len(undated) else AGREE), "oldest", values
 
 
 @_check
 def last_to_join(s: Study, countries: list[str], country: str, role: str) -> Verdict:
-    """The institution's first account opened after every other institution's first account."""
-    acc = _first_dates(s, country)
-    first = acc.groupby("role")["start"].min()
+    """The institution's first account opened after every other institution's first account.
+
+    Undetermined while another institution has no dated account (it could be later).
+    """
+    acc = _dated(s, country)
+    first = acc[acc["start"].notna()].groupby("role")["start"].min()
     if role not in first:
-        return UNDETERMINED, f"{country}:{role} has no dated account"
+        return UNDETERMINED, "last_none", {"who": f"{country}:{role}"}
     others = first.drop(role)
     inst = s.institutions[s.institutions["country"] == country]["role"]
     undated = sorted(set(inst) - set(first.index))
-    evidence = f"{role} first account {first[role]:%Y-%m}; others' first: " + ", ".join(
-        f"{r} {d:%Y-%m}" for r, d in others.items()
-    )
-    if undated:
-        evidence += f"; no date for {', '.join(undated)}"
-    return _verdict(bool((others < first[role]).all())), evidence
+    values = {
+        "role": role,
+        "first": f"{first[role]:%Y-%m}",
+        "others": ", ".join(f"{r} {d:%Y-%m}" for r, d in others.items()) or "-",
+        "undated": ", ".join(undated) or "-",
+    }
+    if (others >= first[role]).any():
+        return DISAGREE, "last", values
+    return (UNDETERMINED if undated else AGREE), "last", values
 
 
 @_check
 def earlier_than(s: Study, countries: list[str], country: str, role: str, earlier: str) -> Verdict:
     """Each named account (role:platform) opened before the institution's first account."""
-    acc = _first_dates(s, country)
+    acc = _dated(s, country)
     later = acc[acc["role"] == role]["start"].min()
     if pd.isna(later):
-        return UNDETERMINED, f"{country}:{role} has no dated account"
+        return UNDETERMINED, "last_none", {"who": f"{country}:{role}"}
     parts, ok = [], True
     for item in earlier.split(","):
         r, p = item.split(":")
-        rows = acc[(acc["role"] == r) & (acc["platform"] == p)]
+        rows = acc[(acc["role"] == r) & (acc["platform"] == p) & acc["start"].notna()]
         if rows.empty:
-            return UNDETERMINED, f"{country}:{r}:{p} has no opening date"
+            return UNDETERMINED, "created_none", {"who": f"{country}:{r}:{p}"}
         ok &= bool(rows["end"].min() < later)
         parts.append(f"{r}:{p} {rows['created'].min()}")
-    return _verdict(ok), f"{role} first account {later:%Y-%m}; " + ", ".join(parts)
+    return (
+        _verdict(ok),
+        "earlier",
+        {"role": role, "first": f"{later:%Y-%m}", "parts": ", ".join(parts)},
+    )
 
 
 # --- audience, network, agenda ----------------------------------------------------------
+
+
+def _bounds(value: int, qualifier) -> tuple[float, float]:
+    """What a figure the article qualifies allows: "más de 720 000" is at least 720 000."""
+    if qualifier == "more_than":
+        return float(value), float("inf")
+    return float(value), float(value)
 
 
 @_check
 def most_followers_on(
     s: Study, countries: list[str], country: str, role: str, platform: str
 ) -> Verdict:
-    """The institution has more followers on ``platform`` than on any other platform."""
+    """The institution has more followers on ``platform`` than on any other platform.
+
+    A figure given as "more than" is only a lower bound: it decides the statement
+    only where the bounds do not overlap.
+    """
     acc = s.accounts[(s.accounts["country"] == country) & (s.accounts["role"] == role)]
     known = acc[acc["followers"].notna()]
     if platform not in set(known["platform"]):
-        return UNDETERMINED, f"no follower count for {country}:{role} on {platform}"
-    qual = {"more_than": "more than ", "almost": "almost "}
-    shown = ", ".join(
-        f"{p} {qual.get(q, '') if isinstance(q, str) else ''}{n:,}"
+        return UNDETERMINED, "followers_none", {"who": f"{country}:{role}", "platform": platform}
+    bounds = {
+        p: _bounds(int(n), q if isinstance(q, str) else None)
         for p, n, q in known[["platform", "followers", "followers_qualifier"]].values
-    )
-    top = known.sort_values("followers", ascending=False)["platform"].iloc[0]
-    return _verdict(top == platform), f"followers: {shown}"
+    }
+    low, high = bounds.pop(platform)
+    values = {"_quantities": list(known[["platform", "followers", "followers_qualifier"]].values)}
+    if any(other_low >= high for other_low, _ in bounds.values()):
+        return DISAGREE, "followers", values
+    if all(low > other_high for _, other_high in bounds.values()):
+        return AGREE, "followers", values
+    return UNDETERMINED, "followers_bound", values
 
 
 @_check
@@ -299,22 +355,25 @@ def representations_without_website(
     rep = s.representations
     row = rep[(rep["country"] == country) & (rep["kind"] == kind)]
     if row.empty or row[["count", "with_website"]].isna().any(axis=None):
-        return UNDETERMINED, f"no count of {kind} websites for {country}"
+        return UNDETERMINED, "reps_none", {"kind": kind, "country": country}
     count, with_site = int(row["count"].item()), int(row["with_website"].item())
-    return _verdict(
-        count - with_site == int(expected)
-    ), f"{count} {kind}, {with_site} with a website"
+    return (
+        _verdict(count - with_site == int(expected)),
+        "reps",
+        {"count": count, "kind": kind, "with_site": with_site},
+    )
 
 
 @_check
 def sample_size(s: Study, countries: list[str], country: str, kind: str, expected: str) -> Verdict:
     """The examined sample holds ``expected`` sites of a kind."""
-    sites = s.sample_sites[
-        (s.sample_sites["country"] == country) & (s.sample_sites["kind"] == kind)
-    ]
-    return _verdict(
-        len(sites) == int(expected)
-    ), f"{len(sites)} named: {', '.join(sites['location'])}"
+    sites = s.sample_sites
+    sites = sites[(sites["country"] == country) & (sites["kind"] == kind)]
+    return (
+        _verdict(len(sites) == int(expected)),
+        "sample",
+        {"n": len(sites), "names": ", ".join(sites["location"])},
+    )
 
 
 @_check
@@ -325,15 +384,36 @@ def agenda_includes(
     ag = s.agenda[(s.agenda["country"] == country) & (s.agenda["role"] == role)]
     coded = set(ag["topic"])
     if not coded:
-        return UNDETERMINED, f"no agenda coded for {country}:{role}"
+        return UNDETERMINED, "agenda_none", {"who": f"{country}:{role}"}
     missing = [t for t in topics.split(",") if t not in coded]
-    evidence = f"coded topics: {', '.join(sorted(coded))}"
-    return (
-        (DISAGREE, evidence + f"; missing {', '.join(missing)}") if missing else (AGREE, evidence)
-    )
+    values = {"topics": ", ".join(sorted(coded)), "missing": ", ".join(missing)}
+    return (DISAGREE, "agenda_missing", values) if missing else (AGREE, "agenda", values)
 
 
-def check(study: Study) -> pd.DataFrame:
+def evidence_text(key: str, values: dict, lang: str = "en") -> str:
+    """The evidence of a check in `lang`: its template filled, numbers as `lang` writes them."""
+    templates = tables.LABELS["replication"][lang]
+    filled = {}
+    for k, v in values.items():
+        if k == "_quantities":
+            continue
+        filled[k] = tables.fmt_number(v, lang) if isinstance(v, int) else v
+    if "_quantities" in values:  # figures with the article's qualifiers, in `lang`
+        shown = "; ".join(
+            f"{p}: {tables.fmt_quantity(n, q if isinstance(q, str) else None, lang)}"
+            for p, n, q in values["_quantities"]
+        )
+        filled["shown"] = shown
+    if "kind" in filled:  # embassy -> embassies / embajadas
+        from analysis.codebook import label
+
+        filled["kind"] = label("representation_kinds", filled["kind"], lang).lower()
+    if "field" in filled:
+        filled["field"] = tables.TEXTS[lang].get(f"with_{filled['field']}", filled["field"])
+    return templates[key].format(**filled)
+
+
+def check(study: Study, lang: str = "en") -> pd.DataFrame:
     """Hold every statement of the pair against its data; one row per statement.
 
     Raises
@@ -341,16 +421,16 @@ def check(study: Study) -> pd.DataFrame:
     KeyError
         When claims.csv names a check that this module does not have.
     """
-    book_checks = set(CHECKS)
     rows = []
     for claim in study.claims.itertuples(index=False):
-        if claim.check not in book_checks:
+        if claim.check not in CHECKS:
             raise KeyError(
                 f"claims.csv: claim {claim.claim_id!r} names unknown check {claim.check!r} "
-                f"(known: {', '.join(sorted(book_checks))})"
+                f"(known: {', '.join(sorted(CHECKS))})"
             )
         countries = claim.countries.split()
-        verdict, evidence = CHECKS[claim.check](study, countries, **parse_params(claim.params))
+        verdict, key, values = CHECKS[claim.check](study, countries, **parse_params(claim.params))
+        evidence = evidence_text(key, values, lang)
         rows.append(
             [
                 claim.claim_id,
@@ -371,4 +451,4 @@ def summary(result: pd.DataFrame) -> dict[str, int]:
     return {v: int(counts.get(v, 0)) for v in VERDICTS}
 
 
-__all__ = ["CHECKS", "VERDICTS", "check", "parse_params", "summary"]
+__all__ = ["CHECKS", "VERDICTS", "check", "evidence_text", "parse_params", "summary"]

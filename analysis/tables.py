@@ -548,7 +548,8 @@ def replication_table(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     t = TEXTS[lang]
     return pd.DataFrame(
         {
-            t["claim"]: check["claim_id"].tolist(),
+            # a zero-width space after each "_" lets a long identifier wrap in its cell
+            t["claim"]: [c.replace("_", "_\u200b") for c in check["claim_id"]],
             t["countries"]: check["countries"].fillna("").tolist(),
             t["statement"]: check["statement"].tolist(),
             t["verdict"]: [t.get(v, v) for v in check["verdict"]],
@@ -577,18 +578,11 @@ def to_markdown(df: pd.DataFrame) -> str:
     """
     header = [_escape(c) for c in df.columns]
     body = [[_escape(v) for v in row] for row in df.itertuples(index=False)]
-    # pandoc sizes the columns of a wide pipe table by the dashes under each header:
-    # give each column dashes in proportion to its longest cell (within bounds).
-    # (at least the longest word of the header, so headers do not break mid-word).
-    widths = [
-        min(max([max(map(len, h.split()), default=3) + 2, 8, *(len(r[i]) for r in body)]), 40)
-        for i, h in enumerate(header)
-    ]
     align = [
-        "-" * max(w, 3) + ":"
+        "---:"
         if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-        else "-" * max(w, 3)
-        for c, w in zip(df.columns, widths, strict=True)
+        else "---"
+        for c in df.columns
     ]
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
     lines += ["| " + " | ".join(r) + " |" for r in body]

@@ -137,5 +137,5 @@ def test_a_failing_notebook_names_its_cell_and_writes_no_paper(fixture_data, tmp
 
 def test_table_and_figure_words_exist_in_both_languages():
     labels = yaml.safe_load((TEXT / "labels.yml").read_text(encoding="utf-8"))
-    for section in ("tables", "figures", "measures"):
+    for section in ("tables", "figures", "measures", "replication"):
         assert set(labels[section]["en"]) == set(labels[section]["es"]), section

@@ -31,9 +31,44 @@ def test_the_disagreements_found_in_the_article(result):
     assert disagree == {
         "none_has_blog",  # "ninguna tiene blog" vs "el blog de la Agencia" (Amexcid)
         "two_or_more_accounts",  # the Instituto Matías Romero has Twitter only
-        "sre_facebook_most_followers",  # Twitter 870 000 > Facebook "más de 720 000"
         "minrel_youtube_2014",  # "hasta 2014 ... un canal en YouTube" vs "agosto de 2017"
     }
+
+
+def test_what_the_data_cannot_decide(result):
+    undetermined = set(result.index[result["verdict"] == "undetermined"])
+    assert undetermined == {
+        "sre_facebook_most_followers",  # Twitter 870 000 vs Facebook "más de" 720 000: a bound
+        "sre_oldest_channels",  # ten Mexican accounts have no opening date
+        "imr_last_to_join",  # the government's and ProMéxico's accounts have no date
+    }
+    assert "lower bound" in result.at["sre_facebook_most_followers", "evidence"]
+
+
+def test_evidence_in_spanish(study):
+    es = replication.check(study, "es").set_index("claim_id")
+    assert (
+        es.at["mex_six_criteria", "evidence"]
+        == "6 de 10 criterios cumplidos en website_criteria.csv"
+    )
+    assert "más de 720\u00a0000" in es.at["sre_facebook_most_followers", "evidence"]
+    assert es.at["mex_embassies_all_but_three", "evidence"] == "80 embajadas, 77 con página web"
+
+
+def test_most_followers_decides_only_outside_the_bounds(study):
+    check = replication.CHECKS["most_followers_on"]
+    args = dict(countries=["MEX"], country="MEX", role="foreign_ministry")
+    assert check(study, platform="twitter", **args)[0] == "undetermined"  # FB could exceed
+    acc = study.accounts.copy()
+    fb = (
+        (acc["country"] == "MEX")
+        & (acc["role"] == "foreign_ministry")
+        & (acc["platform"] == "facebook")
+    )
+    acc.loc[fb, "followers_qualifier"] = pd.NA  # an exact 720 000
+    exact = _with(study, "accounts", acc)
+    assert check(exact, platform="twitter", **args)[0] == "agree"
+    assert check(exact, platform="facebook", **args)[0] == "disagree"
 
 
 def test_headline_agreements(result):

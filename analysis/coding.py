@@ -570,6 +570,10 @@ def account_levels(
     posts = g["posts"].to_numpy(dtype=float)
     replies = (g["n_reply"] + g["n_dialogue"]).to_numpy(dtype=float)
     g["reply_share"] = replies / posts
+    # Only some platforms' exports record the account's own replies (codebook:
+    # levels_measured_on); elsewhere a share of 0 would be an artefact, so no level.
+    observable = g["platform"].isin(book.get("levels_measured_on", list(book["platforms"])))
+    g.loc[~observable.to_numpy(), "reply_share"] = np.nan
     g["level"] = _level_of(g["reply_share"].to_numpy(), book)
     for col, rate in metrics.items():
         known = g.pop(f"{col}_known").to_numpy(dtype=float)
@@ -586,6 +590,7 @@ def account_levels(
         + g["n_dialogue"].astype(str)
         + " in dialogues)"
     )
+    g.loc[~observable.to_numpy(), "evidence"] = "the export does not record the account's replies"
     g["source"] = source
     columns = (
         list(ACCOUNT_KEYS)

@@ -125,8 +125,8 @@ def protocol_checklist(data_dir: str | Path | None = None) -> str:
 def completeness(data_dir: str | Path | None = None) -> pd.DataFrame:
     """Per country and table: values filled, values missing, rows without a source.
 
-    Key columns, notes and qualifiers are not values. Account rows not yet checked
-    (``present`` empty) count as missing.
+    Key columns, notes (``note``, ``*_note``) and qualifiers are not values.
+    Account rows not yet checked (``present`` empty) count as missing.
     """
     data_dir = Path(data_dir or DEFAULT_DATA_DIR)
     tables = load_all(data_dir)
@@ -137,7 +137,9 @@ def completeness(data_dir: str | Path | None = None) -> pd.DataFrame:
         key = "iso3" if name == "countries" else "country"
         skip = set(schemas[name]["primary_key"]) | {"source", "note", "iso3", "country"}
         fields = [
-            f for f in schemas[name]["fields"] if f not in skip and not f.endswith("_qualifier")
+            f
+            for f in schemas[name]["fields"]
+            if f not in skip and not f.endswith(("_qualifier", "_note"))
         ]
         for iso, part in df.groupby(key):
             values = part[fields]

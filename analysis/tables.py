@@ -173,8 +173,9 @@ def tabla1(study, lang: str = "en") -> pd.DataFrame:
     """Tabla 1: website and social networks of each institution, for both countries.
 
     One row per role in codebook order. Website cells are ``X`` / ``-`` / blank
-    (not given); the article's footnote mark ``X*`` lives in institutions.csv's
-    note, not in the cell. Social-network cells follow :func:`platform_cell`.
+    (not given), with ``*`` (``**``...) where institutions.csv has a
+    ``website_note``: the footnotes, with the legend of the abbreviations, come
+    from :func:`tabla1_notes`. Social-network cells follow :func:`platform_cell`.
 
     >>> from analysis import load
     >>> tabla1(load.study("MEX", "CHL")).iloc[0, -1]
@@ -187,12 +188,13 @@ def tabla1(study, lang: str = "en") -> pd.DataFrame:
     inst = study.institutions.set_index(["country", "role"])
     used = presence(study).groupby(["country", "role"])["platform"].agg(list)
     todo = unchecked(study)
+    marks = _footnote_marks(study)
     rows = []
     for role, role_label in codebook.labels("roles", lang, study.data_dir).items():
         row = {t["institution"]: role_label}
         for c in (a, b):
             site = inst.at[(c, role), "website"] if (c, role) in inst.index else None
-            row[f"{t['website']} ({names[c]})"] = _cell_mark(site)
+            row[f"{t['website']} ({names[c]})"] = _cell_mark(site) + marks.get((c, role), "")
         for c in (a, b):
             row[f"{t['social']} ({names[c]})"] = platform_cell(
                 used.get((c, role), []),
@@ -202,6 +204,36 @@ def tabla1(study, lang: str = "en") -> pd.DataFrame:
             )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _footnote_marks(study) -> dict[tuple[str, str], str]:
+    """``*``, ``**``... for the institutions with a website note, in Tabla 1's order."""
+    inst = study.institutions
+    noted = inst[inst["website_note"].notna()] if "website_note" in inst else inst.iloc[:0]
+    roles = codebook.categories("roles", study.data_dir)
+    order = sorted(
+        zip(noted["country"], noted["role"], strict=True),
+        key=lambda cr: (roles.index(cr[1]), study.pair.index(cr[0])),
+    )
+    return {cr: "*" * (i + 1) for i, cr in enumerate(order)}
+
+
+def tabla1_notes(study, lang: str = "en") -> list[str]:
+    """The lines under Tabla 1: the legend of the abbreviations, then each footnote.
+
+    The legend is the codebook's (as the article's: ``tw (Twitter)`` ... ``o (others)``);
+    a footnote quotes the source's words from institutions.csv's ``website_note``.
+    """
+    _check_lang(lang)
+    book = codebook.load_codebook(study.data_dir)
+    core = [f"{v['abbr']} ({v[lang]})" for v in book["platforms"].values() if v["abbr"] != "o"]
+    legend = f"{TEXTS[lang]['social']}: {', '.join(core)}, o ({TEXTS[lang]['others']})."
+    inst = study.institutions.set_index(["country", "role"])
+    notes = [
+        f"X{mark} ({study.country_name(c, lang)}): {inst.at[(c, r), 'website_note']}"
+        for (c, r), mark in _footnote_marks(study).items()
+    ]
+    return [legend, *notes]
 
 
 def tabla2(study, lang: str = "en") -> pd.DataFrame:
@@ -403,6 +435,8 @@ def interaction_table(study, measured: pd.DataFrame | None = None, lang: str = "
 
 def _interaction_evidence(row, lang: str) -> str:
     """The source's words for a judged level; the counts behind a measured one, in `lang`."""
+    if row.get("method") == "measured" and pd.isna(row.get("reply_share")):
+        return TEXTS[lang]["replies_not_recorded"]
     if row.get("method") == "measured" and pd.notna(row.get("posts")):
         return TEXTS[lang]["measured_evidence"].format(
             replies=int(row["n_reply"] + row["n_dialogue"]),
@@ -480,7 +514,27 @@ def measure_label(measure: str, lang: str = "en") -> str:
     return label[0].upper() + label[1:]
 
 
-def comparisons_table(comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+def _first_dates(study) -> dict[tuple[str, str], str]:
+    """The first opening date per platform, per role and overall, as the source gives it.
+
+    Keys are compare's measures (``first_adoption[twitter]``...) and the country;
+    the earliest account is the one whose period starts first.
+    """
+    from analysis.load import date_period
+
+    acc = study.accounts[study.accounts["created"].notna()].copy()
+    acc["start"] = acc["created"].map(lambda d: date_period(d).start_time)
+    out = {}
+    for key in ("platform", "role", None):
+        groups = acc.groupby(["country", key]) if key else acc.groupby("country")
+        for name, part in groups:
+            country, what = name if key else (name[0] if isinstance(name, tuple) else name, None)
+            measure = f"first_adoption[{what}]" if key else "first_adoption"
+            out[(measure, country)] = part.sort_values("start")["created"].iloc[0]
+    return out
+
+
+def comparisons_table(comparisons: pd.DataFrame, lang: str = "en", study=None) -> pd.DataFrame:
     """The comparisons of :func:`analysis.compare.all_comparisons`, formatted for the paper.
 
     Rows where neither country has a value are left out (they stay in the CSV);
@@ -488,6 +542,8 @@ def comparisons_table(comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFra
     interval (``[low; high]``: a semicolon, since Spanish decimals use the comma);
     p is adjusted within the dimension's family, and "—" marks a comparison
     without a test (no variation or too few values: the CSV's ``note`` says why).
+    With the `study`, first adoptions show the dates as the source gives them
+    (``2009-12``, ``2011``) rather than compare's decimal years.
     """
     _check_lang(lang)
     t = TEXTS[lang]
@@ -498,14 +554,17 @@ def comparisons_table(comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFra
     dims.update({"website": t["website"], "audience": t["audience"]})
     dim_col = [dims.get(d, d) for d in comparisons["dimension"]]
     dim_col = [d if i == 0 or d != dim_col[i - 1] else "" for i, d in enumerate(dim_col)]
-    # first adoption is a decimal year (mid-month or mid-year of the date given)
-    decimals = [1 if m.startswith("first_adoption") else None for m in comparisons["measure"]]
+    dates = _first_dates(study) if study is not None else {}
 
-    def value(x, dec):
+    def value(x, measure, country):
+        if measure.startswith("first_adoption"):
+            # compare computes with decimal years; the reader sees the date as the source gives it
+            if (measure, country) in dates:
+                return dates[(measure, country)]
+            if x is not None and not pd.isna(x):
+                return f"{x:.1f}".replace(".", "," if lang == "es" else ".")
         if x is None or pd.isna(x):
             return ""
-        if dec is not None:  # a year: never grouped by thousands
-            return f"{x:.{dec}f}".replace(".", "," if lang == "es" else ".")
         return _fmt_stat(x, lang)
 
     effect = []
@@ -527,10 +586,22 @@ def comparisons_table(comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFra
             t["dimension"]: dim_col,
             t["measure"]: [measure_label(m, lang) for m in comparisons["measure"]],
             str(first["country_a"]): [
-                value(x, d) for x, d in zip(comparisons["value_a"], decimals, strict=True)
+                value(x, m, c)
+                for x, m, c in zip(
+                    comparisons["value_a"],
+                    comparisons["measure"],
+                    comparisons["country_a"],
+                    strict=True,
+                )
             ],
             str(first["country_b"]): [
-                value(x, d) for x, d in zip(comparisons["value_b"], decimals, strict=True)
+                value(x, m, c)
+                for x, m, c in zip(
+                    comparisons["value_b"],
+                    comparisons["measure"],
+                    comparisons["country_b"],
+                    strict=True,
+                )
             ],
             t["effect"]: effect,
             t["test"]: [translate(x, lang) for x in comparisons["test"]],

@@ -549,3 +549,15 @@ def test_reliability_rejects_bad_input():
         reliability(
             pd.DataFrame({"unit": [1, 1], "coder": ["A", "B"], "code": ["x", "y"]}), "ordinal"
         )
+
+
+def test_no_level_where_the_export_records_no_replies():
+    """Meta and YouTube exports hold the account's posts, not its answers: rates, no level."""
+    from analysis.importers import meta_csv
+
+    path = Path(__file__).parent / "fixtures" / "importers" / "crowdtangle_facebook.csv"
+    posts = meta_csv.read(path, country="MEX", role="foreign_ministry")
+    levels = account_levels(code_posts(posts))
+    assert levels["reply_share"].isna().all() and levels["level"].isna().all()
+    assert levels["conversation_rate"].notna().any()
+    assert (levels["evidence"] == "the export does not record the account's replies").all()

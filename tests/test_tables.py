@@ -22,11 +22,10 @@ ARTICLE_TABLA1 = [
     ("X", "X", "tw, fb, yt, fk", "tw, fb, yt, fk"),
     ("X", "X*", "tw", "tw, fb, yt, fk"),
 ]
-# Documented differences between the article's cells and ours:
-# - LinkedIn: the article's legend gives it "li" but its cell writes "o (LinkedIn)";
-#   we render from the codebook (li).
-# - "X*" is the article's footnote mark; the footnote lives in institutions.csv's note.
-ARTICLE_TO_OURS = {"o (LinkedIn)": "li", "X*": "X"}
+# The one documented difference between the article's cells and ours: LinkedIn, which
+# the article's legend abbreviates "li" but its cell writes "o (LinkedIn)"; we render
+# from the codebook (li).
+ARTICLE_TO_OURS = {"o (LinkedIn)": "li"}
 
 # Tabla 2, typed from the article: (Contenidos, México, Chile).
 ARTICLE_TABLA2 = [
@@ -77,8 +76,11 @@ def test_tabla1_reproduces_the_article_cell_for_cell(study):
 def test_tabla1_documented_differences_are_where_we_say(study):
     t1 = tables.tabla1(study, "en")
     assert t1.iloc[2, 4] == "tw, fb, yt, fk, li"  # the article: "o (LinkedIn)"
-    academy = study.institutions.set_index(["country", "role"]).loc[("CHL", "diplomatic_academy")]
-    assert "X*" in academy["note"]  # the footnote mark the cell leaves out
+    assert t1.iloc[4, 2] == "X*"  # the article's footnote mark, from website_note
+    legend, footnote = tables.tabla1_notes(study, "en")
+    assert legend.startswith("Social networks: tw (Twitter), fb (Facebook)")
+    assert legend.endswith("li (LinkedIn), o (others).")
+    assert footnote.startswith("X* (Chile): “en la web Apuntes Internacionales")
 
 
 def test_tabla1_cells_follow_codebook_order(study):
@@ -264,13 +266,13 @@ def test_interaction_table_measured_rows_in_spanish(fixture_data):
     s = load.study("ARG", "URY", fixture_data)
     measured = coding.account_levels(coding.code_posts(load.posts(s.pair, fixture_data)))
     t = tables.interaction_table(s, measured, "es")
-    row = t[t["Método"] == "medida"].iloc[0]
+    row = t[t["Método"] == "medido"].iloc[0]
     assert row["Evidencia"] == "3 de 7 publicaciones responden a otras cuentas (2 en diálogos)"
     assert row["Proporción de respuestas"] == "42,9\u00a0%"
     assert (
         row["Respuestas / compartidos / me gusta recibidos por publicación"] == "1,5 / 1,3 / 10,5"
     )
     assert (
-        t[t["Método"] == "juzgada"]["Respuestas / compartidos / me gusta recibidos por publicación"]
+        t[t["Método"] == "juzgado"]["Respuestas / compartidos / me gusta recibidos por publicación"]
         == ""
     ).all()

@@ -698,6 +698,16 @@ def interaction_figure(study, lang: str = "en", measured: pd.DataFrame | None = 
                 fontsize=6.5,
                 color=INK,
             )
+        elif r["method"] == "measured":  # the export records no replies: no level to draw
+            ax.annotate(
+                t["no_level"],
+                (0.0, y),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=6.5,
+                color=GREY,
+            )
         else:
             lo, hi = band_of[r["level"]]
             ax.barh(

@@ -413,14 +413,14 @@ def interaction_table(study, measured: pd.DataFrame | None = None, lang: str = "
     roles = codebook.labels("roles", lang, study.data_dir)
     platforms = codebook.labels("platforms", lang, study.data_dir)
     levels = codebook.labels("account_levels", lang, study.data_dir)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             t["country"]: [study.country_name(c, lang) for c in rows["country"]],
             t["institution"]: [
                 interaction_who(r, lang, roles, platforms) for _, r in rows.iterrows()
             ],
             t["method"]: [t[m] for m in rows["method"]],
-            t["level"]: [levels[k] for k in rows["level"]],
+            t["level"]: [levels[k] if pd.notna(k) else "" for k in rows["level"]],
             t["reply_share"]: [fmt_percent(v, lang, 1) for v in rows["reply_share"]],
             t["rates"]: [
                 " / ".join(fmt_number(x, lang, 1) if pd.notna(x) else "–" for x in r)
@@ -431,6 +431,9 @@ def interaction_table(study, measured: pd.DataFrame | None = None, lang: str = "
             t["evidence"]: [_interaction_evidence(r, lang) for _, r in rows.iterrows()],
         }
     )
+    # without measured rows the share and the rates are empty: leave the columns out
+    empty = [c for c in (t["reply_share"], t["rates"]) if (table[c] == "").all()]
+    return table.drop(columns=empty)
 
 
 def _interaction_evidence(row, lang: str) -> str:

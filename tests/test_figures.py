@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -177,3 +178,15 @@ def test_importing_figures_leaves_pyplot_alone():
     code = "import sys, analysis.figures; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_interaction_figure_marks_accounts_without_a_level(study):
+    from analysis import coding
+    from analysis.importers import meta_csv
+
+    path = Path(__file__).parent / "fixtures" / "importers" / "crowdtangle_facebook.csv"
+    posts = meta_csv.read(path, country="MEX", role="foreign_ministry")
+    measured = coding.account_levels(coding.code_posts(posts))
+    fig = figures.interaction_figure(study, "en", measured=measured)
+    assert "no level (the export records no replies)" in _texts(fig)
+    assert not [ln for ln in fig.axes[0].lines if (ln.get_gid() or "").endswith(":measured")]

@@ -155,6 +155,22 @@ def jaccard(x: Iterable, y: Iterable) -> float:
     return len(x & y) / len(union) if union else np.nan
 
 
+def _set_row(dimension, measure, a, b, set_a, set_b, what, n, note) -> dict:
+    """A comparison of two sets (platforms, topics): their sizes and their Jaccard similarity."""
+    return _row(
+        dimension,
+        measure,
+        a,
+        b,
+        value_a=float(len(set_a)),
+        value_b=float(len(set_b)),
+        effect_size=jaccard(set_a, set_b),
+        effect_name=f"Jaccard similarity of {what} sets",
+        n=n,
+        note=note,
+    )
+
+
 def wilson_interval(count: int, nobs: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """Wilson score interval of a proportion (good coverage at small n, never outside [0, 1])."""
     if nobs == 0:
@@ -497,15 +513,14 @@ def presence(study) -> pd.DataFrame:
         )
     )
     rows.append(
-        _row(
+        _set_row(
             "presence",
             "platform_jaccard",
             a,
             b,
-            value_a=float(len(sets[a])),
-            value_b=float(len(sets[b])),
-            effect_size=jaccard(sets[a], sets[b]),
-            effect_name="Jaccard similarity of platform sets",
+            sets[a],
+            sets[b],
+            "platform",
             n=2,
             note=_join(
                 "values: platforms used by the country",
@@ -519,20 +534,9 @@ def presence(study) -> pd.DataFrame:
         sa, sb = pair[a], pair[b]
         if not isinstance(sa, set) or not isinstance(sb, set):
             continue
-        j = jaccard(sa, sb)
+        note = "neither institution uses any platform" if not (sa or sb) else ""
         rows.append(
-            _row(
-                "presence",
-                f"platform_jaccard[{role}]",
-                a,
-                b,
-                value_a=float(len(sa)),
-                value_b=float(len(sb)),
-                effect_size=j,
-                effect_name="Jaccard similarity of platform sets",
-                n=2,
-                note="neither institution uses any platform" if not _finite(j) else "",
-            )
+            _set_row("presence", f"platform_jaccard[{role}]", a, b, sa, sb, "platform", 2, note)
         )
     # Use of each platform, institution by institution.
     order = _platform_order(study.data_dir)
@@ -933,15 +937,14 @@ def agenda(study) -> pd.DataFrame:
     tt = table_test(counts.to_numpy())
     sets = {c: set(counts.columns[counts.loc[c] > 0]) for c in (a, b)}
     rows.append(
-        _row(
+        _set_row(
             "agenda",
             "topics_covered",
             a,
             b,
-            value_a=float(len(sets[a])),
-            value_b=float(len(sets[b])),
-            effect_size=jaccard(sets[a], sets[b]),
-            effect_name="Jaccard similarity of topic sets",
+            sets[a],
+            sets[b],
+            "topic",
             n=na + nb,
             note="topics with at least one code; one set per country, no test",
         )

@@ -588,24 +588,15 @@ def comparisons_table(comparisons: pd.DataFrame, lang: str = "en", study=None) -
         {
             t["dimension"]: dim_col,
             t["measure"]: [measure_label(m, lang) for m in comparisons["measure"]],
-            str(first["country_a"]): [
-                value(x, m, c)
-                for x, m, c in zip(
-                    comparisons["value_a"],
-                    comparisons["measure"],
-                    comparisons["country_a"],
-                    strict=True,
-                )
-            ],
-            str(first["country_b"]): [
-                value(x, m, c)
-                for x, m, c in zip(
-                    comparisons["value_b"],
-                    comparisons["measure"],
-                    comparisons["country_b"],
-                    strict=True,
-                )
-            ],
+            **{
+                str(first[f"country_{side}"]): [
+                    value(x, m, c)
+                    for x, m, c in comparisons[
+                        [f"value_{side}", "measure", f"country_{side}"]
+                    ].itertuples(index=False)
+                ]
+                for side in ("a", "b")
+            },
             t["effect"]: effect,
             t["test"]: [translate(x, lang) for x in comparisons["test"]],
             t["p_adjusted"]: [fmt_p(x, lang) if not pd.isna(x) else "—" for x in p],

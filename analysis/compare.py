@@ -155,6 +155,28 @@ def jaccard(x: Iterable, y: Iterable) -> float:
     return len(x & y) / len(union) if union else np.nan
 
 
+def _rank_row(dimension, measure, a, b, xa, xb, rc, note, **extra) -> dict:
+    """A rank comparison: the medians, Cliff's delta with its interval, and the test if any."""
+    return _row(
+        dimension,
+        measure,
+        a,
+        b,
+        value_a=float(xa.median()) if len(xa) else np.nan,
+        value_b=float(xb.median()) if len(xb) else np.nan,
+        effect_size=rc["delta"],
+        effect_name="Cliff's delta (a vs b)" if _finite(rc["delta"]) else "",
+        ci_low=rc["ci"][0],
+        ci_high=rc["ci"][1],
+        test=rc["test"],
+        statistic=rc["statistic"],
+        p_value=rc["p_value"],
+        n=len(xa) + len(xb),
+        note=note,
+        **extra,
+    )
+
+
 def _set_row(dimension, measure, a, b, set_a, set_b, what, n, note) -> dict:
     """A comparison of two sets (platforms, topics): their sizes and their Jaccard similarity."""
     return _row(
@@ -854,21 +876,14 @@ def audience(study) -> pd.DataFrame:
             if qa or qb:
                 notes.append(f"qualified figures: {a} {qa or '-'}; {b} {qb or '-'}")
             rows.append(
-                _row(
+                _rank_row(
                     "audience",
                     f"{metric}[{platform}]",
                     a,
                     b,
-                    value_a=float(va.median()) if len(va) else np.nan,
-                    value_b=float(vb.median()) if len(vb) else np.nan,
-                    effect_size=rc["delta"],
-                    effect_name="Cliff's delta (a vs b)" if _finite(rc["delta"]) else "",
-                    ci_low=rc["ci"][0],
-                    ci_high=rc["ci"][1],
-                    test=rc["test"],
-                    statistic=rc["statistic"],
-                    p_value=rc["p_value"],
-                    n=len(va) + len(vb),
+                    va,
+                    vb,
+                    rc,
                     n_missing=int(xa.isna().sum() + xb.isna().sum()),
                     note=_join(*notes, rc["note"] if len(va) and len(vb) else ""),
                 )
@@ -1015,21 +1030,14 @@ def _level_rows(
     }
     described = f"{what}: {a} [{dist[a]}]; {b} [{dist[b]}]"
     rc = rank_comparison(la, lb)
-    ordinal = _row(
+    ordinal = _rank_row(
         "interaction",
         measure,
         a,
         b,
-        value_a=float(la.median()) if len(la) else np.nan,
-        value_b=float(lb.median()) if len(lb) else np.nan,
-        effect_size=rc["delta"],
-        effect_name="Cliff's delta (a vs b)" if _finite(rc["delta"]) else "",
-        ci_low=rc["ci"][0],
-        ci_high=rc["ci"][1],
-        test=rc["test"],
-        statistic=rc["statistic"],
-        p_value=rc["p_value"],
-        n=len(la) + len(lb),
+        la,
+        lb,
+        rc,
         note=_join(f"values: median level (0 = {names[0]})", described, rc["note"]),
     )
     table = np.array([[int((x == k).sum()) for k in range(len(names))] for x in (la, lb)])

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from analysis.codebook import DEFAULT_DATA_DIR
+from analysis.importers import FORMATS
 
 
 def _validate(args) -> int:
@@ -87,11 +88,10 @@ def _datapackage(args) -> int:
 
 def _code(args) -> int:
     from analysis import coding
-    from analysis.importers import meta_csv, twitter_v2, youtube
+    from analysis.importers import reader
 
-    readers = {"twitter_v2": twitter_v2.read, "meta_csv": meta_csv.read, "youtube": youtube.read}
     print(f"reading {args.export} ({args.format}) ...", file=sys.stderr)
-    posts = readers[args.format](args.export, country=args.country, role=args.role)
+    posts = reader(args.format)(args.export, country=args.country, role=args.role)
     print(f"coding {len(posts)} posts ...", file=sys.stderr)
     coded = coding.code_posts(posts)
     out = Path(args.out)
@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         "code", help="code an export's posts; write Parquet; print the account levels"
     )
     p.add_argument("export", type=Path, help="the export file")
-    p.add_argument("--format", required=True, choices=["twitter_v2", "meta_csv", "youtube"])
+    p.add_argument("--format", required=True, choices=FORMATS)
     p.add_argument("--country", required=True, help="ISO code of the account's country")
     p.add_argument("--role", required=True, help="the institution's role (codebook roles)")
     p.add_argument(

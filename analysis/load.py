@@ -379,10 +379,9 @@ def posts(
     analysis.importers.ExportFormatError
         When a record of an export is malformed (names the file, record and field).
     """
-    from analysis.importers import empty_posts, meta_csv, twitter_v2, youtube
+    from analysis.importers import empty_posts, reader
 
     data_dir = Path(data_dir or DEFAULT_DATA_DIR)
-    readers = {"twitter_v2": twitter_v2.read, "meta_csv": meta_csv.read, "youtube": youtube.read}
     exports = read_table("exports", data_dir)
     exports = exports[exports["country"].isin(list(countries))]
     frames = []
@@ -394,7 +393,7 @@ def posts(
             )
         kwargs = {} if pd.isna(row["platform"]) else {"platform": row["platform"]}
         frames.append(
-            readers[row["format"]](path, country=row["country"], role=row["role"], **kwargs)
+            reader(row["format"])(path, country=row["country"], role=row["role"], **kwargs)
         )
     if not frames:
         return empty_posts()

@@ -50,7 +50,9 @@ __all__ = [
     "KIND_REFS",
     "POSTS_COLUMNS",
     "ExportFormatError",
+    "FORMATS",
     "empty_posts",
+    "reader",
     "count_value",
     "parse_utc",
     "posts_frame",
@@ -248,3 +250,19 @@ def count_value(value: object, path: str | Path, where: str, field: str) -> int 
     if n < 0:
         raise ExportFormatError(path, where, field, f"{value!r} is negative")
     return n
+
+
+#: The export formats, each read by the module of the same name (exports.csv ``format``).
+FORMATS: tuple[str, ...] = ("twitter_v2", "meta_csv", "youtube")
+
+
+def reader(fmt: str):
+    """The ``read(path, country, role, ...)`` function of an export format.
+
+    Imported on demand, so asking for one format does not load the others.
+    """
+    from importlib import import_module
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
+    return import_module(f"{__name__}.{fmt}").read

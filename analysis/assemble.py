@@ -34,8 +34,8 @@ def load_text(lang: str, template_dir: Path) -> dict[str, str]:
 class _Numbering:
     """Figure and table numbers by name, in order of first appearance."""
 
-    def __init__(self, order: dict[str, list[str]] | None = None):
-        self.order = order or {"figure": [], "table": []}
+    def __init__(self):
+        self.order: dict[str, list[str]] = {"figure": [], "table": []}  # from a first pass
         self.seen: dict[str, list[str]] = {"figure": [], "table": []}
 
     def number(self, kind: str, name: str) -> int:
@@ -101,8 +101,8 @@ def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dic
         "table": table,
         "n": n,
         "pct": lambda x, decimals=0: tables.fmt_percent(x, lang, decimals),
+        "env": env,
     }
-    ctx["env"] = env
     return ctx
 
 
@@ -110,12 +110,12 @@ def render_markdown(out_dir: Path, lang: str, template_dir: Path) -> str:
     """The filled Markdown of the paper (rendered twice so forward references resolve)."""
     text = load_text(lang, template_dir)
     source = (Path(template_dir) / "paper.md.j2").read_text(encoding="utf-8")
-    first = _Numbering()
-    ctx = _context(out_dir, lang, text, first)
-    ctx["env"].from_string(source).render(**ctx)
-    final = _Numbering(first.seen)
-    ctx = _context(out_dir, lang, text, final)
-    return ctx["env"].from_string(source).render(**ctx)
+    numbering = _Numbering()
+    ctx = _context(out_dir, lang, text, numbering)
+    template = ctx["env"].from_string(source)
+    template.render(**ctx)  # first pass: learn the order of figures and tables
+    numbering.order, numbering.seen = numbering.seen, {"figure": [], "table": []}
+    return template.render(**ctx)
 
 
 def assemble(

@@ -618,7 +618,7 @@ def month_bounds(date) -> tuple[float, float, str]:
     return (month, month, "month")
 
 
-def _first(dates: Iterable) -> dict:
+def earliest_date(dates: Iterable) -> dict:
     """Earliest of several partial dates: bounds, precision, and the date as text."""
     bounds = [month_bounds(d) for d in dates]
     bounds = [bd for bd in bounds if bd[2]]
@@ -644,7 +644,7 @@ def first_adoption(study) -> pd.DataFrame:
     rows = []
     acc = study.accounts
     for (country, platform), grp in acc.groupby(["country", "platform"], sort=False):
-        f = _first(grp["created"])
+        f = earliest_date(grp["created"])
         rows.append(
             {
                 "country": country,
@@ -663,7 +663,7 @@ def first_adoption(study) -> pd.DataFrame:
 def _gap_row(
     measure: str, a: str, b: str, dates_a: pd.Series, dates_b: pd.Series, what: str
 ) -> dict:
-    fa, fb = _first(dates_a), _first(dates_b)
+    fa, fb = earliest_date(dates_a), earliest_date(dates_b)
     n = int(dates_a.notna().sum() + dates_b.notna().sum())
     missing = int(dates_a.isna().sum() + dates_b.isna().sum())
     if not fa["precision"] or not fb["precision"]:

@@ -518,22 +518,21 @@ def measure_label(measure: str, lang: str = "en") -> str:
 
 
 def _first_dates(study) -> dict[tuple[str, str], str]:
-    """The first opening date per platform, per role and overall, as the source gives it.
+    """The first opening date per platform, per role and overall, as compare dates it.
 
     Keys are compare's measures (``first_adoption[twitter]``...) and the country;
-    the earliest account is the one whose period starts first.
+    the dates come from :func:`analysis.compare.earliest_date`, which compare uses
+    for the gaps, so the table shows the dates behind its numbers.
     """
-    from analysis.load import date_period
+    from analysis.compare import earliest_date
 
-    acc = study.accounts[study.accounts["created"].notna()].copy()
-    acc["start"] = acc["created"].map(lambda d: date_period(d).start_time)
     out = {}
     for key in ("platform", "role", None):
-        groups = acc.groupby(["country", key]) if key else acc.groupby("country")
-        for name, part in groups:
-            country, what = name if key else (name[0] if isinstance(name, tuple) else name, None)
-            measure = f"first_adoption[{what}]" if key else "first_adoption"
-            out[(measure, country)] = part.sort_values("start")["created"].iloc[0]
+        for name, part in study.accounts.groupby(["country", key] if key else ["country"]):
+            country, what = name if key else (name[0], None)
+            text = earliest_date(part["created"])["text"]
+            if text:
+                out[(f"first_adoption[{what}]" if key else "first_adoption", country)] = text
     return out
 
 

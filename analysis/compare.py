@@ -666,19 +666,11 @@ def _gap_row(
     fa, fb = earliest_date(dates_a), earliest_date(dates_b)
     n = int(dates_a.notna().sum() + dates_b.notna().sum())
     missing = int(dates_a.isna().sum() + dates_b.isna().sum())
+    common = dict(value_a=_mid_year(fa), value_b=_mid_year(fb), n=n, n_missing=missing)
     if not fa["precision"] or not fb["precision"]:
         who = [c for c, f in ((a, fa), (b, fb)) if not f["precision"]]
-        return _row(
-            "presence",
-            measure,
-            a,
-            b,
-            value_a=_mid_year(fa),
-            value_b=_mid_year(fb),
-            n=n,
-            n_missing=missing,
-            note=f"no dated account for {' and '.join(who)} ({what})",
-        )
+        note = f"no dated account for {' and '.join(who)} ({what})"
+        return _row("presence", measure, a, b, note=note, **common)
     low, high = fa["lo"] - fb["hi"], fa["hi"] - fb["lo"]
     if fa["precision"] == fb["precision"] == "month":
         gap = fa["lo"] - fb["lo"]
@@ -691,14 +683,11 @@ def _gap_row(
         measure,
         a,
         b,
-        value_a=_mid_year(fa),
-        value_b=_mid_year(fb),
         effect_size=gap,
         effect_name="adoption gap in months, a - b (positive: a later)",
         ci_low=low,
         ci_high=high,
-        n=n,
-        n_missing=missing,
+        **common,
         note=_join(
             f"first {what}: {a} {fa['text']}, {b} {fb['text']}",
             how,

@@ -88,8 +88,9 @@ bench: $(ENV_STAMP) ## Run the benchmarks (coding 1,000,000 posts; paper build v
 datapackage: $(ENV_STAMP) ## Regenerate data/raw/datapackage.json from the codebook
 	$(PY) -m analysis datapackage --write
 
-lint: $(ENV_STAMP) ## Lint and check formatting with ruff
+lint: $(ENV_STAMP) ## Lint (ruff check) and check formatting (ruff format --check)
 	$(PY) -m ruff check analysis tests benchmarks
+	$(PY) -m ruff format --check analysis tests benchmarks
 
 clean: ## Remove what the build made (build/, data/processed/, caches); keeps .venv
 	rm -rf build data/processed .pytest_cache .ruff_cache .benchmarks

@@ -1,6 +1,8 @@
 """The command line: ``python -m analysis <command>`` (also installed as ``dpd``).
 
-Errors name the file, record and field and exit with status 1, without a traceback.
+Every error of the library (:class:`analysis.errors.CompendiumError`), of the file
+system, of YAML and of the renderers is printed as one line naming the file, record
+and field, with exit status 2 and no traceback.
 """
 
 from __future__ import annotations
@@ -9,8 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.codebook import DEFAULT_DATA_DIR
+from analysis.errors import CompendiumError
 from analysis.importers import FORMATS
+from analysis.paths import DATA_DIR
+
+#: Exit status of a command that failed on its input (argparse uses 2 for bad usage too).
+EXIT_ERROR = 2
 
 
 def _validate(args) -> int:
@@ -36,19 +42,8 @@ def _data(args) -> int:
 def _paper(args) -> int:
     from analysis import load, paper
 
-    load.check_pair(
-        *paper.parse_pair(args.pair), args.data_dir
-    )  # fail fast, before papermill loads
-    from papermill.exceptions import PapermillExecutionError
-
-    try:
-        paper.build(args.pair, lang=args.lang, data_dir=args.data_dir)
-    except PapermillExecutionError as exc:
-        print(
-            f"error: a notebook failed at cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
-            file=sys.stderr,
-        )
-        return 1
+    load.check_pair(*paper.parse_pair(args.pair), args.data_dir)  # fail fast, before papermill
+    paper.build(args.pair, lang=args.lang, data_dir=args.data_dir)
     return 0
 
 
@@ -125,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=DEFAULT_DATA_DIR,
+        default=DATA_DIR,
         help="the raw data directory (default: data/raw)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -171,22 +166,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    """What went wrong, for a person: the library's own message, or the file and the cause."""
+    import yaml
+
+    if isinstance(exc, CompendiumError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, yaml.YAMLError):
+        return f"not valid YAML: {str(exc).splitlines()[0]}"
+    return str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
-    from analysis.importers import ExportFormatError
-    from analysis.load import DataError, UnknownCountryError
+    import yaml
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (
-        DataError,
-        UnknownCountryError,
-        ExportFormatError,
-        FileNotFoundError,
-        ValueError,
-    ) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except (CompendiumError, OSError, yaml.YAMLError) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import yaml
 
+from analysis.errors import BuildError, TemplateError
 from analysis.record import read_values, write_atomic
 
-
-class TemplateError(KeyError):
-    """The template or a text file names something the build did not record."""
+__all__ = ["TemplateError", "assemble", "load_text", "render_markdown"]
 
 
 def load_text(lang: str, template_dir: Path) -> dict[str, str]:
@@ -49,7 +48,7 @@ def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dic
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    from analysis import tables
+    from analysis import text as words
 
     records = read_values(out_dir)
     values: dict = {}
@@ -90,7 +89,7 @@ def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dic
         return f"{body}\n\n: {say('label_table')} {number}. {caption} {origin('table', name)}\n"
 
     def n(x, decimals=None) -> str:
-        return tables.fmt_number(x, lang, decimals)
+        return words.fmt_number(x, lang, decimals)
 
     ctx = {
         "v": values,
@@ -100,7 +99,7 @@ def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dic
         "figure": figure,
         "table": table,
         "n": n,
-        "pct": lambda x, decimals=0: tables.fmt_percent(x, lang, decimals),
+        "pct": lambda x, decimals=0: words.fmt_percent(x, lang, decimals),
         "env": env,
     }
     return ctx
@@ -116,6 +115,11 @@ def render_markdown(out_dir: Path, lang: str, template_dir: Path) -> str:
     template.render(**ctx)  # first pass: learn the order of figures and tables
     numbering.order, numbering.seen = numbering.seen, {"figure": [], "table": []}
     return template.render(**ctx)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 def assemble(
@@ -148,15 +152,21 @@ def assemble(
             "--section-divs",
         ]
         for target, to, extra in ((html, "html5", html_args), (typ, "typst", [])):
-            pypandoc.convert_file(
-                str(out_dir / "paper.md"),
-                to,
-                format="markdown",
-                outputfile=str(target),
-                extra_args=common + extra,
-            )
+            try:
+                pypandoc.convert_file(
+                    str(out_dir / "paper.md"),
+                    to,
+                    format="markdown",
+                    outputfile=str(target),
+                    extra_args=common + extra,
+                )
+            except RuntimeError as exc:  # pypandoc's way of saying pandoc failed
+                raise BuildError(f"pandoc could not write {to}: {_first_line(exc)}") from exc
         pdf = tmp / "paper.pdf"
-        typst.compile(str(typ), output=str(pdf), root=str(out_dir))
+        try:
+            typst.compile(str(typ), output=str(pdf), root=str(out_dir))
+        except typst.TypstError as exc:
+            raise BuildError(f"Typst could not compile the PDF: {_first_line(exc)}") from exc
         for key, made in (("html", html), ("pdf", pdf)):
             targets[key].parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(made, targets[key].with_name(f".{targets[key].name}.tmp"))

@@ -12,26 +12,50 @@ from pathlib import Path
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = REPO_ROOT / "data" / "raw"
+from analysis.errors import DataError, Problem
+from analysis.paths import DATA_DIR
+
 LANGUAGES = ("en", "es")
+#: The sections every codebook has (the loader, the coder and the labels read them).
+SECTIONS = ("roles", "platforms", "website_criteria", "topics", "account_levels", "tables")
 
 
 @lru_cache(maxsize=8)
-def _read(path: str) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+def _read(path: str, mtime_ns: int) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            book = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DataError(Problem(path, line, None, f"not valid YAML ({problem})")) from None
+    except UnicodeDecodeError:
+        raise DataError(Problem(path, None, None, "not UTF-8")) from None
+    if not isinstance(book, dict):
+        raise DataError(Problem(path, None, None, "not a codebook (a YAML mapping of sections)"))
+    missing = [s for s in SECTIONS if not isinstance(book.get(s), dict)]
+    if missing:
+        raise DataError(Problem(path, None, None, f"missing sections: {', '.join(missing)}"))
+    return book
 
 
 def load_codebook(data_dir: str | Path | None = None) -> dict:
     """Return the parsed codebook.yml of `data_dir` (default: the project's data/raw).
 
-    The result is cached per path; treat it as read-only.
+    The result is cached per path and modification time; treat it as read-only.
+
+    Raises
+    ------
+    analysis.errors.DataError
+        When the file is missing, is not YAML (with its line) or lacks a section.
     """
-    path = Path(data_dir or DEFAULT_DATA_DIR) / "codebook.yml"
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no codebook (every data directory needs codebook.yml)")
-    return _read(str(path.resolve()))
+    path = Path(data_dir or DATA_DIR) / "codebook.yml"
+    if not path.is_file():
+        raise DataError(
+            Problem(path, None, None, "no codebook (every data directory needs codebook.yml)")
+        )
+    return _read(str(path.resolve()), path.stat().st_mtime_ns)
 
 
 def categories(name: str, data_dir: str | Path | None = None) -> list[str]:
@@ -49,7 +73,9 @@ def label(name: str, key: str, lang: str = "en", data_dir: str | Path | None = N
     'Secretaría/Ministerio de Relaciones Exteriores'
     """
     if lang not in LANGUAGES:
-        raise ValueError(f"language must be one of {LANGUAGES}, not {lang!r}")
+        from analysis.errors import UsageError
+
+        raise UsageError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     entry = load_codebook(data_dir)[name].get(key)
     if entry is None:
         raise KeyError(f"{key!r} is not in the codebook list {name!r}")

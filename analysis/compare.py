@@ -1,112 +1,131 @@
-"""Comparison statistics for a pair of countries, as tidy DataFrames.
+"""The study's comparisons of two countries, as tidy frames of codes and numbers.
 
-The article compares Mexico and Chile in words only. Every function here returns
-the same layout (:data:`COLUMNS`), one row per comparison, so notebooks and the
-paper render any of them directly:
+Every function returns the same layout (:data:`COLUMNS`), one row per comparison,
+with no sentence in it: what is compared, its scope, the two values, the effect
+and the test are *codes* that ``paper/text/labels.yml`` words in each language
+(as :mod:`analysis.replication` does for verdicts). The statistics themselves come
+from :mod:`analysis.stats`.
 
 ``dimension``, ``measure``
-    What is compared. A subgroup (a platform, a role, a topic) is written in
-    brackets: ``followers[twitter]``, ``platform_jaccard[foreign_ministry]``.
-``value_a``, ``value_b``
-    The measure for each country (a count, a mean, a share, a median).
+    What is compared (``presence``, ``platforms_per_institution``).
+``role``, ``platform``, ``subgroup``
+    The scope, as codebook keys; empty when the row covers everything.
+    ``subgroup`` holds any other key: a feature (``website``), a topic, a method.
+``value_a``, ``value_b``, ``qualifier_a``, ``qualifier_b``
+    The measure for each country, and the source's qualifier of a figure
+    (``more_than``, ``almost``) where it has one.
 ``difference``, ``ratio``
     Always ``value_a - value_b`` and ``value_a / value_b``: *a relative to b*.
-``effect_size``, ``effect_name``, ``ci_low``, ``ci_high``
-    The effect size, named, and its interval (95 % unless ``note`` says other).
-    Effect sizes are oriented the same way (a relative to b).
-``test``, ``statistic``, ``p_value``
-    Empty / NaN when there is no test, and *always* NaN when the compared
-    values do not vary or the test cannot reach p < 0.05 whatever the data:
-    ``note`` says why.
+``estimate``, ``effect``, ``unit``, ``ci_low``, ``ci_high``, ``interval``, ``coverage``
+    The effect (a code such as ``cliffs_delta``), its estimate and unit, and its
+    interval with the interval's kind (``newcombe``, ``order_statistic``,
+    ``bootstrap_percentile``, ``precision_range``...) and coverage.
+``test``, ``statistic``, ``p_value``, ``p_min``, ``reason``
+    The test (a code), its statistic and p-value, and the smallest p-value it
+    could give with these units. A row without a test says why in ``reason``
+    (:mod:`analysis.stats`' codes, or ``one_per_country``).
 ``n``, ``n_missing``
-    Units that entered the comparison and units left out because the source
-    gives no value (missing values are counted, never read as zero).
+    Units that entered the comparison, and units left out because the source gives
+    no value (missing values are counted, never read as zero).
 
-Five institutions a country is a small sample, so paired comparisons use exact
-tests, contingency tables exact or Monte Carlo tests with a fixed seed, and
-intervals come before p-values. :func:`all_comparisons` runs everything and
-adjusts p-values within each dimension (:func:`adjust`).
+:func:`all_comparisons` runs everything and adjusts p-values within each
+dimension (:func:`adjust`).
 
 >>> from analysis import load, compare
 >>> s = load.study("MEX", "CHL")
->>> compare.website(s).loc[0, ["value_a", "value_b"]].tolist()
-[6.0, 8.0]
+>>> row = compare.website(s).iloc[0]
+>>> float(row.value_a), float(row.value_b), row.test
+(6.0, 8.0, 'mcnemar_exact')
 """
 
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from analysis import codebook
+from analysis import codebook, dates, stats
+from analysis.load import Study
 
 #: The fixed columns of every comparison table, in order.
 COLUMNS = [
     "dimension",
     "measure",
+    "role",
+    "platform",
+    "subgroup",
     "country_a",
     "country_b",
     "value_a",
     "value_b",
+    "qualifier_a",
+    "qualifier_b",
     "difference",
     "ratio",
-    "effect_size",
-    "effect_name",
+    "estimate",
+    "effect",
+    "unit",
     "ci_low",
     "ci_high",
+    "interval",
+    "coverage",
     "test",
     "statistic",
     "p_value",
+    "p_min",
+    "reason",
     "n",
     "n_missing",
-    "note",
 ]
 #: Columns :func:`adjust` adds after :data:`COLUMNS`.
-ADJUSTED_COLUMNS = [*COLUMNS, "family", "p_adjusted", "adjustment"]
-_NUMERIC = [
-    "value_a",
-    "value_b",
-    "difference",
-    "ratio",
-    "effect_size",
-    "ci_low",
-    "ci_high",
-    "statistic",
-    "p_value",
+ADJUSTED_COLUMNS = [*COLUMNS, "family", "family_size", "p_adjusted", "adjustment"]
+#: The code columns (empty string where a row has none).
+CODE_COLUMNS = [
+    "dimension",
+    "measure",
+    "role",
+    "platform",
+    "subgroup",
+    "country_a",
+    "country_b",
+    "qualifier_a",
+    "qualifier_b",
+    "effect",
+    "unit",
+    "interval",
+    "test",
+    "reason",
 ]
-_TEXT = ["dimension", "measure", "country_a", "country_b", "effect_name", "test", "note"]
-
-#: Seed of every resampling (Monte Carlo, permutation, bootstrap): results are reproducible.
-SEED = 20210133
-#: Resamples of every Monte Carlo / permutation test and bootstrap interval.
-N_RESAMPLES = 9999
-N_BOOTSTRAP = 2000
-CONFIDENCE = 0.95
-_ALPHA = 1 - CONFIDENCE
-#: Below this sample size per country a rank test uses an exact permutation p.
-_PERMUTATION_BELOW = 30
+_NUMERIC = [c for c in COLUMNS if c not in CODE_COLUMNS and c not in ("n", "n_missing")]
 _METRICS = ("followers", "posts", "views")
 
 
 # --------------------------------------------------------------------------- layout
+def _finite(x) -> bool:
+    try:
+        return x is not None and not pd.isna(x) and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
 def _row(dimension: str, measure: str, a: str, b: str, **values) -> dict:
     unknown = set(values) - set(COLUMNS)
     if unknown:
-        raise KeyError(f"not result columns: {sorted(unknown)}")
+        raise KeyError(f"not comparison columns: {sorted(unknown)}")
     row = dict.fromkeys(COLUMNS, np.nan)
+    row.update(dict.fromkeys(CODE_COLUMNS, ""))
     row.update(dimension=dimension, measure=measure, country_a=a, country_b=b)
-    row.update({"effect_name": "", "test": "", "note": "", "n": pd.NA, "n_missing": 0})
+    row.update(n=pd.NA, n_missing=0)
     row.update(values)
     va, vb = row["value_a"], row["value_b"]
     if "difference" not in values:
         row["difference"] = va - vb if _finite(va) and _finite(vb) else np.nan
     if "ratio" not in values:
         row["ratio"] = va / vb if _finite(va) and _finite(vb) and vb != 0 else np.nan
+    if not row["effect"] and not _finite(row["estimate"]):
+        row["unit"] = ""
     return row
 
 
@@ -117,68 +136,88 @@ def _frame(rows: Iterable[dict]) -> pd.DataFrame:
         df[col] = pd.to_numeric(df[col]).astype("float64")
     for col in ("n", "n_missing"):
         df[col] = df[col].astype("Int64")
-    for col in _TEXT:
+    for col in CODE_COLUMNS:
         df[col] = df[col].fillna("").astype("string")
     return df.reset_index(drop=True)
 
 
-def _finite(x) -> bool:
-    try:
-        return x is not None and not pd.isna(x) and math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
+def _sign_fields(st: stats.SignTest, unit: str, coverage_floor: float = 0.0) -> dict:
+    """The fields of a sign test: median difference, its interval, and the test if any."""
+    usable = _finite(st.coverage) and st.coverage >= coverage_floor
+    tested = _finite(st.p_value)
+    return dict(
+        estimate=st.median,
+        unit=unit,
+        ci_low=st.ci_low if usable else np.nan,
+        ci_high=st.ci_high if usable else np.nan,
+        interval="order_statistic" if usable and _finite(st.ci_low) else "",
+        coverage=st.coverage if usable else np.nan,
+        test=st.test if tested else "",
+        statistic=float(st.n_pos) if tested else np.nan,
+        p_value=st.p_value,
+        p_min=st.p_min,
+        reason=st.reason,
+        n=st.n,
+    )
 
 
-def _join(*parts: str) -> str:
-    return "; ".join(p for p in parts if p)
-
-
-# --------------------------------------------------------------- building blocks
-def cliffs_delta(x: Sequence[float], y: Sequence[float]) -> float:
-    """Cliff's delta, P(x > y) - P(x < y), over all pairs (ties count zero).
-
-    Distribution-free and bounded in [-1, 1], it says how far two small samples
-    overlap without assuming a scale. Equals ``2 U / (n_x n_y) - 1`` with U the
-    Mann-Whitney statistic of `x`.
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if x.size == 0 or y.size == 0:
-        return np.nan
-    return float(np.sign(x[:, None] - y[None, :]).mean())
-
-
-def jaccard(x: Iterable, y: Iterable) -> float:
-    """Jaccard similarity |x ∩ y| / |x ∪ y| of two sets; NaN when both are empty."""
-    x, y = set(x), set(y)
-    union = x | y
-    return len(x & y) / len(union) if union else np.nan
-
-
-def _rank_row(dimension, measure, a, b, xa, xb, rc, note, **extra) -> dict:
-    """A rank comparison: the medians, Cliff's delta with its interval, and the test if any."""
+def _mcnemar_row(dimension: str, measure: str, a: str, b: str, wide: pd.DataFrame, **scope) -> dict:
+    """Paired yes/no values of matched units: counts, Newcombe's difference, exact McNemar."""
+    if wide.empty:
+        return _row(dimension, measure, a, b, n=0, reason="no_data", **scope)
+    m = stats.mcnemar_exact(wide[a].astype(bool).to_numpy(), wide[b].astype(bool).to_numpy())
     return _row(
         dimension,
         measure,
         a,
         b,
-        value_a=float(xa.median()) if len(xa) else np.nan,
-        value_b=float(xb.median()) if len(xb) else np.nan,
-        effect_size=rc["delta"],
-        effect_name="Cliff's delta (a vs b)" if _finite(rc["delta"]) else "",
-        ci_low=rc["ci"][0],
-        ci_high=rc["ci"][1],
-        test=rc["test"],
-        statistic=rc["statistic"],
-        p_value=rc["p_value"],
+        value_a=float(m.count_a),
+        value_b=float(m.count_b),
+        estimate=m.difference,
+        effect="paired_proportion_difference",
+        ci_low=m.ci_low,
+        ci_high=m.ci_high,
+        interval="newcombe",
+        coverage=stats.CONFIDENCE,
+        test=m.test if _finite(m.p_value) else "",
+        statistic=m.statistic,
+        p_value=m.p_value,
+        p_min=m.p_min,
+        reason=m.reason,
+        n=m.n,
+        **scope,
+    )
+
+
+def _rank_row(dimension: str, measure: str, a, b, xa, xb, **extra) -> dict:
+    """Two samples of values: the medians, Cliff's delta, and a Mann-Whitney test if informative."""
+    rc = stats.rank_comparison(xa, xb)
+    tested = _finite(rc.p_value)
+    return _row(
+        dimension,
+        measure,
+        a,
+        b,
+        value_a=float(np.median(xa)) if len(xa) else np.nan,
+        value_b=float(np.median(xb)) if len(xb) else np.nan,
+        estimate=rc.delta,
+        effect="cliffs_delta" if _finite(rc.delta) else "",
+        ci_low=rc.ci_low,
+        ci_high=rc.ci_high,
+        interval="bootstrap_percentile" if tested else "",
+        coverage=stats.CONFIDENCE if tested else np.nan,
+        test=rc.test,
+        statistic=rc.statistic,
+        p_value=rc.p_value,
+        p_min=rc.p_min,
+        reason=rc.reason,
         n=len(xa) + len(xb),
-        note=note,
         **extra,
     )
 
 
-def _set_row(dimension, measure, a, b, set_a, set_b, what, n, note) -> dict:
-    """A comparison of two sets (platforms, topics): their sizes and their Jaccard similarity."""
+def _set_row(dimension, measure, a, b, set_a, set_b, unit, n, **extra) -> dict:
+    """Two sets (platforms, topics): their sizes and their Jaccard similarity, no test."""
     return _row(
         dimension,
         measure,
@@ -186,263 +225,49 @@ def _set_row(dimension, measure, a, b, set_a, set_b, what, n, note) -> dict:
         b,
         value_a=float(len(set_a)),
         value_b=float(len(set_b)),
-        effect_size=jaccard(set_a, set_b),
-        effect_name=f"Jaccard similarity of {what} sets",
+        estimate=stats.jaccard(set_a, set_b),
+        effect="jaccard",
+        unit=unit,
         n=n,
-        note=note,
+        reason="one_per_country" if set_a or set_b else "no_data",
+        **extra,
     )
 
 
-def wilson_interval(count: int, nobs: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Wilson score interval of a proportion (good coverage at small n, never outside [0, 1])."""
-    if nobs == 0:
-        return (np.nan, np.nan)
-    z = stats.norm.ppf(1 - (1 - confidence) / 2)
-    p = count / nobs
-    centre = (p + z * z / (2 * nobs)) / (1 + z * z / nobs)
-    half = z * math.sqrt(p * (1 - p) / nobs + z * z / (4 * nobs * nobs)) / (1 + z * z / nobs)
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def paired_proportion_interval(
-    table: Sequence[Sequence[int]], confidence: float = CONFIDENCE
-) -> tuple[float, float, float]:
-    """Difference of two paired proportions with Newcombe's (1998) square-and-add interval.
-
-    ``table = [[both, first_only], [second_only, neither]]``; the difference is
-    ``p_first - p_second``. Newcombe's method 10 combines the two Wilson
-    intervals with the (continuity-corrected) correlation of the pairs; unlike
-    the Wald interval it behaves at 10 pairs and at proportions near 0 or 1.
-    statsmodels has no paired interval, so it is written out here.
-
-    Returns
-    -------
-    (difference, low, high)
-    """
-    (e, f), (g, h) = np.asarray(table, dtype=float)
-    n = e + f + g + h
-    if n == 0:
-        return (np.nan, np.nan, np.nan)
-    p1, p2 = (e + f) / n, (e + g) / n
-    l1, u1 = wilson_interval(e + f, int(n), confidence)
-    l2, u2 = wilson_interval(e + g, int(n), confidence)
-    margins = (e + f) * (g + h) * (e + g) * (f + h)
-    phi = 0.0
-    if margins > 0:
-        cross = e * h - f * g
-        if cross > n / 2:
-            phi = (cross - n / 2) / math.sqrt(margins)
-        elif cross < 0:
-            phi = cross / math.sqrt(margins)
-    d = p1 - p2
-    low = d - math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
-    high = d + math.sqrt(
-        max(0.0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2)
+def _table_row(dimension, measure, a, b, table, **extra) -> dict:
+    """A country × category table: counts per country, Cramér's V, and its test."""
+    tt = stats.table_test(table)
+    counts = np.asarray(table).sum(axis=1)
+    return _row(
+        dimension,
+        measure,
+        a,
+        b,
+        value_a=float(counts[0]),
+        value_b=float(counts[1]),
+        difference=np.nan,
+        ratio=np.nan,
+        estimate=tt.v,
+        effect="cramers_v" if _finite(tt.v) else "",
+        test=tt.test,
+        statistic=tt.statistic,
+        p_value=tt.p_value,
+        reason=tt.reason,
+        n=tt.n,
+        **extra,
     )
-    return (d, max(-1.0, low), min(1.0, high))
-
-
-def sign_test(x: Sequence[float], y: Sequence[float]) -> dict:
-    """Exact sign test of paired values, with a distribution-free interval of the median difference.
-
-    Chosen over the exact Wilcoxon signed-rank test because the paired values
-    here are small counts (platforms, criteria): zero and tied differences are
-    the rule, and the exact Wilcoxon distribution assumes neither. The sign
-    test is exact whatever the ties; zero differences are dropped from it and
-    counted. The interval of the median difference is the order-statistic
-    interval with coverage of at least 95 %; below 6 pairs no such interval
-    exists and the widest one, [min, max], is given with its coverage.
-
-    Returns
-    -------
-    dict
-        ``n``, ``n_pos``, ``n_neg``, ``n_zero``, ``median``, ``ci`` (low, high),
-        ``coverage``, ``p_value`` (NaN when every pair is tied), ``note``.
-    """
-    d = np.asarray(x, dtype=float) - np.asarray(y, dtype=float)
-    d = np.sort(d[~np.isnan(d)])
-    n = d.size
-    pos, neg = int((d > 0).sum()), int((d < 0).sum())
-    out = {"n": n, "n_pos": pos, "n_neg": neg, "n_zero": n - pos - neg}
-    out.update(median=float(np.median(d)) if n else np.nan, ci=(np.nan, np.nan), coverage=np.nan)
-    notes = [f"{pos} pairs a > b, {neg} a < b, {n - pos - neg} tied"]
-    if n >= 2:
-        coverage = [1 - 2 * stats.binom.cdf(k - 1, n, 0.5) for k in range(1, n // 2 + 1)]
-        ok = [k for k, c in enumerate(coverage, start=1) if c >= CONFIDENCE]
-        k = max(ok) if ok else 1
-        out["ci"], out["coverage"] = (float(d[k - 1]), float(d[n - k])), float(coverage[k - 1])
-        if not ok:
-            notes.append(
-                f"interval [min, max] of the paired differences covers {coverage[0]:.1%} "
-                f"(no 95% distribution-free interval exists for {n} pairs)"
-            )
-    if pos + neg == 0:
-        out["p_value"] = np.nan
-        notes.append("no variation: every pair is tied, no test")
-    else:
-        out["p_value"] = float(stats.binomtest(pos, pos + neg, 0.5).pvalue)
-        if out["n_zero"]:
-            notes.append(f"the sign test drops the {out['n_zero']} tied pair(s)")
-    out["note"] = "; ".join(notes)
-    return out
-
-
-def mcnemar_exact(x: Sequence[bool], y: Sequence[bool]) -> dict:
-    """Exact McNemar test of paired yes/no values, with the paired difference of proportions.
-
-    Returns
-    -------
-    dict
-        ``table`` ([[both, a only], [b only, neither]]), ``n``, ``count_a``,
-        ``count_b``, ``difference``, ``ci``, ``statistic``, ``p_value`` (NaN
-        when there is no discordant pair: nothing to test), ``note``.
-    """
-    from statsmodels.stats.contingency_tables import mcnemar
-
-    x = np.asarray(x, dtype=bool)
-    y = np.asarray(y, dtype=bool)
-    table = [[int((x & y).sum()), int((x & ~y).sum())], [int((~x & y).sum()), int((~x & ~y).sum())]]
-    d, low, high = paired_proportion_interval(table)
-    out = {
-        "table": table,
-        "n": int(x.size),
-        "count_a": int(x.sum()),
-        "count_b": int(y.sum()),
-        "difference": d,
-        "ci": (low, high),
-    }
-    discordant = table[0][1] + table[1][0]
-    if discordant == 0:
-        out.update(statistic=np.nan, p_value=np.nan)
-        out["note"] = "no discordant pair: a and b agree on every unit, no test"
-    else:
-        res = mcnemar(table, exact=True)
-        out.update(statistic=float(res.statistic), p_value=float(res.pvalue))
-        out["note"] = (
-            f"{table[0][1]} units only in a, {table[1][0]} only in b; "
-            "interval: Newcombe square-and-add for paired proportions"
-        )
-    return out
-
-
-def min_rank_test_p(n_a: int, n_b: int) -> float:
-    """Smallest two-sided p-value an exact rank test of samples of these sizes can give."""
-    if n_a == 0 or n_b == 0:
-        return 1.0
-    return min(1.0, 2 / math.comb(n_a + n_b, n_a))
-
-
-def rank_comparison(x: Sequence[float], y: Sequence[float]) -> dict:
-    """Cliff's delta with a bootstrap interval and a Mann-Whitney test, where informative.
-
-    The test is run only when it could reach p < 0.05 (see :func:`min_rank_test_p`)
-    and the values vary. Below 30 values a country the p-value is an exact (or,
-    for many arrangements, Monte Carlo) permutation p that handles ties, with a
-    fixed seed; above, the tie-corrected normal approximation.
-
-    Returns
-    -------
-    dict
-        ``delta``, ``ci``, ``statistic`` (U of x), ``p_value``, ``test``, ``note``.
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-    out = {"delta": cliffs_delta(x, y), "ci": (np.nan, np.nan), "statistic": np.nan}
-    out.update(p_value=np.nan, test="", note="")
-    if x.size == 0 or y.size == 0:
-        out["note"] = "a country has no values: nothing to compare"
-        return out
-    if np.unique(np.concatenate([x, y])).size == 1:
-        out["note"] = "no variation: all values are equal, no test"
-        return out
-    floor = min_rank_test_p(x.size, y.size)
-    if floor >= _ALPHA:
-        out["note"] = (
-            f"too few values ({x.size} vs {y.size}) for a rank test: the smallest "
-            f"p-value it could give is {floor:.2f}; no test"
-        )
-        return out
-    if min(x.size, y.size) < _PERMUTATION_BELOW:
-        method = stats.PermutationMethod(n_resamples=N_RESAMPLES, rng=np.random.default_rng(SEED))
-        out["test"] = "Mann-Whitney U, permutation p"
-    else:
-        method = "asymptotic"
-        out["test"] = "Mann-Whitney U, normal approximation with tie correction"
-    res = stats.mannwhitneyu(x, y, method=method)
-    out.update(statistic=float(res.statistic), p_value=float(res.pvalue))
-    boot = stats.bootstrap(
-        (x, y),
-        cliffs_delta,
-        n_resamples=N_BOOTSTRAP,
-        method="percentile",
-        vectorized=False,
-        rng=np.random.default_rng(SEED),
-    )
-    out["ci"] = (float(boot.confidence_interval.low), float(boot.confidence_interval.high))
-    out["note"] = "interval of Cliff's delta: percentile bootstrap"
-    return out
-
-
-def table_test(table: pd.DataFrame | np.ndarray) -> dict:
-    """Test of independence for a country × category table, with Cramér's V.
-
-    All-zero rows and columns are dropped first. A 2×2 table gets Fisher's exact
-    test. A larger table gets Pearson's chi-square, with the asymptotic p only
-    when every expected count is at least 5; otherwise the p-value is a Monte
-    Carlo p over tables with the observed margins (fixed seed), since the
-    asymptotic p would mislead. No test when a single category remains.
-
-    Returns
-    -------
-    dict
-        ``v`` (Cramér's V), ``statistic``, ``p_value``, ``test``, ``note``, ``n``.
-    """
-    t = np.asarray(table, dtype=float)
-    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0] if t.size else t
-    out = {"v": np.nan, "statistic": np.nan, "p_value": np.nan, "test": "", "note": ""}
-    out["n"] = int(t.sum())
-    if t.ndim != 2 or t.shape[0] < 2 or t.shape[1] < 2:
-        out["note"] = "no variation: a single category (or a single country) has data, no test"
-        return out
-    t = t.astype(int)
-    out["v"] = float(stats.contingency.association(t, method="cramer"))
-    if t.shape == (2, 2):
-        res = stats.fisher_exact(t)
-        out.update(statistic=float(res.statistic), p_value=float(res.pvalue))
-        out["test"] = "Fisher exact (odds ratio)"
-        return out
-    expected = stats.contingency.expected_freq(t)
-    small = int((expected < 5).sum())
-    if small == 0:
-        res = stats.chi2_contingency(t, correction=False)
-        out["test"] = "Pearson chi-square"
-    else:
-        method = stats.MonteCarloMethod(n_resamples=N_RESAMPLES, rng=np.random.default_rng(SEED))
-        res = stats.chi2_contingency(t, correction=False, method=method)
-        out["test"] = "Pearson chi-square, Monte Carlo p"
-        out["note"] = (
-            f"{small} of {expected.size} expected counts below 5: the asymptotic p would "
-            f"mislead; p from {N_RESAMPLES} tables with the observed margins (seed {SEED})"
-        )
-    out.update(statistic=float(res.statistic), p_value=float(res.pvalue))
-    return out
 
 
 # ------------------------------------------------------------------------ presence
-def _platform_order(data_dir) -> list[str]:
-    return codebook.categories("platforms", data_dir)
-
-
-def presence_by_institution(study) -> pd.DataFrame:
+def presence_by_institution(study: Study) -> pd.DataFrame:
     """Platforms in use per institution: a descriptive table, one row per institution.
 
     Columns: country, role, name, platforms (all platforms, core and other),
     core_platforms, presence_index (share of the codebook's core platforms in
     use), platform_list. An institution without accounts has 0 platforms.
     """
-    core = codebook.core_platforms(study.data_dir)
-    order = {p: i for i, p in enumerate(_platform_order(study.data_dir))}
+    core = set(codebook.core_platforms(study.data_dir))
+    order = {p: i for i, p in enumerate(codebook.categories("platforms", study.data_dir))}
     roles = {r: i for i, r in enumerate(codebook.categories("roles", study.data_dir))}
     used: dict[tuple, set] = {}
     for acc in study.accounts[["country", "role", "platform"]].dropna().itertuples(index=False):
@@ -456,8 +281,8 @@ def presence_by_institution(study) -> pd.DataFrame:
                 "role": inst.role,
                 "name": inst.name,
                 "platforms": len(plats),
-                "core_platforms": len(plats & set(core)),
-                "presence_index": len(plats & set(core)) / len(core),
+                "core_platforms": len(plats & core),
+                "presence_index": len(plats & core) / len(core),
                 "platform_list": ", ".join(sorted(plats, key=order.get)),
             }
         )
@@ -475,52 +300,38 @@ def _paired_by_role(table: pd.DataFrame, column: str, a: str, b: str) -> pd.Data
     return wide[[a, b]]
 
 
-def presence(study) -> pd.DataFrame:
-    """Compare presence: platforms per institution, presence index, shared platforms.
+def presence(study: Study) -> pd.DataFrame:
+    """Platforms per institution, presence index, shared platforms, features, per platform.
 
-    Institutions are matched by role (the five rows of Tabla 1), so the two
-    means are compared pairwise with the exact sign test (:func:`sign_test`).
-    Platform sets are compared with Jaccard similarity, per matched institution
-    and per country; institutional features (website, blog, participation) and
-    the use of each platform with the exact McNemar test across the matched roles.
+    Institutions are matched by role (the five rows of Tabla 1): counts are
+    compared pairwise with the exact sign test, platform sets with Jaccard
+    similarity, and the use of each platform and each feature (website, blog,
+    participation) with the exact McNemar test across the matched roles.
     """
     a, b = study.a, study.b
     inst = presence_by_institution(study)
     rows = []
-    for col, measure, unit in (
-        ("platforms", "platforms_per_institution", "platforms"),
-        ("presence_index", "presence_index", "share of core platforms"),
-    ):
+    for col, unit in (("platforms", "platforms"), ("presence_index", "core_share")):
         wide = _paired_by_role(inst, col, a, b)
         both = wide.dropna()
-        st = sign_test(both[a], both[b])
+        st = stats.sign_test(both[a], both[b])
+        fields = _sign_fields(st, unit)
+        fields["n_missing"] = int(len(wide) - len(both))
         rows.append(
             _row(
                 "presence",
-                measure,
+                "platforms_per_institution" if col == "platforms" else col,
                 a,
                 b,
                 value_a=float(wide[a].mean()),
                 value_b=float(wide[b].mean()),
-                effect_size=st["median"],
-                effect_name=f"median paired difference, a - b ({unit})",
-                ci_low=st["ci"][0],
-                ci_high=st["ci"][1],
-                test="exact sign test (institutions matched by role)"
-                if _finite(st["p_value"])
-                else "",
-                statistic=float(st["n_pos"]) if _finite(st["p_value"]) else np.nan,
-                p_value=st["p_value"],
-                n=st["n"],
-                n_missing=int(len(wide) - len(both)),
-                note=_join("values are means over institutions", st["note"]),
+                effect="median_paired_difference",
+                **fields,
             )
         )
     core = set(codebook.core_platforms(study.data_dir))
-    sets = {
-        c: set(study.accounts.loc[study.accounts["country"] == c, "platform"].dropna())
-        for c in (a, b)
-    }
+    acc = study.accounts
+    sets = {c: set(acc.loc[acc["country"] == c, "platform"].dropna()) for c in (a, b)}
     rows.append(
         _row(
             "presence",
@@ -530,281 +341,137 @@ def presence(study) -> pd.DataFrame:
             value_a=float(len(sets[a] & core)),
             value_b=float(len(sets[b] & core)),
             n=2,
-            note=f"core platforms used by at least one institution, of {len(core)}; "
-            "one number per country, no test",
+            reason="one_per_country",
         )
     )
-    rows.append(
-        _set_row(
-            "presence",
-            "platform_jaccard",
-            a,
-            b,
-            sets[a],
-            sets[b],
-            "platform",
-            n=2,
-            note=_join(
-                "values: platforms used by the country",
-                f"shared: {', '.join(sorted(sets[a] & sets[b])) or 'none'}",
-            ),
-        )
-    )
+    rows.append(_set_row("presence", "platform_jaccard", a, b, sets[a], sets[b], "platforms", 2))
     lists = inst.assign(s=inst["platform_list"].map(lambda t: set(t.split(", ")) - {""}))
-    wide_sets = _paired_by_role(lists, "s", a, b)
-    for role, pair in wide_sets.iterrows():
+    for role, pair in _paired_by_role(lists, "s", a, b).iterrows():
         sa, sb = pair[a], pair[b]
-        if not isinstance(sa, set) or not isinstance(sb, set):
-            continue
-        note = "neither institution uses any platform" if not (sa or sb) else ""
-        rows.append(
-            _set_row("presence", f"platform_jaccard[{role}]", a, b, sa, sb, "platform", 2, note)
-        )
-    # Use of each platform, institution by institution.
-    order = _platform_order(study.data_dir)
+        if isinstance(sa, set) and isinstance(sb, set):
+            rows.append(
+                _set_row("presence", "platform_jaccard", a, b, sa, sb, "platforms", 2, role=role)
+            )
+    order = codebook.categories("platforms", study.data_dir)
     for platform in [p for p in order if p in sets[a] | sets[b]]:
         flags = lists.assign(has=lists["s"].map(lambda s, p=platform: p in s))
         wide = _paired_by_role(flags, "has", a, b).dropna()
-        rows.append(_mcnemar_row("presence", f"institutions_using[{platform}]", a, b, wide))
-    # Website, blog, participation (Tabla 1).
+        rows.append(_mcnemar_row("presence", "institutions_using", a, b, wide, platform=platform))
     for feature in ("website", "blog", "participation"):
-        table = study.institutions[["country", "role", feature]]
-        wide = _paired_by_role(table, feature, a, b)
+        wide = _paired_by_role(study.institutions[["country", "role", feature]], feature, a, b)
         both = wide.dropna()
-        row = _mcnemar_row("presence", f"institutions_with[{feature}]", a, b, both)
+        row = _mcnemar_row("presence", "institutions_with", a, b, both, subgroup=feature)
         row["n_missing"] = int(len(wide) - len(both))
         rows.append(row)
     return _frame(rows)
 
 
-def _mcnemar_row(dimension: str, measure: str, a: str, b: str, wide: pd.DataFrame) -> dict:
-    if wide.empty:
-        return _row(dimension, measure, a, b, n=0, note="no unit assessed for both countries")
-    m = mcnemar_exact(wide[a].astype(bool).to_numpy(), wide[b].astype(bool).to_numpy())
-    return _row(
-        dimension,
-        measure,
-        a,
-        b,
-        value_a=float(m["count_a"]),
-        value_b=float(m["count_b"]),
-        effect_size=m["difference"],
-        effect_name="difference in paired proportions, a - b",
-        ci_low=m["ci"][0],
-        ci_high=m["ci"][1],
-        test="exact McNemar" if _finite(m["p_value"]) else "",
-        statistic=m["statistic"],
-        p_value=m["p_value"],
-        n=m["n"],
-        note=_join(f"counts of {m['n']} matched units", m["note"]),
-    )
-
-
 # ------------------------------------------------------------------------ adoption
-def month_bounds(date) -> tuple[float, float, str]:
-    """First and last month a partial date can mean, as months since year 0.
-
-    ``'2014'`` spans January to December 2014 (year precision); ``'2014-04'``
-    and ``'2014-04-17'`` are the single month April 2014 (month precision: days
-    are not used). Missing dates give NaN and precision ``''``.
-    """
-    if date is None or pd.isna(date) or str(date) == "":
-        return (np.nan, np.nan, "")
-    parts = str(date).split("-")
-    year = int(parts[0])
-    if len(parts) == 1:
-        return (year * 12.0, year * 12.0 + 11, "year")
-    month = year * 12.0 + int(parts[1]) - 1
-    return (month, month, "month")
-
-
-def earliest_date(dates: Iterable) -> dict:
-    """Earliest of several partial dates: bounds, precision, and the date as text."""
-    bounds = [month_bounds(d) for d in dates]
-    bounds = [bd for bd in bounds if bd[2]]
-    if not bounds:
-        return {"lo": np.nan, "hi": np.nan, "precision": "", "text": ""}
-    lo = min(bd[0] for bd in bounds)
-    hi = min(bd[1] for bd in bounds)
-    year = int(lo // 12)
-    if lo == hi:
-        return {"lo": lo, "hi": hi, "precision": "month", "text": f"{year}-{int(lo % 12) + 1:02d}"}
-    return {"lo": lo, "hi": hi, "precision": "year", "text": f"{year}"}
-
-
-def first_adoption(study) -> pd.DataFrame:
-    """First account each country opened on each platform: a descriptive table.
-
-    Columns: country, platform, first (the date at the precision the sources
-    allow), precision ('month' or 'year'), earliest_month, latest_month (the
-    bounds, months since year 0), accounts, undated. The earliest of several
-    partial dates is bounded by the earliest first month and the earliest last
-    month, so '2011' and '2011-04' give 'somewhere in 2011, by April'.
-    """
-    rows = []
-    acc = study.accounts
-    for (country, platform), grp in acc.groupby(["country", "platform"], sort=False):
-        f = earliest_date(grp["created"])
-        rows.append(
-            {
-                "country": country,
-                "platform": platform,
-                "first": f["text"] or pd.NA,
-                "precision": f["precision"] or pd.NA,
-                "earliest_month": f["lo"],
-                "latest_month": f["hi"],
-                "accounts": len(grp),
-                "undated": int(grp["created"].isna().sum()),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _gap_row(
-    measure: str, a: str, b: str, dates_a: pd.Series, dates_b: pd.Series, what: str
-) -> dict:
-    fa, fb = earliest_date(dates_a), earliest_date(dates_b)
-    n = int(dates_a.notna().sum() + dates_b.notna().sum())
-    missing = int(dates_a.isna().sum() + dates_b.isna().sum())
-    common = dict(value_a=_mid_year(fa), value_b=_mid_year(fb), n=n, n_missing=missing)
-    if not fa["precision"] or not fb["precision"]:
-        who = [c for c, f in ((a, fa), (b, fb)) if not f["precision"]]
-        note = f"no dated account for {' and '.join(who)} ({what})"
-        return _row("presence", measure, a, b, note=note, **common)
-    low, high = fa["lo"] - fb["hi"], fa["hi"] - fb["lo"]
-    if fa["precision"] == fb["precision"] == "month":
-        gap = fa["lo"] - fb["lo"]
-        how = "both dates to the month"
-    else:
-        gap = 12.0 * (fa["lo"] // 12 - fb["lo"] // 12)
-        how = "compared at year precision (a date gives only the year)"
+def _gap_row(a: str, b: str, dates_a: pd.Series, dates_b: pd.Series, **scope) -> dict:
+    """First account of each country in `scope`: the dates and the gap with its range."""
+    fa, fb = dates.earliest(dates_a), dates.earliest(dates_b)
+    common = dict(
+        value_a=fa.mid_year if fa else np.nan,
+        value_b=fb.mid_year if fb else np.nan,
+        n=int(dates_a.notna().sum() + dates_b.notna().sum()),
+        n_missing=int(dates_a.isna().sum() + dates_b.isna().sum()),
+        **scope,
+    )
+    if fa is None or fb is None:
+        return _row("presence", "first_adoption", a, b, reason="no_data", **common)
+    gap = dates.month_gap(fa, fb)
+    if fa.first_month == fa.last_month and fb.first_month == fb.last_month:
+        estimate = float(fa.first_month - fb.first_month)
+    else:  # compared at year precision (a date gives only the year)
+        estimate = 12.0 * (fa.start.year - fb.start.year)
     return _row(
         "presence",
-        measure,
+        "first_adoption",
         a,
         b,
-        effect_size=gap,
-        effect_name="adoption gap in months, a - b (positive: a later)",
-        ci_low=low,
-        ci_high=high,
+        estimate=estimate,
+        effect="adoption_gap",
+        unit="months",
+        ci_low=float(gap.low),
+        ci_high=float(gap.high),
+        interval="precision_range",
+        reason="one_per_country",
         **common,
-        note=_join(
-            f"first {what}: {a} {fa['text']}, {b} {fb['text']}",
-            how,
-            "ci_low/ci_high: the range of gaps the dates' precision allows, "
-            "not a confidence interval",
-            "values: decimal year, mid-point of the month or year given",
-        ),
     )
 
 
-def _mid_year(f: dict) -> float:
-    if not f["precision"]:
-        return np.nan
-    return (f["lo"] + f["hi"] + 1) / 2 / 12
+def adoption(study: Study) -> pd.DataFrame:
+    """When each country took up each platform, and the gap in months (a - b; positive: a later).
 
-
-def adoption(study) -> pd.DataFrame:
-    """When each country took up each platform, and the gap in months.
-
-    Convention for partial dates (the article gives 'YYYY', 'YYYY-MM' or a day):
-    a date is the span of months it can mean ('2014' = Jan-Dec 2014). The gap is
-    computed at the precision both dates give: in months when both give the
-    month, in whole years (×12) otherwise, and ``ci_low``/``ci_high`` hold the
-    full range of gaps the precision allows (not a confidence interval).
-    ``value_a``/``value_b`` are decimal years at the mid-point of the span.
+    Dates are :class:`analysis.dates.PartialDate`: ``ci_low``/``ci_high`` hold the
+    range of gaps the dates' precision allows (not a confidence interval);
+    ``value_a``/``value_b`` are decimal years at the mid-point of each first date.
     Rows: each platform either country uses, each role (first account on any
     platform), the country's first account, and a sign test over platforms.
     """
     a, b = study.a, study.b
     acc = study.accounts
-    rows = []
-    order = _platform_order(study.data_dir)
-    used = [p for p in order if p in set(acc["platform"].dropna())]
-    gaps = []
+    rows, gaps = [], []
+    used = [
+        p for p in codebook.categories("platforms", study.data_dir) if p in set(acc["platform"])
+    ]
+    by_country = {c: acc["country"] == c for c in (a, b)}
     for platform in used:
         sel = acc["platform"] == platform
         row = _gap_row(
-            f"first_adoption[{platform}]",
             a,
             b,
-            acc.loc[sel & (acc["country"] == a), "created"],
-            acc.loc[sel & (acc["country"] == b), "created"],
-            f"{platform} account",
+            acc.loc[sel & by_country[a], "created"],
+            acc.loc[sel & by_country[b], "created"],
+            platform=platform,
         )
         rows.append(row)
-        if _finite(row["effect_size"]):
-            gaps.append(row["effect_size"])
+        if _finite(row["estimate"]):
+            gaps.append(row["estimate"])
     for role in codebook.categories("roles", study.data_dir):
         sel = acc["role"] == role
-        if not sel.any():
-            continue
-        rows.append(
-            _gap_row(
-                f"first_adoption[{role}]",
-                a,
-                b,
-                acc.loc[sel & (acc["country"] == a), "created"],
-                acc.loc[sel & (acc["country"] == b), "created"],
-                f"account of the {role}",
+        if sel.any():
+            rows.append(
+                _gap_row(
+                    a,
+                    b,
+                    acc.loc[sel & by_country[a], "created"],
+                    acc.loc[sel & by_country[b], "created"],
+                    role=role,
+                )
             )
-        )
     rows.append(
-        _gap_row(
-            "first_adoption",
-            a,
-            b,
-            acc.loc[acc["country"] == a, "created"],
-            acc.loc[acc["country"] == b, "created"],
-            "account of any institution",
-        )
+        _gap_row(a, b, acc.loc[by_country[a], "created"], acc.loc[by_country[b], "created"])
     )
-    st = sign_test(gaps, np.zeros(len(gaps))) if gaps else None
-    if st is not None:
-        usable = _finite(st["coverage"]) and st["coverage"] >= 0.9
+    if gaps:
+        st = stats.sign_test(gaps, np.zeros(len(gaps)))
+        fields = _sign_fields(st, "months", coverage_floor=0.9)
+        fields["n_missing"] = len(used) - st.n
         rows.append(
             _row(
                 "presence",
                 "adoption_gap_over_platforms",
                 a,
                 b,
-                value_a=float(st["n_pos"]),
-                value_b=float(st["n_neg"]),
-                effect_size=st["median"],
-                effect_name="median adoption gap in months over platforms, a - b",
-                ci_low=st["ci"][0] if usable else np.nan,
-                ci_high=st["ci"][1] if usable else np.nan,
-                test="exact sign test (platforms dated in both)" if _finite(st["p_value"]) else "",
-                statistic=float(st["n_pos"]) if _finite(st["p_value"]) else np.nan,
-                p_value=st["p_value"],
-                n=st["n"],
-                n_missing=len(used) - st["n"],
-                note=_join(
-                    "values: platforms where a came later, platforms where b came later",
-                    "; ".join(
-                        part
-                        for part in st["note"].replace("pair(s)", "platform(s)").split("; ")
-                        if usable or not part.startswith("interval")
-                    ).replace("pairs", "platforms"),
-                    "" if usable else "no interval: too few platforms for a useful coverage",
-                ),
+                value_a=float(st.n_pos),
+                value_b=float(st.n_neg),
+                effect="median_adoption_gap",
+                **fields,
             )
         )
     return _frame(rows)
 
 
 # ------------------------------------------------------------------------- website
-def website(study) -> pd.DataFrame:
-    """Criteria of Tabla 2 met by each foreign ministry's website.
+def website(study: Study) -> pd.DataFrame:
+    """Criteria of Tabla 2 met by each foreign ministry's website (paired by criterion).
 
-    The ten criteria are assessed on both sites, so they are paired: the counts
-    are compared with the exact McNemar test and the difference of proportions
-    gets Newcombe's paired interval (:func:`paired_proportion_interval`).
-    A criterion not assessed for a country is left out and counted in n_missing.
+    The ten criteria are assessed on both sites, so the counts are compared with
+    the exact McNemar test and the difference of proportions gets Newcombe's
+    paired interval. A criterion not assessed for a country is counted in n_missing.
     """
     a, b = study.a, study.b
-    crit = study.website_criteria
-    wide = crit.pivot(index="criterion", columns="country", values="present")
+    wide = study.website_criteria.pivot(index="criterion", columns="country", values="present")
     for c in (a, b):
         if c not in wide:
             wide[c] = pd.NA
@@ -812,33 +479,27 @@ def website(study) -> pd.DataFrame:
     both = wide.dropna()
     row = _mcnemar_row("website", "criteria_met", a, b, both)
     row["n_missing"] = int(len(wide) - len(both))
-    row["note"] = _join(row["note"], f"criteria assessed for both: {len(both)}")
     return _frame([row])
 
 
 # ------------------------------------------------------------------------ audience
-def _qualified(df: pd.DataFrame, metric: str) -> str:
-    q = df.loc[df[metric].notna(), f"{metric}_qualifier"].dropna()
-    if q.empty:
-        return ""
-    words = {"more_than": "more than", "almost": "almost"}
-    return ", ".join(f"{words.get(v, v)} (x{n})" for v, n in q.value_counts().items())
+def _common_qualifier(values: pd.DataFrame, metric: str) -> str:
+    """The qualifier every given figure shares (``more_than``...), or '' when none or mixed."""
+    quals = set(values.loc[values[metric].notna(), f"{metric}_qualifier"].fillna(""))
+    return quals.pop() if len(quals) == 1 else ""
 
 
-def audience(study) -> pd.DataFrame:
+def audience(study: Study) -> pd.DataFrame:
     """Followers, posts and views: per platform (accounts pooled) and per matched institution.
 
-    Per platform: the median over the accounts that have a figure, the ratio
-    between countries, and Cliff's delta; the Mann-Whitney test only where
-    there are enough accounts to make it informative (:func:`rank_comparison`).
-    Per institution and platform: the sum of the figures given, with a note when
-    an account of the institution has no figure. Missing figures stay missing
-    and are counted in ``n_missing``; qualified figures ('more than', 'almost')
-    are used as given and named in ``note``.
+    Per platform: the median over the accounts that have a figure, and Cliff's
+    delta, with the Mann-Whitney test only where it can inform. Per institution
+    and platform: the sum of the figures given, with the qualifier they share.
+    Missing figures stay missing and are counted in ``n_missing``.
     """
     a, b = study.a, study.b
     acc = study.accounts
-    order = _platform_order(study.data_dir)
+    order = codebook.categories("platforms", study.data_dir)
     rows = []
     for metric in _METRICS:
         for platform in [p for p in order if p in set(acc["platform"])]:
@@ -847,87 +508,56 @@ def audience(study) -> pd.DataFrame:
                 continue
             xa = sel.loc[sel["country"] == a, metric]
             xb = sel.loc[sel["country"] == b, metric]
-            va, vb = xa.dropna().astype(float), xb.dropna().astype(float)
-            rc = rank_comparison(va, vb)
-            absent = [c for c, x in ((a, xa), (b, xb)) if x.empty]
-            notes = [
-                f"median over accounts with a figure "
-                f"({len(va)} of {len(xa)} vs {len(vb)} of {len(xb)})"
-            ]
-            if absent:
-                notes.append(f"no {platform} account: {', '.join(absent)}")
-            if len(va) + len(vb) == 0:
-                notes.append("no figures given by the source")
-            qa, qb = (
-                _qualified(sel[sel["country"] == a], metric),
-                _qualified(sel[sel["country"] == b], metric),
-            )
-            if qa or qb:
-                notes.append(f"qualified figures: {a} {qa or '-'}; {b} {qb or '-'}")
             rows.append(
                 _rank_row(
                     "audience",
-                    f"{metric}[{platform}]",
+                    metric,
                     a,
                     b,
-                    va,
-                    vb,
-                    rc,
+                    xa.dropna().astype(float).to_numpy(),
+                    xb.dropna().astype(float).to_numpy(),
+                    platform=platform,
                     n_missing=int(xa.isna().sum() + xb.isna().sum()),
-                    note=_join(*notes, rc["note"] if len(va) and len(vb) else ""),
                 )
             )
-        # Matched institutions.
         given = acc[acc[metric].notna()]
         for (role, platform), _ in given.groupby(["role", "platform"], sort=False):
             sel = acc[(acc["role"] == role) & (acc["platform"] == platform)]
-            vals, notes, missing = {}, [], 0
-            for c in (a, b):
-                x = sel.loc[sel["country"] == c, metric]
-                missing += int(x.isna().sum())
-                if x.empty:
-                    vals[c] = np.nan
-                    notes.append(f"{c} has no {platform} account")
-                elif x.isna().all():
-                    vals[c] = np.nan
-                    notes.append(f"{c}: no figure given")
-                else:
-                    vals[c] = float(x.dropna().sum())
-                    if x.isna().any():
-                        notes.append(
-                            f"{c}: sum of {x.notna().sum()} of {len(x)} accounts "
-                            "(others have no figure)"
-                        )
-            q = _qualified(sel, metric)
+            side = {c: sel[sel["country"] == c] for c in (a, b)}
+            values = {
+                c: float(x[metric].dropna().sum()) if x[metric].notna().any() else np.nan
+                for c, x in side.items()
+            }
             rows.append(
                 _row(
                     "audience",
-                    f"{metric}[{platform}, {role}]",
+                    metric,
                     a,
                     b,
-                    value_a=vals[a],
-                    value_b=vals[b],
+                    role=role,
+                    platform=platform,
+                    value_a=values[a],
+                    value_b=values[b],
+                    qualifier_a=_common_qualifier(side[a], metric),
+                    qualifier_b=_common_qualifier(side[b], metric),
                     n=int(sel[metric].notna().sum()),
-                    n_missing=missing,
-                    note=_join(
-                        *notes, f"qualified: {q}" if q else "", "one institution a country, no test"
-                    ),
+                    n_missing=int(sel[metric].isna().sum()),
+                    reason="one_per_country",
                 )
             )
     return _frame(rows)
 
 
 # -------------------------------------------------------------------------- agenda
-def agenda(study) -> pd.DataFrame:
+def agenda(study: Study) -> pd.DataFrame:
     """Topics of each country's accounts: shares of (account, topic) codes.
 
-    The article names topics per account, not counts of posts, so the unit is a
-    code (an account on a platform, a topic). An account gives several codes, so
-    the codes are not independent: the tests describe the codes, not a sample
-    of posts. Overall: :func:`table_test` and Cramér's V. Per topic: the two
-    shares, their difference with Newcombe's interval for independent
-    proportions (statsmodels), and Fisher's exact test.
+    The unit is a code (an account on a platform, a topic), not a post. Overall:
+    :func:`analysis.stats.table_test` and Cramér's V. Per topic: the two shares,
+    their difference with Newcombe's interval for independent proportions
+    (statsmodels), and Fisher's exact test.
     """
+    from scipy.stats import fisher_exact
     from statsmodels.stats.proportion import confint_proportions_2indep
 
     a, b = study.a, study.b
@@ -936,189 +566,92 @@ def agenda(study) -> pd.DataFrame:
     counts = ag.groupby(["country", "topic"]).size().unstack(fill_value=0)
     counts = counts.reindex(index=[a, b], columns=topics, fill_value=0)
     na, nb = int(counts.loc[a].sum()), int(counts.loc[b].sum())
-    unit = "unit: (account, platform, topic) codes from the source, not posts"
-    rows = []
-    tt = table_test(counts.to_numpy())
     sets = {c: set(counts.columns[counts.loc[c] > 0]) for c in (a, b)}
-    rows.append(
-        _set_row(
-            "agenda",
-            "topics_covered",
-            a,
-            b,
-            sets[a],
-            sets[b],
-            "topic",
-            n=na + nb,
-            note="topics with at least one code; one set per country, no test",
-        )
-    )
-    rows.append(
-        _row(
-            "agenda",
-            "topic_distribution",
-            a,
-            b,
-            value_a=float(na),
-            value_b=float(nb),
-            difference=np.nan,
-            ratio=np.nan,
-            effect_size=tt["v"],
-            effect_name="Cramér's V" if _finite(tt["v"]) else "",
-            test=tt["test"],
-            statistic=tt["statistic"],
-            p_value=tt["p_value"],
-            n=na + nb,
-            note=_join("values: codes per country", tt["note"], unit),
-        )
-    )
+    rows = [
+        _set_row("agenda", "topics_covered", a, b, sets[a], sets[b], "topics", na + nb),
+        _table_row("agenda", "topic_distribution", a, b, counts.to_numpy()),
+    ]
     for topic in topics:
         ka, kb = int(counts.at[a, topic]), int(counts.at[b, topic])
-        sa = ka / na if na else np.nan
-        sb = kb / nb if nb else np.nan
+        fields = dict(
+            value_a=ka / na if na else np.nan, value_b=kb / nb if nb else np.nan, n=na + nb
+        )
         if na and nb:
             low, high = confint_proportions_2indep(ka, na, kb, nb, method="newcomb", compare="diff")
-            res = stats.fisher_exact([[ka, na - ka], [kb, nb - kb]])
-            p, stat, test = float(res.pvalue), float(res.statistic), "Fisher exact (odds ratio)"
-            note = unit
-        else:
-            low = high = p = stat = np.nan
-            test, note = "", "a country has no codes: no test"
-        rows.append(
-            _row(
-                "agenda",
-                f"topic_share[{topic}]",
-                a,
-                b,
-                value_a=sa,
-                value_b=sb,
-                effect_size=sa - sb if na and nb else np.nan,
-                effect_name="difference in shares, a - b" if na and nb else "",
+            res = fisher_exact([[ka, na - ka], [kb, nb - kb]])
+            fields.update(
+                estimate=ka / na - kb / nb,
+                effect="share_difference",
                 ci_low=float(low),
                 ci_high=float(high),
-                test=test,
-                statistic=stat,
-                p_value=p,
-                n=na + nb,
-                note=_join(f"codes: {ka} of {na} vs {kb} of {nb}", note),
+                interval="newcombe",
+                coverage=stats.CONFIDENCE,
+                test="fisher_exact",
+                statistic=float(res.statistic),
+                p_value=float(res.pvalue),
             )
-        )
+        else:
+            fields["reason"] = "no_data"
+        rows.append(_row("agenda", "topic_share", a, b, subgroup=topic, **fields))
     return _frame(rows)
 
 
 # --------------------------------------------------------------------- interaction
-def _level_rows(
-    measure: str, a: str, b: str, la: pd.Series, lb: pd.Series, names: Sequence[str], what: str
-) -> list[dict]:
+def _level_rows(measure: str, a: str, b: str, la, lb, n_levels: int, **scope) -> list[dict]:
     """Ordinal comparison (Cliff's delta, Mann-Whitney) and distribution (Cramér's V) of levels."""
-    la, lb = la.dropna().astype(float), lb.dropna().astype(float)
-    dist = {
-        c: ", ".join(f"{names[int(k)]} {int(v)}" for k, v in x.value_counts().sort_index().items())
-        or "none"
-        for c, x in ((a, la), (b, lb))
-    }
-    described = f"{what}: {a} [{dist[a]}]; {b} [{dist[b]}]"
-    rc = rank_comparison(la, lb)
-    ordinal = _rank_row(
-        "interaction",
-        measure,
-        a,
-        b,
-        la,
-        lb,
-        rc,
-        note=_join(f"values: median level (0 = {names[0]})", described, rc["note"]),
-    )
-    table = np.array([[int((x == k).sum()) for k in range(len(names))] for x in (la, lb)])
-    tt = table_test(table)
-    distribution = _row(
-        "interaction",
-        f"{measure}_distribution",
-        a,
-        b,
-        value_a=float(len(la)),
-        value_b=float(len(lb)),
-        difference=np.nan,
-        ratio=np.nan,
-        effect_size=tt["v"],
-        effect_name="Cramér's V" if _finite(tt["v"]) else "",
-        test=tt["test"],
-        statistic=tt["statistic"],
-        p_value=tt["p_value"],
-        n=len(la) + len(lb),
-        note=_join("values: observations per country", described, tt["note"]),
-    )
-    return [ordinal, distribution]
+    la = np.asarray(pd.Series(la).dropna(), dtype=float)
+    lb = np.asarray(pd.Series(lb).dropna(), dtype=float)
+    table = np.array([[int((x == k).sum()) for k in range(n_levels)] for x in (la, lb)])
+    return [
+        _rank_row("interaction", measure, a, b, la, lb, **scope),
+        _table_row("interaction", f"{measure}_distribution", a, b, table, **scope),
+    ]
 
 
-def interaction(study, coded_posts: pd.DataFrame | None = None) -> pd.DataFrame:
+def interaction(study: Study, coded_posts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Interaction levels per country, judged (interaction.csv) and, when given, from coded posts.
 
-    Levels are ordinal (codebook ``account_levels``: none < low < moderate <
-    high; post levels 0-3), so each source gets an ordinal comparison (Cliff's
-    delta, Mann-Whitney where informative) and a distribution comparison
-    (Cramér's V). With no variation (as in the article: 'none' for both) the
-    distributions are reported and no p-value. With posts, the count models of
-    :func:`engagement_model` are appended.
+    Levels are ordinal (codebook ``account_levels``; post levels 0-3), so each source
+    gets an ordinal comparison and a distribution comparison. With posts, the count
+    models of :func:`engagement_model` are appended.
     """
     a, b = study.a, study.b
-    levels = list(codebook.load_codebook(study.data_dir)["account_levels"])
-    code = {lv: i for i, lv in enumerate(levels)}
+    book = codebook.load_codebook(study.data_dir)
+    code = {lv: i for i, lv in enumerate(book["account_levels"])}
     inter = study.interaction
     rows = []
     for method in ("judged", "measured"):
         sel = inter[inter["method"] == method]
-        if sel.empty:
-            continue
-        lv = sel["level"].map(code)
-        rows += _level_rows(
-            f"account_level[{method}]",
-            a,
-            b,
-            lv[sel["country"] == a],
-            lv[sel["country"] == b],
-            levels,
-            f"{method} accounts or groups of accounts",
-        )
-    if coded_posts is not None and len(coded_posts):
-        posts = coded_posts[coded_posts["country"].isin([a, b])]
-        kinds = codebook.load_codebook(study.data_dir)["post_kinds"]
-        post_levels = [
-            " or ".join(k for k, v in kinds.items() if v["level"] == lv)
-            for lv in range(max(v["level"] for v in kinds.values()) + 1)
-        ]
-        lv = pd.to_numeric(posts["level"], errors="coerce")
-        rows += _level_rows(
-            "post_level",
-            a,
-            b,
-            lv[posts["country"] == a],
-            lv[posts["country"] == b],
-            post_levels,
-            "coded posts by level",
-        )
-        for r in rows[-2:]:
-            r["note"] = _join(r["note"], "posts of one account are not independent")
-        out = _frame(rows)
-        return pd.concat([out, engagement_model(posts, a, b)], ignore_index=True)
-    return _frame(rows)
+        if not sel.empty:
+            lv = sel["level"].map(code)
+            rows += _level_rows(
+                "account_level",
+                a,
+                b,
+                lv[sel["country"] == a],
+                lv[sel["country"] == b],
+                len(code),
+                subgroup=method,
+            )
+    if coded_posts is None or not len(coded_posts):
+        return _frame(rows)
+    posts = coded_posts[coded_posts["country"].isin([a, b])]
+    n_levels = max(v["level"] for v in book["post_kinds"].values()) + 1
+    lv = pd.to_numeric(posts["level"], errors="coerce")
+    rows += _level_rows(
+        "post_level", a, b, lv[posts["country"] == a], lv[posts["country"] == b], n_levels
+    )
+    return pd.concat([_frame(rows), engagement_model(posts, a, b)], ignore_index=True)
 
 
 def engagement_model(coded_posts: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
-    """Replies and engagement per post, a relative to b, as rate ratios from a Poisson model.
+    """Replies and engagement per post, a relative to b, as rate ratios (Poisson GLM).
 
-    A Poisson GLM with a log link estimates the rate ratio of counts per post
-    consistently even when the counts are overdispersed, as engagement counts
-    are, provided the errors are robust (sandwich); a negative binomial model
-    would add a dispersion parameter that few posts cannot pin down and that
-    often fails to converge. Errors are clustered by account when there are at
-    least 10 accounts (posts of one account are not independent), HC1 otherwise.
-    Outcomes: ``replies`` and ``engagement`` (replies + shares + likes; missing
-    when any part is missing). One row per outcome across platforms (platform as
-    a covariate, platforms both countries use), then, when there are several
-    such platforms, one row per platform.
+    Outcomes: ``replies`` and ``engagement`` (replies + shares + likes; missing when
+    any part is missing). One row per outcome across the platforms both countries
+    use (platform as a covariate), then, when there are several, one per platform.
+    Errors are clustered by account from 10 accounts (:func:`stats.poisson_rate_ratio`).
     """
-    rows = []
     posts = coded_posts[coded_posts["country"].isin([a, b])].copy()
     parts = ["replies", "shares", "likes"]
     for col in parts:
@@ -1128,110 +661,49 @@ def engagement_model(coded_posts: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
         set(posts.loc[posts["country"] == a, "platform"])
         & set(posts.loc[posts["country"] == b, "platform"])
     )
+    rows = []
     for outcome in ("replies", "engagement"):
-        rows.append(
-            _poisson_row(
-                posts[posts["platform"].isin(shared)], outcome, a, b, "all shared platforms"
-            )
-        )
+        rows.append(_poisson_row(posts[posts["platform"].isin(shared)], outcome, a, b))
         for platform in shared if len(shared) > 1 else []:
             rows.append(_poisson_row(posts[posts["platform"] == platform], outcome, a, b, platform))
     if not shared:
         rows.append(
-            _row(
-                "interaction",
-                "engagement",
-                a,
-                b,
-                n=len(posts),
-                note="no platform with posts of both countries",
-            )
+            _row("interaction", "engagement", a, b, n=len(posts), reason="no_shared_platform")
         )
     return _frame(rows)
 
 
-def _poisson_row(posts: pd.DataFrame, outcome: str, a: str, b: str, scope: str) -> dict:
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
-
-    measure = f"{outcome}_per_post" + (f"[{scope}]" if scope != "all shared platforms" else "")
-    missing = int(posts[outcome].isna().sum())
+def _poisson_row(posts: pd.DataFrame, outcome: str, a: str, b: str, platform: str = "") -> dict:
     d = posts[posts[outcome].notna()]
-    ya = d.loc[d["country"] == a, outcome].astype(float)
-    yb = d.loc[d["country"] == b, outcome].astype(float)
-    base = dict(
-        value_a=float(ya.mean()) if len(ya) else np.nan,
-        value_b=float(yb.mean()) if len(yb) else np.nan,
-        n=len(d),
-        n_missing=missing,
-    )
-    note = f"values: mean {outcome} per post ({len(ya)} vs {len(yb)} posts; {scope})"
-    if len(ya) == 0 or len(yb) == 0:
-        return _row(
-            "interaction",
-            measure,
-            a,
-            b,
-            **base,
-            note=_join(note, "a country has no posts with a figure"),
-        )
-    if ya.sum() == 0 or yb.sum() == 0:
-        why = (
-            "no variation: no post of either country has any"
-            if ya.sum() + yb.sum() == 0
-            else (
-                f"{a if ya.sum() == 0 else b} has no {outcome} at all: "
-                "the rate ratio is 0 or infinite, not estimated"
-            )
-        )
-        return _row("interaction", measure, a, b, **base, note=_join(note, why))
-    x = pd.DataFrame({"is_a": (d["country"] == a).astype(float)})
+    y = d[outcome].astype(float).to_numpy()
+    is_a = (d["country"] == a).to_numpy()
     platforms = sorted(d["platform"].unique())
-    for p in platforms[1:]:
-        x[f"platform_{p}"] = (d["platform"] == p).astype(float).to_numpy()
-    x = sm.add_constant(x, has_constant="add")
-    groups = pd.factorize(d["account_id"])[0] if "account_id" in d else None
-    clustered = groups is not None and len(set(groups)) >= 10
-    # statsmodels' GLM "HC1" equals HC0 (no n / (n - k) factor), so HC1 is applied here.
-    kw = (
-        {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
-        if clustered
-        else {"cov_type": "HC0"}
-    )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fit = sm.GLM(
-            d[outcome].astype(float).to_numpy(), x.to_numpy(), family=sm.families.Poisson()
-        ).fit(**kw)
-    trouble = [
-        w
-        for w in caught
-        if issubclass(w.category, (ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning))
-    ]
-    beta, se = float(fit.params[1]), float(fit.bse[1])
-    if not clustered:
-        se *= math.sqrt(len(d) / (len(d) - x.shape[1]))
-    z = stats.norm.ppf(1 - _ALPHA / 2)
+    covariates = None
+    if len(platforms) > 1:  # platform as a covariate: one indicator per platform but the first
+        covariates = np.column_stack([(d["platform"] == p).to_numpy() for p in platforms[1:]])
+    clusters = d["account_id"].to_numpy() if "account_id" in d else None
+    rr = stats.poisson_rate_ratio(y, is_a, covariates, clusters)
+    effect = ("rate_ratio_adjusted" if rr.adjusted else "rate_ratio") if rr.test else ""
     return _row(
         "interaction",
-        measure,
+        f"{outcome}_per_post",
         a,
         b,
-        **base,
-        effect_size=math.exp(beta),
-        effect_name="rate ratio per post, a / b"
-        + (" (adjusted for platform)" if len(platforms) > 1 else ""),
-        ci_low=math.exp(beta - z * se),
-        ci_high=math.exp(beta + z * se),
-        test="Poisson GLM, Wald z, "
-        + ("errors clustered by account" if clustered else "robust errors (HC1: HC0 x n/(n - k))"),
-        statistic=beta / se,
-        p_value=float(2 * stats.norm.sf(abs(beta / se))),
-        note=_join(
-            note,
-            "" if clustered else "fewer than 10 accounts: errors not clustered by account",
-            f"fit warned: {trouble[0].message}" if trouble else "",
-        ),
+        platform=platform,
+        value_a=float(y[is_a].mean()) if is_a.any() else np.nan,
+        value_b=float(y[~is_a].mean()) if (~is_a).any() else np.nan,
+        estimate=rr.estimate,
+        effect=effect,
+        ci_low=rr.ci_low,
+        ci_high=rr.ci_high,
+        interval="wald" if rr.test else "",
+        coverage=stats.CONFIDENCE if rr.test else np.nan,
+        test=rr.test,
+        statistic=rr.statistic,
+        p_value=rr.p_value,
+        reason=rr.reason,
+        n=len(d),
+        n_missing=int(posts[outcome].isna().sum()),
     )
 
 
@@ -1239,49 +711,44 @@ def _poisson_row(posts: pd.DataFrame, outcome: str, a: str, b: str, scope: str) 
 def adjust(
     results: pd.DataFrame, method: str = "holm", family: str | None = "dimension"
 ) -> pd.DataFrame:
-    """Adjust p-values within each family of comparisons (statsmodels ``multipletests``).
+    """Adjust p-values within each family of comparisons (:func:`analysis.stats.adjust`).
 
     Parameters
     ----------
     results : DataFrame
         In the :data:`COLUMNS` layout.
     method : {"holm", "bh"}
-        Holm (family-wise error, the default: few tests, each may be quoted
-        alone) or Benjamini-Hochberg (false discovery rate).
+        Holm (family-wise error, the default: few tests, each may be quoted alone)
+        or Benjamini-Hochberg (false discovery rate).
     family : str or None
         Column whose values define the families; None for one family.
 
     Returns
     -------
     DataFrame
-        The results with ``family``, ``p_adjusted`` (NaN where there is no p)
-        and ``adjustment`` added.
+        The results with ``family``, ``family_size`` (tests in the family),
+        ``p_adjusted`` (NaN where there is no p) and ``adjustment`` (the method) added.
     """
-    from statsmodels.stats.multitest import multipletests
-
-    names = {"holm": "holm", "bh": "fdr_bh", "fdr_bh": "fdr_bh"}
-    if method not in names:
-        raise ValueError(f"method must be one of {sorted(names)}, not {method!r}")
+    if method not in stats.ADJUSTMENTS:
+        raise ValueError(f"method must be one of {sorted(stats.ADJUSTMENTS)}, not {method!r}")
     out = results.copy()
     out["family"] = out[family].astype("string") if family else "all"
+    out["family_size"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["p_adjusted"] = np.nan
     out["adjustment"] = ""
     for _, grp in out.groupby("family", sort=False):
         has_p = grp.index[grp["p_value"].notna()]
-        if len(has_p) == 0:
-            continue
-        _, adjusted, _, _ = multipletests(
-            out.loc[has_p, "p_value"].to_numpy(), method=names[method]
-        )
-        out.loc[has_p, "p_adjusted"] = adjusted
-        out.loc[has_p, "adjustment"] = f"{method} over {len(has_p)} test(s)"
+        if len(has_p):
+            out.loc[has_p, "p_adjusted"] = stats.adjust(out.loc[has_p, "p_value"], method)
+            out.loc[has_p, "family_size"] = len(has_p)
+            out.loc[has_p, "adjustment"] = method
     out["adjustment"] = out["adjustment"].astype("string")
     out["family"] = out["family"].astype("string")
     return out[ADJUSTED_COLUMNS]
 
 
 def all_comparisons(
-    study, coded_posts: pd.DataFrame | None = None, method: str = "holm"
+    study: Study, coded_posts: pd.DataFrame | None = None, method: str = "holm"
 ) -> pd.DataFrame:
     """Every comparison of the pair, p-values adjusted within each dimension.
 
@@ -1299,3 +766,26 @@ def all_comparisons(
         interaction(study, coded_posts),
     ]
     return adjust(pd.concat(parts, ignore_index=True), method=method)
+
+
+def emitted_keys(results: pd.DataFrame) -> dict[str, set[str]]:
+    """Every code a comparison frame uses, by column: what labels.yml must word."""
+    return {col: set(results[col].dropna()) - {""} for col in CODE_COLUMNS if col in results}
+
+
+__all__ = [
+    "ADJUSTED_COLUMNS",
+    "CODE_COLUMNS",
+    "COLUMNS",
+    "adjust",
+    "adoption",
+    "agenda",
+    "all_comparisons",
+    "audience",
+    "emitted_keys",
+    "engagement_model",
+    "interaction",
+    "presence",
+    "presence_by_institution",
+    "website",
+]

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analysis.codebook import DEFAULT_DATA_DIR, load_codebook, table_schemas
+from analysis.codebook import load_codebook, table_schemas
+from analysis.dates import PATTERN as _DATE_PATTERN
+from analysis.paths import DATA_DIR
 
 _TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
-_DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
 PACKAGE = {
     "name": "digital-public-diplomacy-mex-chl",
@@ -62,11 +63,12 @@ def _field(name: str, spec: dict, book: dict) -> dict:
         constraints["pattern"] = spec["pattern"].strip("^$")
     if kind == "integer":
         constraints["minimum"] = 0
-    if kind == "date":  # partial ISO dates ("2009", "2009-12"): no Table Schema type fits
+    if kind == "date":  # partial ISO dates ("2009", "2009-Q4"): no Table Schema type fits
         constraints["pattern"] = _DATE_PATTERN.strip("^$")
         field["format"] = "default"
         field["description"] += (
-            " (ISO 8601 date as precise as the source: YYYY, YYYY-MM or YYYY-MM-DD)"
+            " (ISO 8601 date as precise as the source: YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD,"
+            " or A/B for an interval between two readings)"
         )
     if kind == "boolean":
         field["trueValues"], field["falseValues"] = ["true"], ["false"]
@@ -101,7 +103,7 @@ def build(data_dir: str | Path | None = None) -> dict:
     Schema treats key fields as required, while here an empty ``handle`` or
     ``role`` is a legitimate "not given" (the loader still checks uniqueness).
     """
-    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    data_dir = Path(data_dir or DATA_DIR)
     book = load_codebook(data_dir)
     resources = []
     for name, spec in table_schemas(data_dir).items():

@@ -33,8 +33,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-from analysis import codebook, tables
-from analysis.tables import fmt_number, fmt_percent
+from analysis import codebook, dates, tables
+from analysis.load import Study
+from analysis.text import MARK_YES, fmt_number, fmt_percent, words
 
 #: Okabe-Ito blue and vermillion: country a, country b of the pair.
 COUNTRY_COLOURS = ("#0072B2", "#D55E00")
@@ -63,10 +64,10 @@ STYLE = {
     "svg.fonttype": "path",
 }
 
-#: The figures' own words (titles, legends, notes), from paper/text/labels.yml.
-_FIGURE_TEXTS = tables.LABELS["figures"]
-#: Every word the figures write, per language: the table words plus the figure words.
-TEXTS = {lang: {**tables.TEXTS[lang], **_FIGURE_TEXTS[lang]} for lang in codebook.LANGUAGES}
+
+def _words(lang: str) -> dict[str, str]:
+    """Every word the figures write in `lang`: the table words plus the figure words."""
+    return {**words("tables", lang), **words("figures", lang)}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -126,7 +127,7 @@ def _source_line(study, lang: str, *frames: pd.DataFrame) -> str:
         snapshot = next(iter(dates.values()))
     else:
         snapshot = ", ".join(f"{study.country_name(c, lang)} {d}" for c, d in dates.items())
-    return TEXTS[lang]["source"].format(sources="; ".join(sorted(cited)) or "-", snapshot=snapshot)
+    return _words(lang)["source"].format(sources="; ".join(sorted(cited)) or "-", snapshot=snapshot)
 
 
 def _number_axis(axis, lang: str, percent: bool = False) -> None:
@@ -148,7 +149,7 @@ def _tile(ax, x: float, y: float, w: float, h: float, state, colour: str, gid: s
 
 
 def _tile_legend(study, lang: str) -> list[Patch]:
-    t = TEXTS[lang]
+    t = _words(lang)
     yes = [
         Patch(facecolor=col, label=t["yes"].format(country=study.country_name(c, lang)))
         for c, col in _colours(study).items()
@@ -166,14 +167,14 @@ def _role_labels(study, lang: str, width: int = 24) -> dict[str, str]:
 # --------------------------------------------------------------------------- Figuras 1-3
 
 
-def _metric_panel(ax, study, platform: str, metric: str, lang: str, word: str) -> bool:
+def _metric_panel(ax, study: Study, platform: str, metric: str, lang: str, word: str) -> bool:
     """Grouped horizontal bars of `metric` per institution; returns whether any number exists.
 
     Bars exist only for given figures. An account without a figure gets a grey
     "not given" mark at zero, an institution without an account "no account".
     Each country's bars form one container labelled with its ISO code.
     """
-    t = TEXTS[lang]
+    t = _words(lang)
     long = tables.metric_by_institution(study, platform, metric)
     platform_label = codebook.label("platforms", platform, lang, study.data_dir)
     if long["value"].notna().sum() == 0:
@@ -248,7 +249,9 @@ def _metric_panel(ax, study, platform: str, metric: str, lang: str, word: str) -
 
 
 @_styled
-def followers_figure(study, platform: str, lang: str = "en", views: bool | None = None) -> Figure:
+def followers_figure(
+    study: Study, platform: str, lang: str = "en", views: bool | None = None
+) -> Figure:
     """Followers (subscribers on YouTube) per institution on `platform`, both countries.
 
     Parameters
@@ -258,7 +261,7 @@ def followers_figure(study, platform: str, lang: str = "en", views: bool | None 
         added when the source gives views on `platform`: for YouTube the article
         gives views, not subscribers, and the two must not share an axis.
     """
-    t = TEXTS[lang]
+    t = _words(lang)
     platform_label = codebook.label("platforms", platform, lang, study.data_dir)
     word = t["subscribers_word"] if platform == "youtube" else t["followers_word"]
     acc = study.accounts[study.accounts["platform"] == platform]
@@ -284,17 +287,17 @@ def followers_figure(study, platform: str, lang: str = "en", views: bool | None 
     return fig
 
 
-def figura1_twitter_followers(study, lang: str = "en") -> Figure:
+def figura1_twitter_followers(study: Study, lang: str = "en") -> Figure:
     """Figura 1: Twitter followers per institution (see :func:`followers_figure`)."""
     return followers_figure(study, "twitter", lang)
 
 
-def figura2_facebook_followers(study, lang: str = "en") -> Figure:
+def figura2_facebook_followers(study: Study, lang: str = "en") -> Figure:
     """Figura 2: Facebook followers per institution (see :func:`followers_figure`)."""
     return followers_figure(study, "facebook", lang)
 
 
-def figura3_youtube_followers(study, lang: str = "en") -> Figure:
+def figura3_youtube_followers(study: Study, lang: str = "en") -> Figure:
     """Figura 3: YouTube subscribers per institution, and the views the article gives instead."""
     return followers_figure(study, "youtube", lang)
 
@@ -303,14 +306,14 @@ def figura3_youtube_followers(study, lang: str = "en") -> Figure:
 
 
 @_styled
-def presence_heatmap(study, lang: str = "en") -> Figure:
+def presence_heatmap(study: Study, lang: str = "en") -> Figure:
     """Tabla 1 as a picture: institutions x (website, platforms), both countries per cell.
 
     Columns are the website, the core platforms, then any other platform either
     country uses (marked ``o:``). Each cell is split: left half country a,
     right half country b.
     """
-    t = TEXTS[lang]
+    t = _words(lang)
     book = codebook.load_codebook(study.data_dir)["platforms"]
     pres = tables.presence(study)
     used = set(zip(pres["country"], pres["role"], pres["platform"], strict=True))
@@ -374,9 +377,9 @@ def presence_heatmap(study, lang: str = "en") -> Figure:
 
 
 @_styled
-def website_criteria_figure(study, lang: str = "en") -> Figure:
+def website_criteria_figure(study: Study, lang: str = "en") -> Figure:
     """Tabla 2 as a tile chart: the ten criteria side by side, with the count met per country."""
-    t = TEXTS[lang]
+    t = _words(lang)
     labels = codebook.labels("website_criteria", lang, study.data_dir)
     crit = study.website_criteria.set_index(["country", "criterion"])["present"]
     n = len(labels)
@@ -390,7 +393,7 @@ def website_criteria_figure(study, lang: str = "en") -> Figure:
                 ax.text(
                     j + 0.5,
                     i + 0.5,
-                    tables.MARK_YES if v else "\u2013",
+                    MARK_YES if v else "\u2013",
                     ha="center",
                     va="center",
                     color="white" if v else GREY,
@@ -433,16 +436,9 @@ def website_criteria_figure(study, lang: str = "en") -> Figure:
 
 
 def _date_span(text: str) -> tuple[dt.date, dt.date, str]:
-    """A partial ISO date as the period it stands for: (start, end, precision)."""
-    parts = [int(p) for p in str(text).split("-")]
-    if len(parts) == 1:
-        return dt.date(parts[0], 1, 1), dt.date(parts[0] + 1, 1, 1), "year"
-    if len(parts) == 2:
-        y, m = parts
-        end = dt.date(y + (m == 12), m % 12 + 1, 1)
-        return dt.date(y, m, 1), end, "month"
-    day = dt.date(*parts)
-    return day, day + dt.timedelta(days=1), "day"
+    """A date of data/raw as the half-open span of days it stands for, and its precision."""
+    d = dates.parse(text)
+    return d.start, d.end + dt.timedelta(days=1), d.precision
 
 
 def _undated_text(study, acc: pd.DataFrame, lang: str) -> str:
@@ -461,17 +457,17 @@ def _undated_text(study, acc: pd.DataFrame, lang: str) -> str:
         parts.append(f"{study.country_name(c, lang)}: " + "; ".join(groups))
     if not parts:
         return ""
-    return _wrap(f"{TEXTS[lang]['undated']}. " + ". ".join(parts) + ".", 135)
+    return _wrap(f"{_words(lang)['undated']}. " + ". ".join(parts) + ".", 135)
 
 
 @_styled
-def adoption_timeline(study, lang: str = "en") -> Figure:
+def adoption_timeline(study: Study, lang: str = "en") -> Figure:
     """When each account was opened, at the precision the source gives.
 
     A month or day is a dot; a year-only date is a bar across that year, so no
     false precision is drawn. Accounts without a date are listed under the axes.
     """
-    t = TEXTS[lang]
+    t = _words(lang)
     order = tables.presence(study)[["country", "role", "platform"]].reset_index()
     acc = study.accounts.merge(order, on=["country", "role", "platform"])
     acc = acc.sort_values("index", kind="stable").reset_index(drop=True)
@@ -513,7 +509,7 @@ def adoption_timeline(study, lang: str = "en") -> Figure:
             handle = f" {r['handle']}" if not pd.isna(r["handle"]) else ""
             labels.append((y, f"{platforms[r['platform']]}{handle}", False))
             gid = f"{c}:{r['role']}:{r['platform']}:{precision}"
-            if precision == "year":
+            if precision not in ("day", "month"):  # a year, quarter or interval: its span
                 ax.barh(
                     y,
                     mpl.dates.date2num(end) - mpl.dates.date2num(start),
@@ -576,13 +572,13 @@ def adoption_timeline(study, lang: str = "en") -> Figure:
 
 
 @_styled
-def agenda_figure(study, lang: str = "en") -> Figure:
+def agenda_figure(study: Study, lang: str = "en") -> Figure:
     """Topic shares per country: each topic's share of the country's coded account-topic rows.
 
     Only topics coded for at least one country are shown, in codebook order;
     ``n`` in the legend is the number of rows the shares divide by.
     """
-    t = TEXTS[lang]
+    t = _words(lang)
     ag = study.agenda
     topics = {
         k: v
@@ -647,7 +643,9 @@ def _level_bands(study) -> list[tuple[str, float, float]]:
 
 
 @_styled
-def interaction_figure(study, lang: str = "en", measured: pd.DataFrame | None = None) -> Figure:
+def interaction_figure(
+    study: Study, lang: str = "en", measured: pd.DataFrame | None = None
+) -> Figure:
     """Interaction levels per country on the codebook's scale of reply shares.
 
     A judged level (interaction.csv) is drawn as a bar over its whole band: the
@@ -655,7 +653,7 @@ def interaction_figure(study, lang: str = "en", measured: pd.DataFrame | None = 
     (`measured`: columns country, role, platform, account_id, level, reply_share)
     are dots at their share. The title says which kinds are shown.
     """
-    t = TEXTS[lang]
+    t = _words(lang)
     bands = _level_bands(study)
     band_of = {k: (lo, hi) for k, lo, hi in bands}
     roles = codebook.labels("roles", lang, study.data_dir)

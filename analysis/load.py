@@ -1,9 +1,10 @@
-"""Read data/raw, validate it against the codebook, and hand out tidy DataFrames.
+"""Read data/raw, validate it against the codebook, and hand out a typed :class:`Study`.
 
 Every file of data/raw is checked against its schema in ``codebook.yml``
-(``tables:``): columns, required cells, allowed values, types, primary keys and
-foreign keys. A problem is reported with the file, the line and the column, and
-nothing is returned or written, so a figure can never be drawn from bad data.
+(``tables:``): the shape of every record, columns, required cells, allowed values,
+types, primary keys and foreign keys. A problem is reported with the file, the
+line and the column (:class:`analysis.errors.DataError`), and nothing is returned
+or written, so a figure can never be drawn from bad data.
 
 >>> from analysis import load
 >>> s = load.study("MEX", "CHL")
@@ -13,59 +14,46 @@ nothing is returned or written, so a figure can never be drawn from bad data.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.codebook import DEFAULT_DATA_DIR, load_codebook, table_schemas
+from analysis import dates
+from analysis.codebook import load_codebook, table_schemas
+from analysis.errors import DataError, Problem, UnknownCountryError, UsageError
+from analysis.paths import DATA_DIR
+
+__all__ = [
+    "DataError",
+    "REQUIRED_TABLES",
+    "Study",
+    "UnknownCountryError",
+    "check_pair",
+    "countries_with_data",
+    "load_all",
+    "posts",
+    "read_table",
+    "study",
+    "write_processed",
+]
 
 #: Files every data directory must have; the others may be absent (read as empty).
 REQUIRED_TABLES = ("countries", "institutions", "accounts", "website_criteria")
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_COUNT = re.compile(r"^\d+$")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_COUNT = re.compile(r"[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+#: The largest count a cell may hold: beyond any audience, and inside a 64-bit integer.
+MAX_COUNT = 10**15
 _BOOLEAN = {"true": True, "false": False}
-MAX_REPORTED = 25
-
-
-class DataError(ValueError):
-    """Invalid data in data/raw. ``problems`` lists one message per bad cell."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        shown = problems[:MAX_REPORTED]
-        more = len(problems) - len(shown)
-        text = "\n".join(f"  - {p}" for p in shown)
-        if more:
-            text += f"\n  ... and {more} more"
-        super().__init__(f"invalid data ({len(problems)} problem(s)):\n{text}")
-
-
-class UnknownCountryError(LookupError):
-    """A country was asked for that has no data."""
-
-
-def _where(path: Path, row: int, column: str | None = None) -> str:
-    # Data row i (0-based) sits on line i + 2 of the file: line 1 is the header.
-    loc = f"{path}: line {row + 2}"
-    return f"{loc}, column '{column}'" if column else loc
-
-
-def _is_date(text: str) -> bool:
-    m = _DATE.match(text)
-    if not m:
-        return False
-    year, month, day = m.groups()
-    try:
-        pd.Timestamp(year=int(year), month=int(month or 1), day=int(day or 1))
-    except ValueError:
-        return False
-    return True
+# C0 and C1 control characters other than tab and line breaks: never data, often an
+# encoding accident, and a way to smuggle terminal or markup tricks into the paper.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _read_text(path: Path) -> str:
@@ -75,59 +63,128 @@ def _read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(
-            [f"{path}: line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"]
+            Problem(
+                path, line, None, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+            )
         ) from None
     return text.removeprefix("\ufeff")
 
 
-def _check_cells(path: Path, df: pd.DataFrame, spec: dict, book: dict) -> list[str]:
-    """Check every cell against its field spec; return the problems found."""
+def _records(path: Path, text: str) -> tuple[list[str], list[list[str]], list[int], list[Problem]]:
+    """The header, the records and the line each record starts on, and shape problems.
+
+    Read with the csv module so a quoted field may hold line breaks and every
+    record still gets the line an editor shows it on.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    problems: list[Problem] = []
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise DataError(Problem(path, 1, None, f"not a readable CSV ({exc})")) from None
+    if not header:
+        raise DataError(Problem(path, 1, None, "empty (no header line)"))
+    records, lines = [], []
+    start = reader.line_num + 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise DataError(Problem(path, start, None, f"not a readable CSV ({exc})")) from None
+        if record and any(cell.strip() for cell in record):
+            if len(record) != len(header):
+                problems.append(
+                    Problem(
+                        path,
+                        start,
+                        None,
+                        f"{len(record)} fields, but the header has {len(header)} "
+                        "(a missing or extra comma, or an unquoted comma in a value)",
+                    )
+                )
+            else:
+                records.append(record)
+                lines.append(start)
+        start = reader.line_num + 1
+    return header, records, lines, problems
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dates.parse(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_cells(path: Path, df: pd.DataFrame, spec: dict, book: dict) -> list[Problem]:
+    """Check every cell against its field spec; return the problems found.
+
+    The frame's index holds each record's line in the file.
+    """
     problems = []
+
+    def bad(mask_values: pd.Series, col: str, message) -> None:
+        problems.extend(Problem(path, i, col, message(v)) for i, v in mask_values.items())
+
     for col, fs in spec["fields"].items():
         values = df[col]
         empty = values == ""
         if fs.get("required"):
-            problems += [_where(path, i, col) + ": empty, but required" for i in df.index[empty]]
+            bad(values[empty], col, lambda v: "empty, but required")
         present = values[~empty]
+        bad(
+            present[present.str.contains(_CONTROL)],
+            col,
+            lambda v: f"holds a control character (U+{ord(_CONTROL.search(v)[0]):04X})",
+        )
         if "enum" in fs:
             allowed = fs["enum"] if isinstance(fs["enum"], list) else list(book[fs["enum"]])
-            bad = present[~present.isin(allowed)]
-            problems += [
-                _where(path, i, col) + f": unknown value {v!r} (allowed: {', '.join(allowed)})"
-                for i, v in bad.items()
-            ]
+            bad(
+                present[~present.isin(allowed)],
+                col,
+                lambda v, allowed=allowed: f"unknown value {v!r} (allowed: {', '.join(allowed)})",
+            )
         if "pattern" in fs:
-            bad = present[~present.str.fullmatch(fs["pattern"])]
-            problems += [
-                _where(path, i, col) + f": {v!r} does not match {fs['pattern']}"
-                for i, v in bad.items()
-            ]
+            bad(
+                present[~present.str.fullmatch(fs["pattern"])],
+                col,
+                lambda v, fs=fs: f"{v!r} does not match {fs['pattern']}",
+            )
         kind = fs.get("type", "string")
         if kind == "integer":
-            bad = present[~present.str.fullmatch(_COUNT)]
-            problems += [
-                _where(path, i, col) + f": {v!r} is not a count (a whole number, 0 or more)"
-                for i, v in bad.items()
-            ]
+            is_count = present.str.fullmatch(_COUNT)
+            bad(
+                present[~is_count],
+                col,
+                lambda v: f"{v!r} is not a count (a whole number, 0 or more)",
+            )
+            too_big = present[is_count].map(lambda v: int(v) > MAX_COUNT)
+            bad(
+                present[is_count][too_big],
+                col,
+                lambda v: f"{v!r} is too large for a count (at most {MAX_COUNT:.0e})",
+            )
         elif kind == "number":
-            bad = present[~present.str.fullmatch(_NUMBER)]
-            problems += [_where(path, i, col) + f": {v!r} is not a number" for i, v in bad.items()]
+            bad(present[~present.str.fullmatch(_NUMBER)], col, lambda v: f"{v!r} is not a number")
         elif kind == "boolean":
-            bad = present[~present.isin(list(_BOOLEAN))]
-            problems += [
-                _where(path, i, col) + f": {v!r} is not a boolean (true or false)"
-                for i, v in bad.items()
-            ]
+            bad(
+                present[~present.isin(list(_BOOLEAN))],
+                col,
+                lambda v: f"{v!r} is not a boolean (true or false)",
+            )
         elif kind == "date":
-            bad = present[~present.map(_is_date)]
-            problems += [
-                _where(path, i, col) + f": {v!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
-                for i, v in bad.items()
-            ]
+            bad(
+                present[~present.map(_is_date)],
+                col,
+                lambda v: f"{v!r} is not a date (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-Qn, or A/B)",
+            )
     return problems
 
 
-def _check_key(path: Path, df: pd.DataFrame, key: list[str]) -> list[str]:
+def _check_key(path: Path, df: pd.DataFrame, key: list[str]) -> list[Problem]:
     dup = df.duplicated(key, keep=False)
     problems = []
     for _, group in df[dup].groupby(key, sort=False):
@@ -135,9 +192,22 @@ def _check_key(path: Path, df: pd.DataFrame, key: list[str]) -> list[str]:
         for i in others:
             value = ", ".join(f"{k}={df.at[i, k]!r}" for k in key)
             problems.append(
-                _where(path, i) + f": duplicate key ({value}) already on line {first + 2}"
+                Problem(path, i, None, f"duplicate key ({value}) already on line {first}")
             )
     return problems
+
+
+def _check_countries(path: Path, df: pd.DataFrame) -> list[Problem]:
+    """Country codes must be real ISO 3166-1 alpha-3 codes (pycountry's list)."""
+    import pycountry
+
+    codes = df["iso3"]
+    codes = codes[codes.str.fullmatch(r"[A-Z]{3}")]
+    unknown = codes[codes.map(lambda c: pycountry.countries.get(alpha_3=c) is None)]
+    return [
+        Problem(path, i, "iso3", f"{c!r} is not an ISO 3166-1 alpha-3 code")
+        for i, c in unknown.items()
+    ]
 
 
 def _typed(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
@@ -159,39 +229,49 @@ def _typed(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
 def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Read one file of data/raw, check it against its schema, and return it typed.
 
-    Foreign keys are checked by :func:`load_all`, which sees every table at once.
+    The index is the line each row starts on in the file. Foreign keys are checked
+    by :func:`load_all`, which sees every table at once.
 
     Raises
     ------
     DataError
         Naming the file, the line and the column of every problem found.
     """
-    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    data_dir = Path(data_dir or DATA_DIR)
     book = load_codebook(data_dir)
     spec = table_schemas(data_dir)[name]
     columns = list(spec["fields"])
     path = data_dir / f"{name}.csv"
     if not path.exists():
         if name in REQUIRED_TABLES:
-            raise DataError([f"{path}: missing (every data directory needs {name}.csv)"])
-        return _typed(pd.DataFrame({c: pd.Series(dtype=str) for c in columns}), spec)
-    from io import StringIO
-
-    text = _read_text(path)
-    try:
-        df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError([f"{path}: not a readable CSV ({exc})"]) from None
-    missing = [c for c in columns if c not in df.columns]
-    extra = [c for c in df.columns if c not in columns]
-    problems = [f"{path}: line 1: missing column '{c}'" for c in missing]
-    problems += [
-        f"{path}: line 1: unknown column '{c}' (expected: {', '.join(columns)})" for c in extra
-    ]
+            raise DataError(
+                Problem(path, None, None, f"missing (every data directory needs {name}.csv)")
+            )
+        empty = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+        return _typed(empty.rename_axis("line"), spec)
+    if not path.is_file():
+        raise DataError(Problem(path, None, None, "not a file"))
+    header, records, lines, problems = _records(path, _read_text(path))
+    header = [h.strip() for h in header]
+    missing = [c for c in columns if c not in header]
+    extra = [c for c in header if c not in columns]
+    problems = (
+        [Problem(path, 1, None, f"missing column '{c}'") for c in missing]
+        + [
+            Problem(path, 1, None, f"unknown column '{c}' (expected: {', '.join(columns)})")
+            for c in extra
+        ]
+        + problems
+    )
+    if len(set(header)) < len(header):
+        problems.append(Problem(path, 1, None, "a column name appears twice"))
     if problems:
         raise DataError(problems)
+    df = pd.DataFrame(records, columns=header, index=pd.Index(lines, name="line"), dtype=str)
     df = df[columns].apply(lambda s: s.str.strip())
     problems = _check_cells(path, df, spec, book)
+    if name == "countries":
+        problems += _check_countries(path, df)
     if spec.get("primary_key"):
         problems += _check_key(path, df, spec["primary_key"])
     if problems:
@@ -199,7 +279,7 @@ def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     return _typed(df, spec)
 
 
-def _check_foreign_keys(tables: dict[str, pd.DataFrame], data_dir: Path) -> list[str]:
+def _check_foreign_keys(tables: dict[str, pd.DataFrame], data_dir: Path) -> list[Problem]:
     problems = []
     for name, spec in table_schemas(data_dir).items():
         for cols, target in (spec.get("foreign_keys") or {}).items():
@@ -212,8 +292,12 @@ def _check_foreign_keys(tables: dict[str, pd.DataFrame], data_dir: Path) -> list
                 if tuple(key) not in known:
                     shown = ", ".join(f"{c}={v!r}" for c, v in zip(cols_l, key, strict=True))
                     problems.append(
-                        _where(data_dir / f"{name}.csv", i, cols_l[-1])
-                        + f": {shown} is not in {ref_table}.csv"
+                        Problem(
+                            data_dir / f"{name}.csv",
+                            i,
+                            cols_l[-1],
+                            f"{shown} is not in {ref_table}.csv",
+                        )
                     )
     return problems
 
@@ -223,7 +307,7 @@ def load_all(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
 
     Problems of all files are collected before raising, so one run lists them all.
     """
-    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    data_dir = Path(data_dir or DATA_DIR)
     tables, problems = {}, []
     for name in table_schemas(data_dir):
         try:
@@ -246,30 +330,58 @@ def countries_with_data(data_dir: str | Path | None = None) -> list[str]:
 class Study:
     """The data of one pair of countries, ``a`` compared with ``b``.
 
-    Every table holds the rows of the two countries only (``claims``: the
-    statements whose countries the pair has). ``accounts`` holds the accounts
-    that exist (``present`` true); ``accounts_all`` also the rows not yet checked
-    or checked absent. The pair's order is the order of tables and figures.
+    Every table holds the rows of the two countries only, in pair order (``claims``:
+    the statements whose countries the pair has). ``accounts`` holds the accounts
+    that exist (``present`` true); ``accounts_all`` also the rows not yet checked or
+    checked absent.
     """
 
     a: str
     b: str
-    tables: dict[str, pd.DataFrame] = field(repr=False)
-    data_dir: Path = field(repr=False, default=DEFAULT_DATA_DIR)
+    countries: pd.DataFrame = field(repr=False)
+    institutions: pd.DataFrame = field(repr=False)
+    accounts: pd.DataFrame = field(repr=False)
+    accounts_all: pd.DataFrame = field(repr=False)
+    website_criteria: pd.DataFrame = field(repr=False)
+    agenda: pd.DataFrame = field(repr=False)
+    interaction: pd.DataFrame = field(repr=False)
+    representations: pd.DataFrame = field(repr=False)
+    sample_sites: pd.DataFrame = field(repr=False)
+    sample_platforms: pd.DataFrame = field(repr=False)
+    rankings: pd.DataFrame = field(repr=False)
+    claims: pd.DataFrame = field(repr=False)
+    exports: pd.DataFrame = field(repr=False)
+    hand_codes: pd.DataFrame = field(repr=False)
+    data_dir: Path = field(repr=False, default=DATA_DIR)
+
+    @classmethod
+    def table_names(cls) -> list[str]:
+        """The tables a study holds, in field order."""
+        return [f.name for f in fields(cls) if f.type == "pd.DataFrame"]
+
+    @classmethod
+    def from_tables(
+        cls, a: str, b: str, tables: dict[str, pd.DataFrame], data_dir: str | Path = DATA_DIR
+    ) -> Study:
+        """A study from already-validated tables (one per :meth:`table_names`)."""
+        missing = [t for t in cls.table_names() if t not in tables]
+        if missing:
+            raise KeyError(f"a study needs the tables {missing}")
+        own = {t: tables[t] for t in cls.table_names()}
+        return cls(a=a, b=b, data_dir=Path(data_dir), **own)
 
     @property
     def pair(self) -> tuple[str, str]:
         return (self.a, self.b)
 
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
-        raise AttributeError(name)
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by name."""
+        return {t: getattr(self, t) for t in self.table_names()}
 
     def country_name(self, iso3: str, lang: str = "en") -> str:
         """The country's name in `lang` from countries.csv."""
-        row = self.tables["countries"].set_index("iso3").loc[iso3]
+        row = self.countries.set_index("iso3").loc[iso3]
         return str(row[f"name_{lang}"])
 
 
@@ -292,15 +404,17 @@ def check_pair(a: str, b: str, data_dir: str | Path | None = None) -> None:
 
     Only countries.csv is read, so a wrong pair fails in well under a second.
     """
+    if a == b:
+        raise UsageError(f"a pair needs two different countries, got {a!r} twice")
     have = countries_with_data(data_dir)
     for iso in (a, b):
         if iso not in have:
             raise UnknownCountryError(
-                f"no data for country {iso!r} in {Path(data_dir or DEFAULT_DATA_DIR)}; "
-                f"countries with data: {', '.join(have)}"
+                f"no data for country {iso!r} in {Path(data_dir or DATA_DIR)}; "
+                f"countries with data: {', '.join(have)}",
+                country=iso,
+                available=tuple(have),
             )
-    if a == b:
-        raise ValueError(f"a pair needs two different countries, got {a!r} twice")
 
 
 def study(a: str, b: str, data_dir: str | Path | None = None) -> Study:
@@ -313,14 +427,14 @@ def study(a: str, b: str, data_dir: str | Path | None = None) -> Study:
     DataError
         When any file of data/raw is invalid.
     """
-    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    data_dir = Path(data_dir or DATA_DIR)
     check_pair(a, b, data_dir)
     tables = load_all(data_dir)
     # An account row is an observation "this institution is on this platform" only
     # when `present` is true; rows still to fill or checked absent stay in accounts_all.
     tables["accounts_all"] = tables["accounts"]
     tables["accounts"] = tables["accounts"][tables["accounts"]["present"].fillna(False)]
-    return Study(a, b, {k: _pair_rows(v, (a, b)) for k, v in tables.items()}, data_dir)
+    return Study.from_tables(a, b, {k: _pair_rows(v, (a, b)) for k, v in tables.items()}, data_dir)
 
 
 def write_processed(out_dir: str | Path, data_dir: str | Path | None = None) -> list[Path]:
@@ -348,21 +462,6 @@ def write_processed(out_dir: str | Path, data_dir: str | Path | None = None) -> 
     return sorted(out_dir.iterdir())
 
 
-def date_period(text: str | None) -> pd.Period | None:
-    """A partial ISO date of data/raw as the period it stands for.
-
-    The article dates accounts as precisely as it can ("2011", "abril de 2011",
-    "20 de marzo de 2017"); a period keeps that precision instead of inventing a day.
-
-    >>> date_period("2011-04")
-    Period('2011-04', 'M')
-    """
-    if text is None or pd.isna(text):
-        return None
-    freq = {4: "Y", 7: "M", 10: "D"}[len(text)]
-    return pd.Period(text, freq=freq)
-
-
 def posts(
     countries: tuple[str, ...] | list[str], data_dir: str | Path | None = None
 ) -> pd.DataFrame:
@@ -376,20 +475,20 @@ def posts(
     ------
     DataError
         When exports.csv names a file that is not there.
-    analysis.importers.ExportFormatError
+    analysis.errors.ExportFormatError
         When a record of an export is malformed (names the file, record and field).
     """
     from analysis.importers import empty_posts, reader
 
-    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    data_dir = Path(data_dir or DATA_DIR)
     exports = read_table("exports", data_dir)
     exports = exports[exports["country"].isin(list(countries))]
     frames = []
-    for i, row in exports.iterrows():
+    for line, row in exports.iterrows():
         path = data_dir / row["file"]
         if not path.exists():
             raise DataError(
-                [_where(data_dir / "exports.csv", i, "file") + f": {path} does not exist"]
+                Problem(data_dir / "exports.csv", line, "file", f"{path} does not exist")
             )
         kwargs = {} if pd.isna(row["platform"]) else {"platform": row["platform"]}
         frames.append(

@@ -9,24 +9,24 @@ the typst package.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
 
-from analysis.codebook import DEFAULT_DATA_DIR, LANGUAGES, REPO_ROOT
+from analysis.codebook import LANGUAGES
+from analysis.errors import BuildError, UsageError
 from analysis.load import check_pair
+from analysis.paths import BUILD_DIR, DATA_DIR, NOTEBOOK_DIR, TEMPLATE_DIR
 
-NOTEBOOK_DIR = REPO_ROOT / "notebooks"
-TEMPLATE_DIR = REPO_ROOT / "paper"
-BUILD_DIR = REPO_ROOT / "build"
 KERNEL = "dpd-compendium"
 
 
 def parse_pair(pair: str) -> tuple[str, str]:
     """``"MEX-CHL"`` -> ``("MEX", "CHL")``."""
-    parts = pair.upper().split("-")
-    if len(parts) != 2 or not all(len(p) == 3 and p.isalpha() for p in parts):
-        raise ValueError(
+    parts = pair.strip().upper().split("-")
+    if len(parts) != 2 or not all(re.fullmatch(r"[A-Z]{3}", p) for p in parts):
+        raise UsageError(
             f"a pair is two ISO 3166-1 alpha-3 codes joined by '-', e.g. MEX-CHL; got {pair!r}"
         )
     return parts[0], parts[1]
@@ -79,13 +79,14 @@ def run_notebooks(
     A failing cell stops the build with papermill's error, which names the cell.
     """
     import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
 
     out = pair_dir(a, b, lang, root)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     params = {
         "country_a": a,
         "country_b": b,
-        "data_dir": str(Path(data_dir or DEFAULT_DATA_DIR).resolve()),
+        "data_dir": str(Path(data_dir or DATA_DIR).resolve()),
         "out_dir": str(out.resolve()),
         "lang": lang,
     }
@@ -96,17 +97,25 @@ def run_notebooks(
     for i, nb in enumerate(books, 1):
         start = time.perf_counter()
         _log(f"[{a}-{b} {lang}] notebook {i}/{len(books)}: {nb.stem} ...")
-        pm.execute_notebook(
-            str(nb),
-            str(out / "notebooks" / nb.name),
-            parameters=params,
-            kernel_name=kernel,
-            cwd=str(folder),
-            progress_bar=sys.stderr.isatty(),
-            log_output=False,
-            # quiet the kernel's own start-up and shut-down log; cell errors still raise
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
+        try:
+            pm.execute_notebook(
+                str(nb),
+                str(out / "notebooks" / nb.name),
+                parameters=params,
+                kernel_name=kernel,
+                cwd=str(folder),
+                progress_bar=sys.stderr.isatty(),
+                log_output=False,
+                # quiet the kernel's own start-up and shut-down log; cell errors still raise
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
+        except PapermillExecutionError as exc:
+            evalue = str(exc.evalue).strip().replace("\n", " ")
+            raise BuildError(
+                f"notebook {nb.name} failed at cell {exc.exec_count}: {exc.ename}: {evalue} "
+                f"(the executed notebook is kept as the record)",
+                path=out / "notebooks" / nb.name,
+            ) from exc
         _log(
             f"[{a}-{b} {lang}] notebook {i}/{len(books)}: {nb.stem} "
             f"done in {time.perf_counter() - start:.1f} s"
@@ -130,7 +139,7 @@ def build(
     from analysis import assemble
 
     if lang not in LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+        raise UsageError(f"language must be one of {', '.join(LANGUAGES)}; got {lang!r}")
     a, b = parse_pair(pair)
     check_pair(a, b, data_dir)
     start = time.perf_counter()

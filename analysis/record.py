@@ -66,9 +66,14 @@ class Recorder:
 
     Examples
     --------
-    >>> rec = Recorder(tmp_path, "02_website")                      # doctest: +SKIP
-    >>> rec.table("tabla2", tables.tabla2, study, "en")             # doctest: +SKIP
-    >>> rec.values(criteria_met={"MEX": 6, "CHL": 8})               # doctest: +SKIP
+    >>> import tempfile
+    >>> from analysis import load, tables
+    >>> out = tempfile.mkdtemp()
+    >>> rec = Recorder(out, "02_website")
+    >>> _ = rec.table("tabla2", tables.tabla2, load.study("MEX", "CHL"), "en")
+    >>> rec.values(criteria_met={"MEX": 6, "CHL": 8})
+    >>> read_values(out)["02_website"]["outputs"]["table:tabla2"]["function"]
+    'analysis.tables.tabla2'
     """
 
     def __init__(self, out_dir: str | Path, notebook: str):

@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from analysis import tables
-from analysis.load import Study, date_period
+from analysis import codebook, dates, text
+from analysis.load import Study
 
 AGREE, DISAGREE, UNDETERMINED = "agree", "disagree", "undetermined"
 VERDICTS = (AGREE, DISAGREE, UNDETERMINED)
@@ -203,10 +203,6 @@ def criteria_absent_everywhere(s: Study, countries: list[str], criteria: str) ->
 # --- dates ------------------------------------------------------------------------------
 
 
-def _contains(outer: pd.Period, inner: pd.Period) -> bool:
-    return outer.start_time <= inner.start_time and inner.end_time <= outer.end_time
-
-
 @_check
 def created_matches(
     s: Study,
@@ -222,20 +218,20 @@ def created_matches(
     acc = acc[(acc["country"] == country) & (acc["role"] == role) & (acc["platform"] == platform)]
     if handle:
         acc = acc[acc["handle"] == handle]
-    dates = acc["created"].dropna()
+    known = acc["created"].dropna()
     who = f"{country}:{role}:{platform}"
-    if dates.empty:
+    if known.empty:
         return UNDETERMINED, "created_none", {"who": who}
-    said, recorded = date_period(stated), date_period(dates.min())
-    ok = _contains(said, recorded) or _contains(recorded, said)
-    return _verdict(ok), "created", {"stated": stated, "recorded": dates.min()}
+    said, recorded = dates.parse(stated), dates.earliest(known)
+    ok = said.contains(recorded) or recorded.contains(said)
+    return _verdict(ok), "created", {"stated": said, "recorded": recorded}
 
 
 def _dated(s: Study, country: str) -> pd.DataFrame:
     acc = s.accounts[s.accounts["country"] == country].copy()
-    periods = acc["created"].map(date_period, na_action="ignore")
-    acc["start"] = periods.map(lambda p: p.start_time, na_action="ignore")
-    acc["end"] = periods.map(lambda p: p.end_time, na_action="ignore")
+    parsed = acc["created"].map(dates.parse, na_action="ignore")
+    acc["start"] = pd.to_datetime(parsed.map(lambda d: d.start, na_action="ignore"))
+    acc["end"] = pd.to_datetime(parsed.map(lambda d: d.end, na_action="ignore"))
     return acc
 
 
@@ -392,24 +388,24 @@ def agenda_includes(
 
 def evidence_text(key: str, values: dict, lang: str = "en") -> str:
     """The evidence of a check in `lang`: its template filled, numbers as `lang` writes them."""
-    templates = tables.LABELS["replication"][lang]
+    templates = text.words("replication", lang)
     filled = {}
     for k, v in values.items():
         if k == "_quantities":
             continue
-        filled[k] = tables.fmt_number(v, lang) if isinstance(v, int) else v
+        if isinstance(v, dates.PartialDate):
+            v = text.fmt_date(v, lang)
+        filled[k] = text.fmt_number(v, lang) if isinstance(v, int) else v
     if "_quantities" in values:  # figures with the article's qualifiers, in `lang`
         shown = "; ".join(
-            f"{p}: {tables.fmt_quantity(n, q if isinstance(q, str) else None, lang)}"
+            f"{p}: {text.fmt_quantity(n, q if isinstance(q, str) else None, lang)}"
             for p, n, q in values["_quantities"]
         )
         filled["shown"] = shown
     if "kind" in filled:  # embassy -> embassies / embajadas
-        from analysis.codebook import label
-
-        filled["kind"] = label("representation_kinds", filled["kind"], lang).lower()
+        filled["kind"] = codebook.label("representation_kinds", filled["kind"], lang).lower()
     if "field" in filled:
-        filled["field"] = tables.TEXTS[lang].get(f"with_{filled['field']}", filled["field"])
+        filled["field"] = text.scope_label("subgroup", filled["field"], lang)
     return templates[key].format(**filled)
 
 

@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.codebook import DEFAULT_DATA_DIR, categories, table_schemas
+from analysis.codebook import categories, table_schemas
+from analysis.errors import DataError, Problem, UsageError
 from analysis.load import countries_with_data, load_all
+from analysis.paths import DATA_DIR
 
 
 def iso_country(iso: str) -> tuple[str, str]:
@@ -28,18 +30,18 @@ def iso_country(iso: str) -> tuple[str, str]:
 
     Raises
     ------
-    ValueError
+    analysis.errors.UsageError
         When `iso` is not an ISO 3166-1 alpha-3 code.
     """
     import pycountry
 
     if not re.fullmatch(r"[A-Z]{3}", iso or ""):
-        raise ValueError(
+        raise UsageError(
             f"{iso!r} is not an ISO 3166-1 alpha-3 code (three capital letters, e.g. ARG)"
         )
     country = pycountry.countries.get(alpha_3=iso)
     if country is None:
-        raise ValueError(f"{iso!r} is not an ISO 3166-1 alpha-3 code")
+        raise UsageError(f"{iso!r} is not an ISO 3166-1 alpha-3 code")
     name = getattr(country, "common_name", None) or country.name
     spanish = gettext.translation(
         "iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True
@@ -88,11 +90,11 @@ def add_country(
     Refuses a code that is not ISO 3166-1 alpha-3 or that already has data, and
     refuses to touch data that do not validate, so nothing is half-added.
     """
-    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    data_dir = Path(data_dir or DATA_DIR)
     iso = (iso or "").strip()
     default_en, default_es = iso_country(iso)
     if iso in countries_with_data(data_dir):
-        raise ValueError(f"{iso} already has data in {data_dir}/countries.csv")
+        raise UsageError(f"{iso} already has data in {data_dir}/countries.csv")
     load_all(data_dir)  # valid before we add to it
     schemas = table_schemas(data_dir)
     added = {}
@@ -107,11 +109,11 @@ def add_country(
 
 def protocol_checklist(data_dir: str | Path | None = None) -> str:
     """The collection protocol of data/raw/README.md as a checklist to tick."""
-    readme = Path(data_dir or DEFAULT_DATA_DIR) / "README.md"
+    readme = Path(data_dir or DATA_DIR) / "README.md"
     text = readme.read_text(encoding="utf-8")
     match = re.search(r"^## Collection protocol.*?\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)
     if not match:
-        raise ValueError(f"{readme} has no '## Collection protocol' section")
+        raise DataError(Problem(readme, None, None, "has no '## Collection protocol' section"))
     lines = ["Collection protocol (data/raw/README.md):"]
     for line in match.group(1).splitlines():
         step = re.match(r"^\s*\d+\.\s+(.*)", line)
@@ -128,7 +130,7 @@ def completeness(data_dir: str | Path | None = None) -> pd.DataFrame:
     Key columns, notes (``note``, ``*_note``) and qualifiers are not values.
     Account rows not yet checked (``present`` empty) count as missing.
     """
-    data_dir = Path(data_dir or DEFAULT_DATA_DIR)
+    data_dir = Path(data_dir or DATA_DIR)
     tables = load_all(data_dir)
     schemas = table_schemas(data_dir)
     rows = []

@@ -2,13 +2,8 @@
 
 Builders take a :class:`analysis.load.Study` and a language (``en`` or ``es``)
 and return display DataFrames whose cells are already formatted text, so a
-notebook, the markdown renderer and the CSV writer all show the same thing.
-Labels come from the codebook; the few table words live in :data:`TEXTS`.
-
-Number formatting (:func:`fmt_number`) is shared by the figures and the paper:
-
->>> fmt_number(870000, "en"), fmt_number(870000, "es"), fmt_number(4200, "es")
-('870,000', '870\\xa0000', '4200')
+notebook, the Markdown renderer and the CSV writer all show the same thing.
+Labels come from the codebook and the words from :mod:`analysis.text`.
 """
 
 from __future__ import annotations
@@ -18,95 +13,27 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from analysis import codebook
-
-#: Thousands separator per language. Spanish uses a NO-BREAK SPACE (U+00A0), the
-#: article's "870 000" without letting a line break split the number.
-THOUSANDS_SEP = {"en": ",", "es": "\u00a0"}
-#: Decimal separator per language.
-DECIMAL_SEP = {"en": ".", "es": ","}
-
-#: The words of tables and figures live in paper/text/labels.yml (no sentence in code).
-LABELS_FILE = codebook.REPO_ROOT / "paper" / "text" / "labels.yml"
-LABELS = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
-
-#: The words of the tables, per language; the figures extend this dict.
-TEXTS = LABELS["tables"]
-
-MARK_YES, MARK_NO = "X", "-"
-
-
-def _check_lang(lang: str) -> None:
-    if lang not in codebook.LANGUAGES:
-        raise ValueError(f"language must be one of {codebook.LANGUAGES}, not {lang!r}")
+from analysis import codebook, dates
+from analysis.load import Study
+from analysis.text import (
+    MARK_NO,
+    check_lang,
+    effect_label,
+    fmt_date,
+    fmt_number,
+    fmt_p,
+    fmt_percent,
+    fmt_quantity,
+    fmt_stat,
+    mark,
+    measure_label,
+    test_label,
+    words,
+)
 
 
-def fmt_number(x, lang: str = "en", decimals: int | None = None) -> str:
-    """Format a number the way each language writes it; missing gives ``""``.
-
-    English: ``870,000`` and ``0.6``. Spanish (RAE, and the article): a no-break
-    space groups thousands (``870 000``), four-digit numbers stay ungrouped
-    (``4200``), and the decimal mark is a comma (``0,6``).
-
-    Parameters
-    ----------
-    x : number or NA
-    lang : {"en", "es"}
-    decimals : int, optional
-        Fixed decimals; by default whole numbers get none and others the
-        shortest form up to six decimals.
-
-    >>> fmt_number(0.6, "es"), fmt_number(1234.5, "es"), fmt_number(2.5, "en", 2)
-    ('0,6', '1234,5', '2.50')
-    """
-    _check_lang(lang)
-    if x is None or pd.isna(x):
-        return ""
-    x = float(x)
-    if decimals is None:
-        text = f"{abs(x):,.0f}" if x.is_integer() else f"{abs(x):,.6f}".rstrip("0").rstrip(".")
-    else:
-        text = f"{abs(x):,.{decimals}f}"
-    whole, _, frac = text.partition(".")
-    if lang == "es" and len(whole.replace(",", "")) <= 4:
-        whole = whole.replace(",", "")
-    whole = whole.replace(",", THOUSANDS_SEP[lang])
-    sign = "-" if x < 0 and any(c not in "0.," for c in text) else ""
-    return sign + whole + (DECIMAL_SEP[lang] + frac if frac else "")
-
-
-def fmt_percent(share, lang: str = "en", decimals: int = 0) -> str:
-    """A share (0-1) as a percentage: ``25%`` in English, ``25 %`` in Spanish (RAE)."""
-    if share is None or pd.isna(share):
-        return ""
-    number = fmt_number(round(float(share) * 100, decimals), lang, decimals)
-    return number + ("\u00a0%" if lang == "es" else "%")
-
-
-def fmt_quantity(value, qualifier=None, lang: str = "en", missing: str | None = None) -> str:
-    """A figure with the article's qualifier: ``more than 720,000`` / ``más de 720 000``.
-
-    A missing value gives `missing` (default: "not given" in `lang`), never a guess.
-    """
-    _check_lang(lang)
-    if value is None or pd.isna(value):
-        return TEXTS[lang]["not_given"] if missing is None else missing
-    text = fmt_number(value, lang)
-    if qualifier is not None and not pd.isna(qualifier):
-        text = f"{codebook.label('qualifiers', qualifier, lang)} {text}"
-    return text
-
-
-def _cell_mark(value) -> str:
-    """True/False/NA as the article marks them: X, - and blank for not given."""
-    if value is None or pd.isna(value):
-        return ""
-    return MARK_YES if bool(value) else MARK_NO
-
-
-def presence(study) -> pd.DataFrame:
+def presence(study: Study) -> pd.DataFrame:
     """Which platforms each institution uses: one row per country x role x platform used.
 
     The tidy basis of Tabla 1 and of the presence heatmap. Columns: country,
@@ -127,7 +54,7 @@ def presence(study) -> pd.DataFrame:
     return counts.reset_index(drop=True)
 
 
-def unchecked(study) -> set[tuple[str, str, str]]:
+def unchecked(study: Study) -> set[tuple[str, str, str]]:
     """(country, role, platform) rows of accounts.csv not yet checked (``present`` empty).
 
     ``study.accounts`` holds only accounts that exist; a platform still to check
@@ -160,16 +87,17 @@ def platform_cell(platforms, lang: str = "en", data_dir=None, not_checked=()) ->
     >>> platform_cell(["youtube", "twitter", "telegram"])
     'tw, yt, o (Telegram)'
     """
-    _check_lang(lang)
+    check_lang(lang)
     parts = ", ".join(_abbreviations(platforms, lang, data_dir))
     todo = [p for p in not_checked if p not in set(platforms)]
     if todo:
-        note = f"{TEXTS[lang]['not_checked']}: {', '.join(_abbreviations(todo, lang, data_dir))}"
+        shown = ", ".join(_abbreviations(todo, lang, data_dir))
+        note = f"{words('tables', lang)['not_checked']}: {shown}"
         return f"{parts}; {note}" if parts else note
     return parts or MARK_NO
 
 
-def tabla1(study, lang: str = "en") -> pd.DataFrame:
+def tabla1(study: Study, lang: str = "en") -> pd.DataFrame:
     """Tabla 1: website and social networks of each institution, for both countries.
 
     One row per role in codebook order. Website cells are ``X`` / ``-`` / blank
@@ -181,8 +109,8 @@ def tabla1(study, lang: str = "en") -> pd.DataFrame:
     >>> tabla1(load.study("MEX", "CHL")).iloc[0, -1]
     'tw, fb, ig, yt, o (Telegram)'
     """
-    _check_lang(lang)
-    t = TEXTS[lang]
+    check_lang(lang)
+    t = words("tables", lang)
     a, b = study.pair
     names = {c: study.country_name(c, lang) for c in study.pair}
     inst = study.institutions.set_index(["country", "role"])
@@ -194,7 +122,7 @@ def tabla1(study, lang: str = "en") -> pd.DataFrame:
         row = {t["institution"]: role_label}
         for c in (a, b):
             site = inst.at[(c, role), "website"] if (c, role) in inst.index else None
-            row[f"{t['website']} ({names[c]})"] = _cell_mark(site) + marks.get((c, role), "")
+            row[f"{t['website']} ({names[c]})"] = mark(site) + marks.get((c, role), "")
         for c in (a, b):
             row[f"{t['social']} ({names[c]})"] = platform_cell(
                 used.get((c, role), []),
@@ -206,7 +134,7 @@ def tabla1(study, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _footnote_marks(study) -> dict[tuple[str, str], str]:
+def _footnote_marks(study: Study) -> dict[tuple[str, str], str]:
     """``*``, ``**``... for the institutions with a website note, in Tabla 1's order."""
     inst = study.institutions
     noted = inst[inst["website_note"].notna()] if "website_note" in inst else inst.iloc[:0]
@@ -218,16 +146,17 @@ def _footnote_marks(study) -> dict[tuple[str, str], str]:
     return {cr: "*" * (i + 1) for i, cr in enumerate(order)}
 
 
-def tabla1_notes(study, lang: str = "en") -> list[str]:
+def tabla1_notes(study: Study, lang: str = "en") -> list[str]:
     """The lines under Tabla 1: the legend of the abbreviations, then each footnote.
 
     The legend is the codebook's (as the article's: ``tw (Twitter)`` ... ``o (others)``);
     a footnote quotes the source's words from institutions.csv's ``website_note``.
     """
-    _check_lang(lang)
+    check_lang(lang)
     book = codebook.load_codebook(study.data_dir)
     core = [f"{v['abbr']} ({v[lang]})" for v in book["platforms"].values() if v["abbr"] != "o"]
-    legend = f"{TEXTS[lang]['social']}: {', '.join(core)}, o ({TEXTS[lang]['others']})."
+    t = words("tables", lang)
+    legend = f"{t['social']}: {', '.join(core)}, o ({t['others']})."
     inst = study.institutions.set_index(["country", "role"])
     notes = [
         f"X{mark} ({study.country_name(c, lang)}): {inst.at[(c, r), 'website_note']}"
@@ -236,22 +165,22 @@ def tabla1_notes(study, lang: str = "en") -> list[str]:
     return [legend, *notes]
 
 
-def tabla2(study, lang: str = "en") -> pd.DataFrame:
+def tabla2(study: Study, lang: str = "en") -> pd.DataFrame:
     """Tabla 2: the ten website criteria of the foreign ministries, with a total row.
 
     Cells are ``X`` / ``-`` / blank (not given). The last row counts the
     criteria met (6 for Mexico, 8 for Chile in the article); criteria not given
     are counted apart, e.g. ``6 (1 not given)``.
     """
-    _check_lang(lang)
-    t = TEXTS[lang]
+    check_lang(lang)
+    t = words("tables", lang)
     crit = study.website_criteria.set_index(["country", "criterion"])["present"]
     labels = codebook.labels("website_criteria", lang, study.data_dir)
     out = pd.DataFrame({t["content"]: list(labels.values())})
     totals = {t["content"]: t["criteria_met"]}
     for c in study.pair:
         values = [crit.get((c, k), pd.NA) for k in labels]
-        out[study.country_name(c, lang)] = [_cell_mark(v) for v in values]
+        out[study.country_name(c, lang)] = [mark(v) for v in values]
         met = sum(1 for v in values if not pd.isna(v) and bool(v))
         missing = sum(1 for v in values if pd.isna(v))
         totals[study.country_name(c, lang)] = str(met) + (
@@ -260,7 +189,7 @@ def tabla2(study, lang: str = "en") -> pd.DataFrame:
     return pd.concat([out, pd.DataFrame([totals])], ignore_index=True)
 
 
-def metric_by_institution(study, platform: str, metric: str = "followers") -> pd.DataFrame:
+def metric_by_institution(study: Study, platform: str, metric: str = "followers") -> pd.DataFrame:
     """A platform's followers (or posts, views) per institution and country, tidy.
 
     One row per country x role (pair order, codebook order), also for
@@ -301,7 +230,7 @@ def metric_by_institution(study, platform: str, metric: str = "followers") -> pd
 
 
 def _metric_text(row, lang: str) -> str:
-    t = TEXTS[lang]
+    t = words("tables", lang)
     if row["accounts"] == 0:
         return t["no_account"] if row["checked"] else t["not_checked"]
     text = fmt_quantity(row["value"], row["qualifier"], lang)
@@ -311,7 +240,7 @@ def _metric_text(row, lang: str) -> str:
 
 
 def followers_table(
-    study, platform: str, lang: str = "en", metric: str = "followers"
+    study: Study, platform: str, lang: str = "en", metric: str = "followers"
 ) -> pd.DataFrame:
     """The numbers behind Figuras 1-3: institution x country, as the article words them.
 
@@ -319,25 +248,25 @@ def followers_table(
     or ``no account``; when only some of an institution's accounts have a
     figure, it says so (``59,000 (1 of 2 accounts)``).
     """
-    _check_lang(lang)
+    check_lang(lang)
     long = metric_by_institution(study, platform, metric)
     long["text"] = [_metric_text(r, lang) for _, r in long.iterrows()]
     wide = long.pivot(index="role", columns="country", values="text")
     roles = codebook.labels("roles", lang, study.data_dir)
-    out = pd.DataFrame({TEXTS[lang]["institution"]: list(roles.values())})
+    out = pd.DataFrame({words("tables", lang)["institution"]: list(roles.values())})
     for c in study.pair:
         out[study.country_name(c, lang)] = wide.loc[list(roles), c].tolist()
     return out
 
 
-def accounts_table(study, lang: str = "en") -> pd.DataFrame:
+def accounts_table(study: Study, lang: str = "en") -> pd.DataFrame:
     """Every account of the pair, for the appendix: who, where, opened, and its figures.
 
-    Dates stay at the precision the source gives (``2009``, ``2009-12``);
+    Dates stay at the precision the source gives (``2009``, ``2009-12``, ``Q4 2009``);
     missing figures are blank.
     """
-    _check_lang(lang)
-    t = TEXTS[lang]
+    check_lang(lang)
+    t = words("tables", lang)
     roles = codebook.labels("roles", lang, study.data_dir)
     platforms = codebook.labels("platforms", lang, study.data_dir)
     acc = study.accounts
@@ -349,7 +278,7 @@ def accounts_table(study, lang: str = "en") -> pd.DataFrame:
             t["institution"]: acc["role"].map(roles).tolist(),
             t["platform"]: acc["platform"].map(platforms).tolist(),
             t["handle"]: acc["handle"].fillna("").tolist(),
-            t["created"]: acc["created"].fillna("").tolist(),
+            t["created"]: [fmt_date(d, lang) for d in acc["created"]],
         }
     )
     for metric in ("followers", "posts", "views"):
@@ -361,7 +290,7 @@ def accounts_table(study, lang: str = "en") -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def interaction_levels(study, measured: pd.DataFrame | None = None) -> pd.DataFrame:
+def interaction_levels(study: Study, measured: pd.DataFrame | None = None) -> pd.DataFrame:
     """Judged levels (interaction.csv) and measured ones (coded posts) in one tidy table.
 
     Judged rows come through :func:`analysis.coding.judged_levels`, so both kinds
@@ -386,7 +315,7 @@ def interaction_levels(study, measured: pd.DataFrame | None = None) -> pd.DataFr
 
 def interaction_who(row, lang: str, roles: dict, platforms: dict) -> str:
     """'Foreign ministry · Twitter @SRE_mx', or 'all profiles consulted' for a country-wide row."""
-    who = TEXTS[lang]["all_profiles"] if pd.isna(row["role"]) else roles[row["role"]]
+    who = words("tables", lang)["all_profiles"] if pd.isna(row["role"]) else roles[row["role"]]
     if not pd.isna(row["platform"]):
         who += f" \u00b7 {platforms[row['platform']]}"
     account = row.get("account")
@@ -401,14 +330,14 @@ def interaction_who(row, lang: str, roles: dict, platforms: dict) -> str:
 RATE_COLUMNS = ["conversation_rate", "amplification_rate", "applause_rate"]
 
 
-def interaction_table(study, measured: pd.DataFrame | None = None, lang: str = "en"):
+def interaction_table(study: Study, measured: pd.DataFrame | None = None, lang: str = "en"):
     """Interaction level of each account (or country), saying whether judged or measured.
 
     Judged rows quote the source's words as evidence and have no share of
     replies; measured rows give the share that set their level.
     """
-    _check_lang(lang)
-    t = TEXTS[lang]
+    check_lang(lang)
+    t = words("tables", lang)
     rows = interaction_levels(study, measured)
     roles = codebook.labels("roles", lang, study.data_dir)
     platforms = codebook.labels("platforms", lang, study.data_dir)
@@ -439,9 +368,9 @@ def interaction_table(study, measured: pd.DataFrame | None = None, lang: str = "
 def _interaction_evidence(row, lang: str) -> str:
     """The source's words for a judged level; the counts behind a measured one, in `lang`."""
     if row.get("method") == "measured" and pd.isna(row.get("reply_share")):
-        return TEXTS[lang]["replies_not_recorded"]
+        return words("tables", lang)["replies_not_recorded"]
     if row.get("method") == "measured" and pd.notna(row.get("posts")):
-        return TEXTS[lang]["measured_evidence"].format(
+        return words("tables", lang)["measured_evidence"].format(
             replies=int(row["n_reply"] + row["n_dialogue"]),
             posts=int(row["posts"]),
             dialogue=int(row["n_dialogue"]),
@@ -449,106 +378,52 @@ def _interaction_evidence(row, lang: str) -> str:
     return "" if pd.isna(row.get("evidence")) else str(row["evidence"])
 
 
-def fmt_p(p, lang: str = "en") -> str:
-    """A p-value to three decimals, ``<0.001`` below that; blank when there is no test."""
-    if p is None or pd.isna(p):
-        return ""
-    return "<" + fmt_number(0.001, lang, 3) if p < 0.001 else fmt_number(p, lang, 3)
+def _first_dates(study: Study) -> dict[tuple[str, str, str], dates.PartialDate]:
+    """The first opening date per (country, role, platform) scope, as compare dates it.
 
-
-def _fmt_stat(x, lang: str) -> str:
-    if x is None or pd.isna(x):
-        return ""
-    return fmt_number(x, lang, 0 if float(x).is_integer() else 2)
-
-
-#: How the paper names each measure of analysis.compare; ``{0}`` is the bracketed
-#: argument (a platform, role or topic, as its codebook label), ``{1}`` a second one.
-MEASURES = LABELS["measures"]
-
-#: The Spanish of the effect sizes and tests that analysis.compare names (phrases,
-#: longest first); English is compare's own wording.
-PHRASES_ES = LABELS["phrases_es"]
-
-
-def translate(text, lang: str) -> str:
-    """compare's English wording of an effect or test, in `lang` (phrase by phrase)."""
-    if text is None or (not isinstance(text, str) and pd.isna(text)):
-        return ""
-    if lang == "en":
-        return text
-    for en, es in sorted(PHRASES_ES.items(), key=lambda kv: -len(kv[0])):
-        text = text.replace(en, es)
-    return text
-
-
-def measure_label(measure: str, lang: str = "en") -> str:
-    """A compare measure (``followers[twitter, foreign_ministry]``) in the paper's words.
-
-    Arguments in brackets become codebook labels (platforms, roles, topics); a
-    measure the table does not know keeps its own name.
+    Keys are ``(country, role, platform)`` with ``""`` for an open scope: the same
+    scopes as compare's ``first_adoption`` rows, from the same
+    :func:`analysis.dates.earliest`, so the table shows the dates behind its numbers.
     """
-    m = re.fullmatch(r"([a-z_]+)(?:\[([^\]]*)\])?(_[a-z]+)?", measure)
-    if not m:
-        return measure
-    base, args, tail = m.group(1), m.group(2), m.group(3) or ""
-    if args is None:
-        return MEASURES[lang].get(base + tail, measure)
-    parts = [a.strip() for a in args.split(",")]
-    key = base + "[" + "," * (len(parts) - 1) + "]" + tail
-    if key not in MEASURES[lang]:
-        return measure
-    book = codebook.load_codebook()
-    names = [
-        next(
-            (book[lst][a][lang] for lst in ("platforms", "roles", "topics") if a in book[lst]),
-            TEXTS[lang].get(a, a),
-        )
-        for a in parts
-    ]
-    if base == "institutions_with":
-        names = [TEXTS[lang].get(f"with_{a}", a) for a in parts]
-    if lang == "en":  # role labels are capitalised to stand alone; mid-sentence they are not
-        roles = book["roles"]
-        names = [
-            n[0].lower() + n[1:] if a in roles else n for a, n in zip(parts, names, strict=True)
-        ]
-    label = MEASURES[lang][key].format(*names)
-    return label[0].upper() + label[1:]
-
-
-def _first_dates(study) -> dict[tuple[str, str], str]:
-    """The first opening date per platform, per role and overall, as compare dates it.
-
-    Keys are compare's measures (``first_adoption[twitter]``...) and the country;
-    the dates come from :func:`analysis.compare.earliest_date`, which compare uses
-    for the gaps, so the table shows the dates behind its numbers.
-    """
-    from analysis.compare import earliest_date
-
     out = {}
-    for key in ("platform", "role", None):
-        for name, part in study.accounts.groupby(["country", key] if key else ["country"]):
-            country, what = name if key else (name[0], None)
-            text = earliest_date(part["created"])["text"]
-            if text:
-                out[(f"first_adoption[{what}]" if key else "first_adoption", country)] = text
+    acc = study.accounts
+    for country in study.pair:
+        own = acc[acc["country"] == country]
+        for key in ("platform", "role", None):
+            groups = own.groupby(key) if key else [(None, own)]
+            for name, part in groups:
+                first = dates.earliest(part["created"])
+                if first is not None:
+                    scope = (name if key == "role" else "", name if key == "platform" else "")
+                    out[(country, *scope)] = first
     return out
 
 
-def comparisons_table(comparisons: pd.DataFrame, lang: str = "en", study=None) -> pd.DataFrame:
-    """The comparisons of :func:`analysis.compare.all_comparisons`, formatted for the paper.
+def _effect_text(row, lang: str) -> str:
+    if pd.isna(row["estimate"]):
+        return ""
+    text = fmt_stat(row["estimate"], lang)
+    if not (pd.isna(row["ci_low"]) or pd.isna(row["ci_high"])):
+        text += f" [{fmt_stat(row['ci_low'], lang)}; {fmt_stat(row['ci_high'], lang)}]"
+    if row["effect"]:
+        text += f" ({effect_label(row['effect'], row['unit'], lang)})"
+    return text
 
-    Rows where neither country has a value are left out (they stay in the CSV);
-    the dimension is written once per group. The effect size comes with its
-    interval (``[low; high]``: a semicolon, since Spanish decimals use the comma);
-    p is adjusted within the dimension's family, and "—" marks a comparison
-    without a test (no variation or too few values: the CSV's ``note`` says why).
-    With the `study`, first adoptions show the dates as the source gives them
-    (``2009-12``, ``2011``) rather than compare's decimal years.
+
+def comparisons_table(
+    comparisons: pd.DataFrame, lang: str = "en", study: Study | None = None
+) -> pd.DataFrame:
+    """The comparisons of :func:`analysis.compare.all_comparisons`, worded for the paper.
+
+    Rows where neither country has a value are left out (they stay in the CSV); the
+    dimension is written once per group. The effect comes with its interval
+    (``[low; high]``: a semicolon, since Spanish decimals use the comma); p is
+    adjusted within the dimension's family, and "—" marks a comparison without a
+    test (the CSV's ``reason`` says why). With the `study`, first adoptions show the
+    dates as the source gives them (``2009-12``, ``2011``) rather than decimal years.
     """
-    _check_lang(lang)
-    t = TEXTS[lang]
+    check_lang(lang)
+    t = words("tables", lang)
     comparisons = comparisons[comparisons["value_a"].notna() | comparisons["value_b"].notna()]
     comparisons = comparisons.reset_index(drop=True)
     first = comparisons.iloc[0] if len(comparisons) else {"country_a": "a", "country_b": "b"}
@@ -556,48 +431,28 @@ def comparisons_table(comparisons: pd.DataFrame, lang: str = "en", study=None) -
     dims.update({"website": t["website"], "audience": t["audience"]})
     dim_col = [dims.get(d, d) for d in comparisons["dimension"]]
     dim_col = [d if i == 0 or d != dim_col[i - 1] else "" for i, d in enumerate(dim_col)]
-    dates = _first_dates(study) if study is not None else {}
+    first_dates = _first_dates(study) if study is not None else {}
 
-    def value(x, measure, country):
-        if measure.startswith("first_adoption"):
+    def value(row, side: str) -> str:
+        x = row[f"value_{side}"]
+        if row["measure"] == "first_adoption":
             # compare computes with decimal years; the reader sees the date as the source gives it
-            if (measure, country) in dates:
-                return dates[(measure, country)]
-            if x is not None and not pd.isna(x):
+            key = (row[f"country_{side}"], row["role"], row["platform"])
+            if key in first_dates:
+                return fmt_date(first_dates[key], lang)
+            if not pd.isna(x):
                 return f"{x:.1f}".replace(".", "," if lang == "es" else ".")
-        if x is None or pd.isna(x):
-            return ""
-        return _fmt_stat(x, lang)
+        return fmt_stat(x, lang)
 
-    effect = []
-    for v, name, lo, hi in comparisons[
-        ["effect_size", "effect_name", "ci_low", "ci_high"]
-    ].itertuples(index=False):
-        if pd.isna(v):
-            effect.append("")
-            continue
-        text = _fmt_stat(v, lang)
-        if not (pd.isna(lo) or pd.isna(hi)):
-            text += f" [{_fmt_stat(lo, lang)}; {_fmt_stat(hi, lang)}]"
-        if isinstance(name, str) and name:
-            text += f" ({translate(name, lang)})"
-        effect.append(text)
     p = comparisons["p_adjusted"] if "p_adjusted" in comparisons.columns else comparisons["p_value"]
+    rows = [r for _, r in comparisons.iterrows()]
     return pd.DataFrame(
         {
             t["dimension"]: dim_col,
-            t["measure"]: [measure_label(m, lang) for m in comparisons["measure"]],
-            **{
-                str(first[f"country_{side}"]): [
-                    value(x, m, c)
-                    for x, m, c in comparisons[
-                        [f"value_{side}", "measure", f"country_{side}"]
-                    ].itertuples(index=False)
-                ]
-                for side in ("a", "b")
-            },
-            t["effect"]: effect,
-            t["test"]: [translate(x, lang) for x in comparisons["test"]],
+            t["measure"]: [measure_label(r, lang) for r in rows],
+            **{str(first[f"country_{side}"]): [value(r, side) for r in rows] for side in "ab"},
+            t["effect"]: [_effect_text(r, lang) for r in rows],
+            t["test"]: [test_label(r["test"], r["measure"], lang) for r in rows],
             t["p_adjusted"]: [fmt_p(x, lang) if not pd.isna(x) else "—" for x in p],
         }
     )
@@ -608,8 +463,8 @@ def replication_table(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
     The article's statements stay in its own words (Spanish) in both languages.
     """
-    _check_lang(lang)
-    t = TEXTS[lang]
+    check_lang(lang)
+    t = words("tables", lang)
     return pd.DataFrame(
         {
             # a zero-width space after each "_" lets a long identifier wrap in its cell

@@ -1,4 +1,8 @@
-"""Shared fixtures: a writable copy of data/raw, and the shared platform exports."""
+"""Shared fixtures: a writable copy of data/raw, the fixture pair, its paper.
+
+Everything a test reads lies inside the repository (tests/fixtures/, with licences):
+the suite needs nothing beside it.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-RAW = REPO / "data" / "raw"
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
-FIXTURE_PAIR = REPO / "tests" / "fixtures" / "pair"
+from analysis.paths import DATA_DIR as RAW
+from analysis.paths import REPO_ROOT as REPO
+
+FIXTURES = REPO / "tests" / "fixtures"
+FIXTURE_PAIR = FIXTURES / "pair"
+#: Real twarc2 exports of the X API v2 (twarc-csv's test data, MIT; see its README).
+TWARC = FIXTURES / "twitter-v2"
 
 
 @pytest.fixture
@@ -19,14 +26,6 @@ def raw_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "raw"
     shutil.copytree(RAW, dest, ignore=shutil.ignore_patterns("posts"))
     return dest
-
-
-@pytest.fixture
-def shared_fixtures() -> Path:
-    """../shared/fixtures, or a skip saying why when this checkout has none beside it."""
-    if not SHARED_FIXTURES.is_dir():
-        pytest.skip(f"{SHARED_FIXTURES} is absent: the real platform exports are not here")
-    return SHARED_FIXTURES
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +46,23 @@ def fixture_paper(fixture_data, tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("build")
     paths = paper.build("URY-ARG", "en", data_dir=fixture_data, root=root)
     return {**paths, "out": paper.pair_dir("URY", "ARG", "en", root)}
+
+
+@pytest.fixture(scope="session")
+def fixture_paper_es(fixture_data, tmp_path_factory) -> dict[str, Path]:
+    """The Spanish paper of the pair URY-ARG, built once for the session."""
+    from analysis import paper
+
+    root = tmp_path_factory.mktemp("build-es")
+    paths = paper.build("URY-ARG", "es", data_dir=fixture_data, root=root)
+    return {**paths, "out": paper.pair_dir("URY", "ARG", "es", root)}
+
+
+@pytest.fixture(scope="session")
+def mex_chl_paper(tmp_path_factory) -> dict[str, Path]:
+    """The English paper of the article's pair, MEX-CHL, built once for the session."""
+    from analysis import paper
+
+    root = tmp_path_factory.mktemp("build-mex-chl")
+    paths = paper.build("MEX-CHL", "en", root=root)
+    return {**paths, "out": paper.pair_dir("MEX", "CHL", "en", root)}

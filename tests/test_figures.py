@@ -59,7 +59,7 @@ def test_every_builder_runs_for_both_orders_and_languages(studies, builder, pair
 
 
 def test_texts_have_the_same_keys_in_both_languages():
-    assert set(figures.TEXTS["en"]) == set(figures.TEXTS["es"])
+    assert set(figures._words("en")) == set(figures._words("es"))
 
 
 def test_missing_followers_draw_no_bar(study):

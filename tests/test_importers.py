@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import FIXTURES, TWARC
 
 from analysis.coding import account_levels, code_posts
 from analysis.importers import (
@@ -18,13 +19,7 @@ from analysis.importers import (
     youtube,
 )
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared" / "fixtures" / "twitter-v2"
-OWN = Path(__file__).resolve().parent / "fixtures" / "importers"
-
-needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(), reason=f"real twarc2 exports not found at {SHARED} (../shared/fixtures)"
-)
+OWN = FIXTURES / "importers"
 
 
 def assert_schema(frame: pd.DataFrame) -> None:
@@ -38,7 +33,6 @@ def assert_schema(frame: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- X / Twitter v2
 
 
-@needs_shared
 @pytest.mark.parametrize(
     ("name", "n"),
     [
@@ -51,7 +45,7 @@ def assert_schema(frame: pd.DataFrame) -> None:
     ],
 )
 def test_twarc2_exports_read(name, n):
-    posts = twitter_v2.read(SHARED / name, "MEX", "foreign_ministry")
+    posts = twitter_v2.read(TWARC / name, "MEX", "foreign_ministry")
     assert len(posts) == n == posts["post_id"].nunique()
     assert_schema(posts)
     assert set(posts["country"]) == {"MEX"} and set(posts["platform"]) == {"twitter"}
@@ -60,17 +54,15 @@ def test_twarc2_exports_read(name, n):
     assert coded["kind"].notna().all()
 
 
-@needs_shared
 def test_page_form_and_flattened_form_give_the_same_table():
-    noflat = twitter_v2.read(SHARED / "twarc2-noflat.jsonl", "MEX", "foreign_ministry")
-    flat = twitter_v2.read(SHARED / "twarc2-flat.jsonl", "MEX", "foreign_ministry")
+    noflat = twitter_v2.read(TWARC / "twarc2-noflat.jsonl", "MEX", "foreign_ministry")
+    flat = twitter_v2.read(TWARC / "twarc2-flat.jsonl", "MEX", "foreign_ministry")
     pd.testing.assert_frame_equal(noflat, flat)
 
 
-@needs_shared
 def test_twarc2_tweets_are_coded_by_their_own_author():
-    posts = twitter_v2.read(SHARED / "twarc2-noflat.jsonl", "MEX", "foreign_ministry")
-    page = json.loads((SHARED / "twarc2-noflat.jsonl").read_text().splitlines()[0])
+    posts = twitter_v2.read(TWARC / "twarc2-noflat.jsonl", "MEX", "foreign_ministry")
+    page = json.loads((TWARC / "twarc2-noflat.jsonl").read_text().splitlines()[0])
     authors = {t["id"]: t["author_id"] for t in page["data"]}
     assert dict(zip(posts["post_id"], posts["account_id"], strict=True)) == authors
     users = {u["id"]: u["username"] for u in page["includes"]["users"]}
@@ -85,20 +77,18 @@ def test_twarc2_tweets_are_coded_by_their_own_author():
     )  # 47 retweets + 8 quotes; 31 replies, 1 to self
 
 
-@needs_shared
 def test_mentions_without_ids_use_includes_users():
-    page = json.loads((SHARED / "twarc2-noflat.jsonl").read_text().splitlines()[0])
+    page = json.loads((TWARC / "twarc2-noflat.jsonl").read_text().splitlines()[0])
     tweet = next(t for t in page["data"] if t.get("entities", {}).get("mentions"))
-    posts = twitter_v2.read(SHARED / "twarc2-noflat.jsonl", "MEX", "foreign_ministry")
+    posts = twitter_v2.read(TWARC / "twarc2-noflat.jsonl", "MEX", "foreign_ministry")
     row = posts.set_index("post_id").loc[tweet["id"]]
     ids = {u["username"].lower(): u["id"] for u in page["includes"]["users"]}
     names = [m["username"].lower() for m in tweet["entities"]["mentions"]]
     assert row["mentions"] == [ids.get(n, n) for n in names]
 
 
-@needs_shared
 def test_repeated_replies_in_one_conversation_are_dialogue():
-    coded = code_posts(twitter_v2.read(SHARED / "twarc2-withheld.jsonl", "IND", "government"))
+    coded = code_posts(twitter_v2.read(TWARC / "twarc2-withheld.jsonl", "IND", "government"))
     dialogue = coded[coded["kind"] == "dialogue"]
     assert len(dialogue) > 0
     per_conversation = dialogue.groupby(["account_id", "conversation_id"]).size()

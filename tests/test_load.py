@@ -10,6 +10,7 @@ import pytest
 
 from analysis import load
 from analysis.codebook import categories, load_codebook
+from analysis.paths import DATA_DIR
 
 # Tabla 1 of Benayas (2021), transcribed from the article: website, then the
 # platform abbreviations of the "Redes sociales" column (order within a cell is
@@ -208,6 +209,6 @@ def test_write_processed_is_atomic_and_deterministic(raw_copy, tmp_path):
 
 
 def test_data_raw_is_not_written(tmp_path):
-    before = {p: p.stat().st_mtime_ns for p in load.DEFAULT_DATA_DIR.rglob("*")}
+    before = {p: p.stat().st_mtime_ns for p in DATA_DIR.rglob("*")}
     load.write_processed(tmp_path / "out")
-    assert {p: p.stat().st_mtime_ns for p in load.DEFAULT_DATA_DIR.rglob("*")} == before
+    assert {p: p.stat().st_mtime_ns for p in DATA_DIR.rglob("*")} == before

@@ -83,7 +83,7 @@ def test_headline_agreements(result):
 
 
 def _with(study, table, df):
-    return dataclasses.replace(study, tables={**study.tables, table: df})
+    return dataclasses.replace(study, **{table: df})
 
 
 def test_created_matches_respects_precision(study):

@@ -10,6 +10,7 @@ import pytest
 from conftest import FIXTURE_PAIR, REPO
 
 from analysis import load, paper, scaffold
+from analysis.errors import UsageError
 
 
 def test_scaffold_adds_empty_rows_that_validate(raw_copy):
@@ -38,7 +39,7 @@ def test_scaffold_adds_empty_rows_that_validate(raw_copy):
 )
 def test_scaffold_refuses(raw_copy, iso, message):
     before = {p.name: p.read_bytes() for p in raw_copy.iterdir() if p.is_file()}
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(UsageError, match=message):
         scaffold.add_country(iso, raw_copy)
     assert {p.name: p.read_bytes() for p in raw_copy.iterdir() if p.is_file()} == before
 
@@ -50,7 +51,7 @@ def test_cli_refuses_with_a_clear_error(raw_copy):
         text=True,
         cwd=REPO,
     )
-    assert run.returncode == 1 and "'QQQ' is not an ISO 3166-1 alpha-3 code" in run.stderr
+    assert run.returncode == 2 and "'QQQ' is not an ISO 3166-1 alpha-3 code" in run.stderr
 
 
 def test_protocol_checklist_lists_the_readme_steps():

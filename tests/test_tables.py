@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import doctest
 
 import pandas as pd
 import pytest
@@ -142,41 +141,6 @@ def test_tabla2_counts_missing_apart(raw_copy):
     assert t2.iloc[-1, 1] == "6 (1 not given)"
 
 
-@pytest.mark.parametrize(
-    ("x", "lang", "decimals", "expected"),
-    [
-        (870000, "en", None, "870,000"),
-        (870000, "es", None, f"870{NBSP}000"),
-        (4200, "es", None, "4200"),  # RAE: four digits stay ungrouped
-        (14000, "es", None, f"14{NBSP}000"),
-        (4200, "en", None, "4,200"),
-        (0.6, "en", None, "0.6"),
-        (0.6, "es", None, "0,6"),
-        (2000000, "es", None, f"2{NBSP}000{NBSP}000"),
-        (1234.5, "es", None, "1234,5"),
-        (-3.25, "es", 1, "-3,2"),
-        (2.5, "en", 2, "2.50"),
-        (pd.NA, "en", None, ""),
-        (None, "es", None, ""),
-    ],
-)
-def test_fmt_number(x, lang, decimals, expected):
-    assert tables.fmt_number(x, lang, decimals) == expected
-
-
-def test_fmt_percent_quantity_and_p():
-    assert tables.fmt_percent(0.25, "en") == "25%"
-    assert tables.fmt_percent(0.031, "es", 1) == f"3,1{NBSP}%"
-    assert tables.fmt_quantity(720000, "more_than", "en") == "more than 720,000"
-    assert tables.fmt_quantity(720000, "more_than", "es") == f"más de 720{NBSP}000"
-    assert tables.fmt_quantity(2000000, "almost", "es") == f"casi 2{NBSP}000{NBSP}000"
-    assert tables.fmt_quantity(pd.NA, pd.NA, "es") == "no disponible"
-    assert tables.fmt_p(0.0001, "es") == "<0,001"
-    assert tables.fmt_p(0.25, "en") == "0.250"
-    with pytest.raises(ValueError, match="language"):
-        tables.fmt_number(1, "fr")
-
-
 def test_followers_table(study):
     tw = tables.followers_table(study, "twitter", "en").set_index("Institution")
     assert tw.loc["Foreign ministry", "Mexico"] == "870,000"
@@ -253,11 +217,6 @@ def test_to_csv_is_deterministic(tmp_path, study):
     assert b"\r\n" not in p1.read_bytes()
     back = pd.read_csv(p1, dtype=str, keep_default_na=False)
     assert back.equals(df.astype(str))
-
-
-def test_doctests():
-    result = doctest.testmod(tables)
-    assert result.failed == 0 and result.attempted > 0
 
 
 def test_interaction_table_measured_rows_in_spanish(fixture_data):

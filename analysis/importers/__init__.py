@@ -45,6 +45,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.errors import ExportFormatError, UsageError
+
 __all__ = [
     "COUNT_COLUMNS",
     "KIND_REFS",
@@ -89,36 +91,6 @@ KIND_REFS: tuple[str, ...] = ("retweeted", "quoted", "replied_to")
 _STRING_COLUMNS = tuple(
     c for c in POSTS_COLUMNS if c not in COUNT_COLUMNS and c not in ("created_at", "mentions")
 )
-
-
-class ExportFormatError(ValueError):
-    """A record of a platform export does not have the form its format documents.
-
-    The message names the file, the record and the field, so the person who
-    exported the data can find and fix the record.
-
-    Parameters
-    ----------
-    path
-        The file being read.
-    record
-        Where the record is: e.g. ``"line 3"``, ``"line 2, data[14]"``, ``"row 7"``.
-    field
-        The field that is wrong or missing (dotted path), or ``None`` for the
-        record as a whole.
-    problem
-        What is wrong, in a few words.
-    """
-
-    def __init__(self, path: str | Path, record: str, field: str | None, problem: str):
-        self.path = str(path)
-        self.record = record
-        self.field = field
-        self.problem = problem
-        where = f"{self.path}, {record}"
-        if field:
-            where += f", field '{field}'"
-        super().__init__(f"{where}: {problem}")
 
 
 def empty_posts() -> pd.DataFrame:
@@ -264,5 +236,5 @@ def reader(fmt: str):
     from importlib import import_module
 
     if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
+        raise UsageError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
     return import_module(f"{__name__}.{fmt}").read

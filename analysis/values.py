@@ -101,7 +101,7 @@ def interaction_values(study: Study, measured=None, lang: str = "en") -> dict:
 
 def reliability_values(study: Study) -> dict | None:
     """Krippendorff's alpha of the pair's hand-coded samples, per variable; None without any."""
-    from analysis import coding
+    from analysis.reliability import reliability
 
     codes = study.hand_codes
     if codes.empty:
@@ -111,7 +111,7 @@ def reliability_values(study: Study) -> dict | None:
         sample = codes[codes["variable"] == variable]
         if sample["coder"].nunique() < 2:
             continue
-        result = coding.reliability(sample[["unit", "coder", "code"]], level=level)
+        result = reliability(sample[["unit", "coder", "code"]], level=level)
         out[variable] = {
             k: getattr(result, k) for k in ("alpha", "ci_low", "ci_high", "n_units", "n_coders")
         }

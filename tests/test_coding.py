@@ -1,4 +1,4 @@
-"""Tests of analysis.coding: post kinds, topics, account levels, reliability."""
+"""Tests of analysis.coding (post kinds, topics, account levels) and analysis.reliability."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from analysis.coding import (
     account_levels,
     code_posts,
     judged_levels,
-    reliability,
     topic_matrix,
     topic_table,
 )
 from analysis.importers import posts_frame
+from analysis.reliability import reliability
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = pd.Timestamp("2019-02-01", tz="UTC")

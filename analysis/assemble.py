@@ -11,6 +11,7 @@ the typst package compiles to PDF; citations go through pandoc's citeproc.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -44,6 +45,33 @@ class _Numbering:
         return (known.index(name) if name in known else self.seen[kind].index(name)) + 1
 
 
+#: Pandoc's reader: Markdown with no raw HTML, TeX or raw attributes, so nothing in the text
+#: can become markup of the output even if it escaped the template's escaping.
+MARKDOWN = "markdown-raw_html-raw_tex-raw_attribute"
+
+
+class Markdown(str):
+    """Text that is already Markdown (a rendered sentence, a table, a figure): kept as is.
+
+    Everything else that reaches the template (country names, quotes, handles, notes) is
+    data, and is escaped into literal text (:func:`analysis.tables.escape_markdown`).
+    """
+
+
+def _literal(value) -> str:
+    """Jinja's ``finalize``: what a ``{{ }}`` prints. Data become literal text."""
+    from analysis.tables import escape_markdown
+
+    return value if isinstance(value, Markdown) else escape_markdown(value)
+
+
+def _yaml_string(value) -> Markdown:
+    """A value as a YAML double-quoted scalar (JSON's string syntax is valid YAML)."""
+    import json
+
+    return Markdown(json.dumps(str(value), ensure_ascii=False))
+
+
 def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dict:
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
@@ -59,37 +87,50 @@ def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dic
                 raise TemplateError(f"value {key!r} is recorded by two notebooks ({notebook})")
         values.update(record["values"])
         provenance.update(record["outputs"])
-    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined, keep_trailing_newline=True, finalize=_literal
+    )
+    env.filters["yaml_string"] = _yaml_string
+    plain_indent = env.filters["indent"]
+    env.filters["indent"] = lambda s, *a, **k: (
+        Markdown(plain_indent(s, *a, **k)) if isinstance(s, Markdown) else plain_indent(s, *a, **k)
+    )
 
-    def say(key: str, **extra) -> str:
+    def say(key: str, **extra) -> Markdown:
         if key not in text:
             raise TemplateError(f"paper/text/{lang}.yml has no key {key!r}")
-        return env.from_string(str(text[key])).render(**ctx, **extra).strip()
+        return Markdown(env.from_string(str(text[key])).render(**ctx, **extra).strip())
 
-    def ref(name: str) -> str:
+    def ref(name: str) -> Markdown:
         kind = "figure" if f"figure:{name}" in provenance else "table"
-        return f"{say('label_' + kind)} {numbering.number(kind, name)}"
+        return Markdown(f"{say('label_' + kind)} {numbering.number(kind, name)}")
 
     def origin(kind: str, name: str) -> str:
         key = f"{kind}:{name}"
         if key not in provenance:
             raise TemplateError(f"no {kind} {name!r} was recorded in {out_dir}")
         p = provenance[key]
-        return say("made_by", notebook=p["notebook"], function=p["function"])
+        # code names written by the library itself (Recorder): shown in code spans as they are
+        names = {k: p[k] for k in ("notebook", "function")}
+        if not all(re.fullmatch(r"[A-Za-z0-9_.]+", v) for v in names.values()):
+            raise TemplateError(f"{kind} {name!r}: provenance is not a code name: {names}")
+        return say("made_by", **{k: Markdown(v) for k, v in names.items()})
 
-    def figure(name: str) -> str:
+    def figure(name: str) -> Markdown:
         number = numbering.number("figure", name)
         caption = f"{say('label_figure')} {number}. {say('fig_' + name)} {origin('figure', name)}"
-        return f"![{caption}](figures/{name}.svg){{#fig-{name} width=100%}}\n"
+        return Markdown(f"![{caption}](figures/{name}.svg){{#fig-{name} width=100%}}\n")
 
-    def table(name: str, caption_key: str | None = None) -> str:
+    def table(name: str, caption_key: str | None = None) -> Markdown:
         number = numbering.number("table", name)
+        # tables.to_markdown wrote the body with every cell escaped: it is Markdown
         body = (out_dir / "tables" / f"{name}.md").read_text(encoding="utf-8").strip()
         caption = say("tab_" + (caption_key or name))
-        return f"{body}\n\n: {say('label_table')} {number}. {caption} {origin('table', name)}\n"
+        origin_ = origin("table", name)
+        return Markdown(f"{body}\n\n: {say('label_table')} {number}. {caption} {origin_}\n")
 
-    def n(x, decimals=None) -> str:
-        return words.fmt_number(x, lang, decimals)
+    def n(x, decimals=None) -> Markdown:
+        return Markdown(words.fmt_number(x, lang, decimals))
 
     ctx = {
         "v": values,
@@ -99,22 +140,36 @@ def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dic
         "figure": figure,
         "table": table,
         "n": n,
-        "pct": lambda x, decimals=0: words.fmt_percent(x, lang, decimals),
+        "pct": lambda x, decimals=0: Markdown(words.fmt_percent(x, lang, decimals)),
         "env": env,
     }
     return ctx
 
 
 def render_markdown(out_dir: Path, lang: str, template_dir: Path) -> str:
-    """The filled Markdown of the paper (rendered twice so forward references resolve)."""
+    """The filled Markdown of the paper (rendered twice so forward references resolve).
+
+    Raises
+    ------
+    TemplateError
+        When the template or a text names a value the build did not record, or is not
+        valid Jinja2 (the message names the file or the key).
+    """
+    from jinja2 import TemplateError as JinjaError
+
     text = load_text(lang, template_dir)
-    source = (Path(template_dir) / "paper.md.j2").read_text(encoding="utf-8")
+    source_path = Path(template_dir) / "paper.md.j2"
+    source = source_path.read_text(encoding="utf-8")
     numbering = _Numbering()
     ctx = _context(out_dir, lang, text, numbering)
-    template = ctx["env"].from_string(source)
-    template.render(**ctx)  # first pass: learn the order of figures and tables
-    numbering.order, numbering.seen = numbering.seen, {"figure": [], "table": []}
-    return template.render(**ctx)
+    try:
+        template = ctx["env"].from_string(source)
+        template.render(**ctx)  # first pass: learn the order of figures and tables
+        numbering.order, numbering.seen = numbering.seen, {"figure": [], "table": []}
+        return template.render(**ctx)
+    except JinjaError as exc:
+        where = f"{source_path} or {Path(template_dir) / 'text' / f'{lang}.yml'}"
+        raise TemplateError(f"{type(exc).__name__}: {exc.message}", where) from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -151,12 +206,13 @@ def assemble(
             f"--resource-path={out_dir}",
             "--section-divs",
         ]
-        for target, to, extra in ((html, "html5", html_args), (typ, "typst", [])):
+        typst_args = [f"--include-in-header={Path(template_dir) / 'typst-header.typ'}"]
+        for target, to, extra in ((html, "html5", html_args), (typ, "typst", typst_args)):
             try:
                 pypandoc.convert_file(
                     str(out_dir / "paper.md"),
                     to,
-                    format="markdown",
+                    format=MARKDOWN,
                     outputfile=str(target),
                     extra_args=common + extra,
                 )

@@ -96,3 +96,27 @@ def core_platforms(data_dir: str | Path | None = None) -> list[str]:
 def table_schemas(data_dir: str | Path | None = None) -> dict[str, dict]:
     """The data contract: one schema (fields, primary key, foreign keys) per file of data/raw."""
     return load_codebook(data_dir)["tables"]
+
+
+def figure_bounds(value, qualifier=None, data_dir: str | Path | None = None) -> tuple[float, float]:
+    """The range a figure of data/raw stands for, by the codebook's rule for its qualifier.
+
+    An unqualified figure is itself; "more than" makes it a lower bound, "almost" an
+    upper bound (``qualifiers[*].bound``). Missing gives ``(nan, nan)``.
+
+    >>> figure_bounds(720000, "more_than"), figure_bounds(2000000, "almost")
+    ((720000.0, inf), (0.0, 2000000.0))
+    """
+    import pandas as pd
+
+    if value is None or pd.isna(value):
+        return (float("nan"), float("nan"))
+    x = float(value)
+    if qualifier is None or pd.isna(qualifier) or qualifier == "":
+        return (x, x)
+    bound = load_codebook(data_dir)["qualifiers"][qualifier].get("bound")
+    if bound == "lower":
+        return (x, float("inf"))
+    if bound == "upper":
+        return (0.0, x)
+    return (x, x)

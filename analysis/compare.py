@@ -6,6 +6,13 @@ and the test are *codes* that ``paper/text/labels.yml`` words in each language
 (as :mod:`analysis.replication` does for verdicts). The statistics themselves come
 from :mod:`analysis.stats`.
 
+What the data can say decides what a row holds. The five institutions of a country,
+the ten website criteria, the accounts' opening dates and the topics the article
+describes are *all there is* (a census, not a sample): those rows describe them
+exactly (``reason`` ``census``), with no test and no interval. Tests are run on
+samples only (posts exported from the accounts), and only where they could reach
+p < 0.05; their p-values are adjusted within each dimension (:func:`adjust`).
+
 ``dimension``, ``measure``
     What is compared (``presence``, ``platforms_per_institution``).
 ``role``, ``platform``, ``subgroup``
@@ -13,29 +20,27 @@ from :mod:`analysis.stats`.
     ``subgroup`` holds any other key: a feature (``website``), a topic, a method.
 ``value_a``, ``value_b``, ``qualifier_a``, ``qualifier_b``
     The measure for each country, and the source's qualifier of a figure
-    (``more_than``, ``almost``) where it has one.
+    (``more_than``, ``almost``: a bound, :func:`analysis.codebook.figure_bounds`).
 ``difference``, ``ratio``
-    Always ``value_a - value_b`` and ``value_a / value_b``: *a relative to b*.
+    ``value_a - value_b`` and ``value_a / value_b`` where both are exact: *a relative to b*.
 ``estimate``, ``effect``, ``unit``, ``ci_low``, ``ci_high``, ``interval``, ``coverage``
-    The effect (a code such as ``cliffs_delta``), its estimate and unit, and its
-    interval with the interval's kind (``newcombe``, ``order_statistic``,
-    ``bootstrap_percentile``, ``precision_range``...) and coverage.
+    The effect (a code such as ``adoption_gap``), its estimate and unit, and its
+    range with the range's kind: a confidence interval (``bootstrap_percentile``,
+    ``wald``) or what the data allow (``precision_range`` of two partial dates,
+    ``bounds`` of qualified figures). An estimate always lies inside its range; a
+    range without an estimate (``bounds``) is all the data say.
 ``test``, ``statistic``, ``p_value``, ``p_min``, ``reason``
-    The test (a code), its statistic and p-value, and the smallest p-value it
-    could give with these units. A row without a test says why in ``reason``
-    (:mod:`analysis.stats`' codes, or ``one_per_country``).
+    The test (a code), its statistic and p-value, and the smallest p-value it could
+    give with these units. A row without a test says why in ``reason``: ``census``,
+    or one of :mod:`analysis.stats`' codes (``too_few``, ``no_variation``...).
 ``n``, ``n_missing``
     Units that entered the comparison, and units left out because the source gives
     no value (missing values are counted, never read as zero).
 
-:func:`all_comparisons` runs everything and adjusts p-values within each
-dimension (:func:`adjust`).
-
 >>> from analysis import load, compare
->>> s = load.study("MEX", "CHL")
->>> row = compare.website(s).iloc[0]
->>> float(row.value_a), float(row.value_b), row.test
-(6.0, 8.0, 'mcnemar_exact')
+>>> row = compare.website(load.study("MEX", "CHL")).iloc[0]
+>>> float(row.value_a), float(row.value_b), row.reason
+(6.0, 8.0, 'census')
 """
 
 from __future__ import annotations
@@ -141,56 +146,13 @@ def _frame(rows: Iterable[dict]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def _sign_fields(st: stats.SignTest, unit: str, coverage_floor: float = 0.0) -> dict:
-    """The fields of a sign test: median difference, its interval, and the test if any."""
-    usable = _finite(st.coverage) and st.coverage >= coverage_floor
-    tested = _finite(st.p_value)
-    return dict(
-        estimate=st.median,
-        unit=unit,
-        ci_low=st.ci_low if usable else np.nan,
-        ci_high=st.ci_high if usable else np.nan,
-        interval="order_statistic" if usable and _finite(st.ci_low) else "",
-        coverage=st.coverage if usable else np.nan,
-        test=st.test if tested else "",
-        statistic=float(st.n_pos) if tested else np.nan,
-        p_value=st.p_value,
-        p_min=st.p_min,
-        reason=st.reason,
-        n=st.n,
-    )
-
-
-def _mcnemar_row(dimension: str, measure: str, a: str, b: str, wide: pd.DataFrame, **scope) -> dict:
-    """Paired yes/no values of matched units: counts, Newcombe's difference, exact McNemar."""
-    if wide.empty:
-        return _row(dimension, measure, a, b, n=0, reason="no_data", **scope)
-    m = stats.mcnemar_exact(wide[a].astype(bool).to_numpy(), wide[b].astype(bool).to_numpy())
-    return _row(
-        dimension,
-        measure,
-        a,
-        b,
-        value_a=float(m.count_a),
-        value_b=float(m.count_b),
-        estimate=m.difference,
-        effect="paired_proportion_difference",
-        ci_low=m.ci_low,
-        ci_high=m.ci_high,
-        interval="newcombe",
-        coverage=stats.CONFIDENCE,
-        test=m.test if _finite(m.p_value) else "",
-        statistic=m.statistic,
-        p_value=m.p_value,
-        p_min=m.p_min,
-        reason=m.reason,
-        n=m.n,
-        **scope,
-    )
-
-
 def _rank_row(dimension: str, measure: str, a, b, xa, xb, **extra) -> dict:
-    """Two samples of values: the medians, Cliff's delta, and a Mann-Whitney test if informative."""
+    """Two samples of values: the medians, and Cliff's delta with a test where they can inform.
+
+    A delta over a handful of values says nothing: it is given only where a test could
+    reach p < 0.05 (:func:`analysis.stats.rank_comparison`), so the medians stand alone
+    otherwise.
+    """
     rc = stats.rank_comparison(xa, xb)
     tested = _finite(rc.p_value)
     return _row(
@@ -200,8 +162,8 @@ def _rank_row(dimension: str, measure: str, a, b, xa, xb, **extra) -> dict:
         b,
         value_a=float(np.median(xa)) if len(xa) else np.nan,
         value_b=float(np.median(xb)) if len(xb) else np.nan,
-        estimate=rc.delta,
-        effect="cliffs_delta" if _finite(rc.delta) else "",
+        estimate=rc.delta if tested else np.nan,
+        effect="cliffs_delta" if tested else "",
         ci_low=rc.ci_low,
         ci_high=rc.ci_high,
         interval="bootstrap_percentile" if tested else "",
@@ -217,7 +179,7 @@ def _rank_row(dimension: str, measure: str, a, b, xa, xb, **extra) -> dict:
 
 
 def _set_row(dimension, measure, a, b, set_a, set_b, unit, n, **extra) -> dict:
-    """Two sets (platforms, topics): their sizes and their Jaccard similarity, no test."""
+    """Two sets (platforms, topics): their sizes and their Jaccard similarity, described."""
     return _row(
         dimension,
         measure,
@@ -229,15 +191,16 @@ def _set_row(dimension, measure, a, b, set_a, set_b, unit, n, **extra) -> dict:
         effect="jaccard",
         unit=unit,
         n=n,
-        reason="one_per_country" if set_a or set_b else "no_data",
+        reason="census" if set_a or set_b else "no_data",
         **extra,
     )
 
 
 def _table_row(dimension, measure, a, b, table, **extra) -> dict:
-    """A country × category table: counts per country, Cramér's V, and its test."""
+    """A country × category table: counts per country, Cramér's V (bias-corrected), its test."""
     tt = stats.table_test(table)
     counts = np.asarray(table).sum(axis=1)
+    shown = _finite(tt.v) and tt.v > 0  # at its chance level, V says nothing
     return _row(
         dimension,
         measure,
@@ -247,13 +210,29 @@ def _table_row(dimension, measure, a, b, table, **extra) -> dict:
         value_b=float(counts[1]),
         difference=np.nan,
         ratio=np.nan,
-        estimate=tt.v,
-        effect="cramers_v" if _finite(tt.v) else "",
+        estimate=tt.v if shown else np.nan,
+        effect="cramers_v" if shown else "",
         test=tt.test,
         statistic=tt.statistic,
         p_value=tt.p_value,
-        reason=tt.reason,
+        reason=tt.reason or ("" if shown else "chance_level"),
         n=tt.n,
+        **extra,
+    )
+
+
+def _census_row(dimension, measure, a, b, value_a, value_b, n, **extra) -> dict:
+    """A count or a mean over every unit there is (a census): described exactly, no test."""
+    has = _finite(value_a) or _finite(value_b)
+    return _row(
+        dimension,
+        measure,
+        a,
+        b,
+        value_a=float(value_a) if _finite(value_a) else np.nan,
+        value_b=float(value_b) if _finite(value_b) else np.nan,
+        n=n,
+        reason="census" if has else "no_data",
         **extra,
     )
 
@@ -292,61 +271,52 @@ def presence_by_institution(study: Study) -> pd.DataFrame:
     return df.sort_values(["_c", "_r"]).drop(columns=["_c", "_r"]).reset_index(drop=True)
 
 
-def _paired_by_role(table: pd.DataFrame, column: str, a: str, b: str) -> pd.DataFrame:
+def _by_role(table: pd.DataFrame, column: str, a: str, b: str, roles: list[str]) -> pd.DataFrame:
+    """`column` per role (codebook order) and country, the institutions matched by role."""
     wide = table.pivot(index="role", columns="country", values=column)
     for c in (a, b):
         if c not in wide:
             wide[c] = np.nan
-    return wide[[a, b]]
+    return wide.reindex([r for r in roles if r in wide.index])[[a, b]]
 
 
 def presence(study: Study) -> pd.DataFrame:
-    """Platforms per institution, presence index, shared platforms, features, per platform.
+    """Platforms, shared platforms and features of the matched institutions, described.
 
-    Institutions are matched by role (the five rows of Tabla 1): counts are
-    compared pairwise with the exact sign test, platform sets with Jaccard
-    similarity, and the use of each platform and each feature (website, blog,
-    participation) with the exact McNemar test across the matched roles.
+    The five institutions of each country (the rows of Tabla 1) are all there are:
+    a census, not a sample, so every row is an exact description and none carries a
+    test or an interval. (Were they a sample, five matched pairs could not reach
+    p < 0.05: the smallest two-sided p of a sign or McNemar test is
+    :func:`analysis.stats.min_sign_test_p` (5) = 0.0625.)
     """
     a, b = study.a, study.b
+    roles = codebook.categories("roles", study.data_dir)
     inst = presence_by_institution(study)
+    n_inst = int(inst["country"].isin([a, b]).sum())
     rows = []
-    for col, unit in (("platforms", "platforms"), ("presence_index", "core_share")):
-        wide = _paired_by_role(inst, col, a, b)
-        both = wide.dropna()
-        st = stats.sign_test(both[a], both[b])
-        fields = _sign_fields(st, unit)
-        fields["n_missing"] = int(len(wide) - len(both))
-        rows.append(
-            _row(
-                "presence",
-                "platforms_per_institution" if col == "platforms" else col,
-                a,
-                b,
-                value_a=float(wide[a].mean()),
-                value_b=float(wide[b].mean()),
-                effect="median_paired_difference",
-                **fields,
-            )
-        )
+    for col in ("platforms", "presence_index"):
+        wide = _by_role(inst, col, a, b, roles)
+        measure = "platforms_per_institution" if col == "platforms" else col
+        row = _census_row("presence", measure, a, b, wide[a].mean(), wide[b].mean(), n_inst)
+        row["n_missing"] = int(wide.isna().any(axis=1).sum())
+        rows.append(row)
     core = set(codebook.core_platforms(study.data_dir))
     acc = study.accounts
     sets = {c: set(acc.loc[acc["country"] == c, "platform"].dropna()) for c in (a, b)}
     rows.append(
-        _row(
+        _census_row(
             "presence",
             "core_platforms_in_use",
             a,
             b,
-            value_a=float(len(sets[a] & core)),
-            value_b=float(len(sets[b] & core)),
-            n=2,
-            reason="one_per_country",
+            len(sets[a] & core),
+            len(sets[b] & core),
+            2,
         )
     )
     rows.append(_set_row("presence", "platform_jaccard", a, b, sets[a], sets[b], "platforms", 2))
     lists = inst.assign(s=inst["platform_list"].map(lambda t: set(t.split(", ")) - {""}))
-    for role, pair in _paired_by_role(lists, "s", a, b).iterrows():
+    for role, pair in _by_role(lists, "s", a, b, roles).iterrows():
         sa, sb = pair[a], pair[b]
         if isinstance(sa, set) and isinstance(sb, set):
             rows.append(
@@ -355,24 +325,50 @@ def presence(study: Study) -> pd.DataFrame:
     order = codebook.categories("platforms", study.data_dir)
     for platform in [p for p in order if p in sets[a] | sets[b]]:
         flags = lists.assign(has=lists["s"].map(lambda s, p=platform: p in s))
-        wide = _paired_by_role(flags, "has", a, b).dropna()
-        rows.append(_mcnemar_row("presence", "institutions_using", a, b, wide, platform=platform))
+        wide = _by_role(flags, "has", a, b, roles)
+        rows.append(
+            _census_row(
+                "presence",
+                "institutions_using",
+                a,
+                b,
+                wide[a].sum(),
+                wide[b].sum(),
+                n_inst,
+                platform=platform,
+            )
+        )
     for feature in ("website", "blog", "participation"):
-        wide = _paired_by_role(study.institutions[["country", "role", feature]], feature, a, b)
-        both = wide.dropna()
-        row = _mcnemar_row("presence", "institutions_with", a, b, both, subgroup=feature)
-        row["n_missing"] = int(len(wide) - len(both))
+        wide = _by_role(study.institutions, feature, a, b, roles).astype("boolean")
+        row = _census_row(
+            "presence",
+            "institutions_with",
+            a,
+            b,
+            wide[a].sum() if wide[a].notna().any() else np.nan,
+            wide[b].sum() if wide[b].notna().any() else np.nan,
+            int(wide.notna().sum().sum()),
+            subgroup=feature,
+        )
+        row["n_missing"] = int(wide.isna().sum().sum())
         rows.append(row)
     return _frame(rows)
 
 
 # ------------------------------------------------------------------------ adoption
 def _gap_row(a: str, b: str, dates_a: pd.Series, dates_b: pd.Series, **scope) -> dict:
-    """First account of each country in `scope`: the dates and the gap with its range."""
+    """First account of each country in `scope`: the dates, and the gap with its range.
+
+    The estimate is the gap between the two dates' mid-points; ``ci_low``/``ci_high``
+    are every gap the dates' precision allows (:func:`analysis.dates.month_gap`), so
+    the estimate always lies inside them.
+    """
     fa, fb = dates.earliest(dates_a), dates.earliest(dates_b)
     common = dict(
         value_a=fa.mid_year if fa else np.nan,
         value_b=fb.mid_year if fb else np.nan,
+        difference=np.nan,  # the gap in months is the effect; decimal years are for sorting
+        ratio=np.nan,
         n=int(dates_a.notna().sum() + dates_b.notna().sum()),
         n_missing=int(dates_a.isna().sum() + dates_b.isna().sum()),
         **scope,
@@ -380,22 +376,18 @@ def _gap_row(a: str, b: str, dates_a: pd.Series, dates_b: pd.Series, **scope) ->
     if fa is None or fb is None:
         return _row("presence", "first_adoption", a, b, reason="no_data", **common)
     gap = dates.month_gap(fa, fb)
-    if fa.first_month == fa.last_month and fb.first_month == fb.last_month:
-        estimate = float(fa.first_month - fb.first_month)
-    else:  # compared at year precision (a date gives only the year)
-        estimate = 12.0 * (fa.start.year - fb.start.year)
     return _row(
         "presence",
         "first_adoption",
         a,
         b,
-        estimate=estimate,
+        estimate=gap.estimate,
         effect="adoption_gap",
         unit="months",
         ci_low=float(gap.low),
         ci_high=float(gap.high),
-        interval="precision_range",
-        reason="one_per_country",
+        interval="precision_range" if not gap.exact else "",
+        reason="census",
         **common,
     )
 
@@ -403,60 +395,50 @@ def _gap_row(a: str, b: str, dates_a: pd.Series, dates_b: pd.Series, **scope) ->
 def adoption(study: Study) -> pd.DataFrame:
     """When each country took up each platform, and the gap in months (a - b; positive: a later).
 
-    Dates are :class:`analysis.dates.PartialDate`: ``ci_low``/``ci_high`` hold the
-    range of gaps the dates' precision allows (not a confidence interval);
-    ``value_a``/``value_b`` are decimal years at the mid-point of each first date.
-    Rows: each platform either country uses, each role (first account on any
-    platform), the country's first account, and a sign test over platforms.
+    Rows: each platform either country uses, each role (its first account on any
+    platform), the country's first account, and a count over platforms of where the
+    dates decide which country came later (a gap whose whole range lies on one side
+    of zero). Dates are :class:`analysis.dates.PartialDate`; undated accounts are
+    counted in ``n_missing``.
     """
     a, b = study.a, study.b
     acc = study.accounts
-    rows, gaps = [], []
+    rows = []
     used = [
         p for p in codebook.categories("platforms", study.data_dir) if p in set(acc["platform"])
     ]
     by_country = {c: acc["country"] == c for c in (a, b)}
-    for platform in used:
-        sel = acc["platform"] == platform
-        row = _gap_row(
+
+    def gap(sel: pd.Series, **scope) -> dict:
+        return _gap_row(
             a,
             b,
             acc.loc[sel & by_country[a], "created"],
             acc.loc[sel & by_country[b], "created"],
-            platform=platform,
+            **scope,
         )
-        rows.append(row)
-        if _finite(row["estimate"]):
-            gaps.append(row["estimate"])
+
+    platform_rows = [gap(acc["platform"] == p, platform=p) for p in used]
+    rows += platform_rows
     for role in codebook.categories("roles", study.data_dir):
-        sel = acc["role"] == role
-        if sel.any():
-            rows.append(
-                _gap_row(
-                    a,
-                    b,
-                    acc.loc[sel & by_country[a], "created"],
-                    acc.loc[sel & by_country[b], "created"],
-                    role=role,
-                )
-            )
-    rows.append(
-        _gap_row(a, b, acc.loc[by_country[a], "created"], acc.loc[by_country[b], "created"])
-    )
-    if gaps:
-        st = stats.sign_test(gaps, np.zeros(len(gaps)))
-        fields = _sign_fields(st, "months", coverage_floor=0.9)
-        fields["n_missing"] = len(used) - st.n
+        if (acc["role"] == role).any():
+            rows.append(gap(acc["role"] == role, role=role))
+    rows.append(gap(pd.Series(True, index=acc.index)))
+    dated = [r for r in platform_rows if _finite(r["estimate"])]
+    if dated:
+        later_a = sum(r["ci_low"] > 0 for r in dated)
+        later_b = sum(r["ci_high"] < 0 for r in dated)
         rows.append(
             _row(
                 "presence",
                 "adoption_gap_over_platforms",
                 a,
                 b,
-                value_a=float(st.n_pos),
-                value_b=float(st.n_neg),
-                effect="median_adoption_gap",
-                **fields,
+                value_a=float(later_a),
+                value_b=float(later_b),
+                n=len(dated),
+                n_missing=len(used) - len(dated),
+                reason="census",
             )
         )
     return _frame(rows)
@@ -464,21 +446,28 @@ def adoption(study: Study) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------- website
 def website(study: Study) -> pd.DataFrame:
-    """Criteria of Tabla 2 met by each foreign ministry's website (paired by criterion).
+    """Criteria of Tabla 2 met by each foreign ministry's website: the two sites, described.
 
-    The ten criteria are assessed on both sites, so the counts are compared with
-    the exact McNemar test and the difference of proportions gets Newcombe's
-    paired interval. A criterion not assessed for a country is counted in n_missing.
+    The ten criteria checked on the two sites are the whole of what the study
+    assesses, so the counts are a description, with no test. A criterion not
+    assessed for a country is counted in ``n_missing``.
     """
     a, b = study.a, study.b
     wide = study.website_criteria.pivot(index="criterion", columns="country", values="present")
     for c in (a, b):
         if c not in wide:
             wide[c] = pd.NA
-    wide = wide[[a, b]]
-    both = wide.dropna()
-    row = _mcnemar_row("website", "criteria_met", a, b, both)
-    row["n_missing"] = int(len(wide) - len(both))
+    wide = wide[[a, b]].astype("boolean")
+    row = _census_row(
+        "website",
+        "criteria_met",
+        a,
+        b,
+        wide[a].sum() if wide[a].notna().any() else np.nan,
+        wide[b].sum() if wide[b].notna().any() else np.nan,
+        int(wide.notna().all(axis=1).sum()),
+    )
+    row["n_missing"] = int(wide.isna().any(axis=1).sum())
     return _frame([row])
 
 
@@ -489,45 +478,50 @@ def _common_qualifier(values: pd.DataFrame, metric: str) -> str:
     return quals.pop() if len(quals) == 1 else ""
 
 
-def audience(study: Study) -> pd.DataFrame:
-    """Followers, posts and views: per platform (accounts pooled) and per matched institution.
+def _ratio_range(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> tuple[float, float]:
+    """Every ratio a / b that two bounded figures allow."""
+    low = lo_a / hi_b if hi_b > 0 and math.isfinite(hi_b) else 0.0
+    high = hi_a / lo_b if lo_b > 0 else math.inf
+    return (low, high)
 
-    Per platform: the median over the accounts that have a figure, and Cliff's
-    delta, with the Mann-Whitney test only where it can inform. Per institution
-    and platform: the sum of the figures given, with the qualifier they share.
-    Missing figures stay missing and are counted in ``n_missing``.
+
+def audience(study: Study) -> pd.DataFrame:
+    """Followers, posts and views of the matched institutions, role by role, and their ratio.
+
+    Accounts of different institutions are never pooled: the institutions are matched
+    by role (the rows of Tabla 1), as the article compares them. A value is the sum of
+    the figures the source gives for the institution's accounts on the platform
+    (``n``: accounts with a figure, ``n_missing``: without). A qualified figure is a
+    bound (:func:`analysis.codebook.figure_bounds`): the ratio is then the range the
+    bounds allow (``ci_low``/``ci_high``, interval ``bounds``), with no point estimate.
     """
     a, b = study.a, study.b
     acc = study.accounts
+    roles = codebook.categories("roles", study.data_dir)
     order = codebook.categories("platforms", study.data_dir)
     rows = []
     for metric in _METRICS:
-        for platform in [p for p in order if p in set(acc["platform"])]:
-            sel = acc[acc["platform"] == platform]
-            if metric != "followers" and sel[metric].notna().sum() == 0:
-                continue
-            xa = sel.loc[sel["country"] == a, metric]
-            xb = sel.loc[sel["country"] == b, metric]
-            rows.append(
-                _rank_row(
-                    "audience",
-                    metric,
-                    a,
-                    b,
-                    xa.dropna().astype(float).to_numpy(),
-                    xb.dropna().astype(float).to_numpy(),
-                    platform=platform,
-                    n_missing=int(xa.isna().sum() + xb.isna().sum()),
-                )
-            )
         given = acc[acc[metric].notna()]
-        for (role, platform), _ in given.groupby(["role", "platform"], sort=False):
+        pairs = {(r, p) for r, p in zip(given["role"], given["platform"], strict=True)}
+        for role, platform in sorted(
+            pairs, key=lambda rp: (roles.index(rp[0]), order.index(rp[1]))
+        ):
             sel = acc[(acc["role"] == role) & (acc["platform"] == platform)]
             side = {c: sel[sel["country"] == c] for c in (a, b)}
-            values = {
-                c: float(x[metric].dropna().sum()) if x[metric].notna().any() else np.nan
-                for c, x in side.items()
-            }
+            value, qual, bounds = {}, {}, {}
+            for c, x in side.items():
+                value[c] = float(x[metric].dropna().sum()) if x[metric].notna().any() else np.nan
+                qual[c] = _common_qualifier(x, metric)
+                bounds[c] = codebook.figure_bounds(value[c], qual[c] or None, study.data_dir)
+            exact = _finite(value[a]) and _finite(value[b]) and not qual[a] and not qual[b]
+            fields = {}
+            if _finite(value[a]) and _finite(value[b]) and not exact:
+                low, high = _ratio_range(*bounds[a], *bounds[b])
+                fields = dict(
+                    ratio=np.nan, effect="ratio", ci_low=low, ci_high=high, interval="bounds"
+                )
+            elif exact and value[b] > 0:
+                fields = dict(estimate=value[a] / value[b], effect="ratio")
             rows.append(
                 _row(
                     "audience",
@@ -536,13 +530,15 @@ def audience(study: Study) -> pd.DataFrame:
                     b,
                     role=role,
                     platform=platform,
-                    value_a=values[a],
-                    value_b=values[b],
-                    qualifier_a=_common_qualifier(side[a], metric),
-                    qualifier_b=_common_qualifier(side[b], metric),
+                    value_a=value[a],
+                    value_b=value[b],
+                    qualifier_a=qual[a],
+                    qualifier_b=qual[b],
+                    difference=value[a] - value[b] if exact else np.nan,
                     n=int(sel[metric].notna().sum()),
                     n_missing=int(sel[metric].isna().sum()),
-                    reason="one_per_country",
+                    reason="census" if _finite(value[a]) and _finite(value[b]) else "no_data",
+                    **fields,
                 )
             )
     return _frame(rows)
@@ -550,49 +546,37 @@ def audience(study: Study) -> pd.DataFrame:
 
 # -------------------------------------------------------------------------- agenda
 def agenda(study: Study) -> pd.DataFrame:
-    """Topics of each country's accounts: shares of (account, topic) codes.
+    """The topics the article mentions for each country's accounts, described.
 
-    The unit is a code (an account on a platform, a topic), not a post. Overall:
-    :func:`analysis.stats.table_test` and Cramér's V. Per topic: the two shares,
-    their difference with Newcombe's interval for independent proportions
-    (statsmodels), and Fisher's exact test.
+    The codes come from one reading of the author's prose (agenda.csv), clustered in
+    the few accounts the article describes: they describe what the article says, not
+    a sample of posts, so there is no test and no association measure. The unit is an
+    account (an institution on a platform): per topic, how many of the described
+    accounts of each country the article credits with it.
     """
-    from scipy.stats import fisher_exact
-    from statsmodels.stats.proportion import confint_proportions_2indep
-
     a, b = study.a, study.b
     ag = study.agenda
+    accounts = ag.drop_duplicates(["country", "role", "platform"])
+    described = {c: int((accounts["country"] == c).sum()) for c in (a, b)}
     topics = [t for t in codebook.categories("topics", study.data_dir) if t in set(ag["topic"])]
-    counts = ag.groupby(["country", "topic"]).size().unstack(fill_value=0)
-    counts = counts.reindex(index=[a, b], columns=topics, fill_value=0)
-    na, nb = int(counts.loc[a].sum()), int(counts.loc[b].sum())
-    sets = {c: set(counts.columns[counts.loc[c] > 0]) for c in (a, b)}
-    rows = [
-        _set_row("agenda", "topics_covered", a, b, sets[a], sets[b], "topics", na + nb),
-        _table_row("agenda", "topic_distribution", a, b, counts.to_numpy()),
-    ]
+    sets = {c: set(ag.loc[ag["country"] == c, "topic"]) for c in (a, b)}
+    n = described[a] + described[b]
+    rows = [_set_row("agenda", "topics_covered", a, b, sets[a], sets[b], "topics", n)]
     for topic in topics:
-        ka, kb = int(counts.at[a, topic]), int(counts.at[b, topic])
-        fields = dict(
-            value_a=ka / na if na else np.nan, value_b=kb / nb if nb else np.nan, n=na + nb
-        )
-        if na and nb:
-            low, high = confint_proportions_2indep(ka, na, kb, nb, method="newcomb", compare="diff")
-            res = fisher_exact([[ka, na - ka], [kb, nb - kb]])
-            fields.update(
-                estimate=ka / na - kb / nb,
-                effect="share_difference",
-                ci_low=float(low),
-                ci_high=float(high),
-                interval="newcombe",
-                coverage=stats.CONFIDENCE,
-                test="fisher_exact",
-                statistic=float(res.statistic),
-                p_value=float(res.pvalue),
+        with_topic = ag[ag["topic"] == topic].drop_duplicates(["country", "role", "platform"])
+        counts = with_topic["country"].value_counts()
+        rows.append(
+            _census_row(
+                "agenda",
+                "accounts_with_topic",
+                a,
+                b,
+                counts.get(a, 0) if described[a] else np.nan,
+                counts.get(b, 0) if described[b] else np.nan,
+                n,
+                subgroup=topic,
             )
-        else:
-            fields["reason"] = "no_data"
-        rows.append(_row("agenda", "topic_share", a, b, subgroup=topic, **fields))
+        )
     return _frame(rows)
 
 
@@ -609,30 +593,31 @@ def _level_rows(measure: str, a: str, b: str, la, lb, n_levels: int, **scope) ->
 
 
 def interaction(study: Study, coded_posts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Interaction levels per country, judged (interaction.csv) and, when given, from coded posts.
+    """Interaction compared where it was measured: levels recorded as measured, and coded posts.
 
-    Levels are ordinal (codebook ``account_levels``; post levels 0-3), so each source
-    gets an ordinal comparison and a distribution comparison. With posts, the count
-    models of :func:`engagement_model` are appended.
+    A judged level (interaction.csv, ``method`` judged) is a category read from the
+    author's words, often one judgement for both countries ("en ambos casos"): it is
+    shown as such (tables, figure) and never compared statistically here. Measured
+    account levels are ordinal and get an ordinal and a distribution comparison; coded
+    posts add their levels and the count models of :func:`engagement_model`.
     """
     a, b = study.a, study.b
     book = codebook.load_codebook(study.data_dir)
     code = {lv: i for i, lv in enumerate(book["account_levels"])}
     inter = study.interaction
+    measured = inter[inter["method"] == "measured"]
     rows = []
-    for method in ("judged", "measured"):
-        sel = inter[inter["method"] == method]
-        if not sel.empty:
-            lv = sel["level"].map(code)
-            rows += _level_rows(
-                "account_level",
-                a,
-                b,
-                lv[sel["country"] == a],
-                lv[sel["country"] == b],
-                len(code),
-                subgroup=method,
-            )
+    if not measured.empty:
+        lv = measured["level"].map(code)
+        rows += _level_rows(
+            "account_level",
+            a,
+            b,
+            lv[measured["country"] == a],
+            lv[measured["country"] == b],
+            len(code),
+            subgroup="measured",
+        )
     if coded_posts is None or not len(coded_posts):
         return _frame(rows)
     posts = coded_posts[coded_posts["country"].isin([a, b])]
@@ -754,8 +739,8 @@ def all_comparisons(
 
     >>> from analysis import load
     >>> res = all_comparisons(load.study("MEX", "CHL"))
-    >>> sorted(res["dimension"].unique())
-    ['agenda', 'audience', 'interaction', 'presence', 'website']
+    >>> sorted(res["dimension"].unique())  # no interaction row: a judged level is not compared
+    ['agenda', 'audience', 'presence', 'website']
     """
     parts = [
         presence(study),

@@ -13,7 +13,9 @@ for a 16 cm column of an A4 page.
 >>> from analysis import load, figures
 >>> s = load.study("MEX", "CHL")
 >>> fig = figures.figura1_twitter_followers(s, "es")
->>> paths = figures.save_figure(fig, "/tmp/figs", "figura1")  # doctest: +SKIP
+>>> import tempfile
+>>> [p.suffix for p in figures.save_figure(fig, tempfile.mkdtemp(), "figura1")]
+['.png', '.svg']
 """
 
 from __future__ import annotations
@@ -31,11 +33,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis import codebook, dates, tables
 from analysis.load import Study
-from analysis.text import MARK_YES, fmt_number, fmt_percent, words
+from analysis.text import MARK_YES, fmt_date, fmt_number, fmt_percent, words
 
 #: Okabe-Ito blue and vermillion: country a, country b of the pair.
 COUNTRY_COLOURS = ("#0072B2", "#D55E00")
@@ -464,8 +466,10 @@ def _undated_text(study, acc: pd.DataFrame, lang: str) -> str:
 def adoption_timeline(study: Study, lang: str = "en") -> Figure:
     """When each account was opened, at the precision the source gives.
 
-    A month or day is a dot; a year-only date is a bar across that year, so no
-    false precision is drawn. Accounts without a date are listed under the axes.
+    A month or day is a dot; a year or a quarter is a bar across it, so no false
+    precision is drawn; a date the article gives twice, differently, is a hatched bar
+    from one reading to the other, labelled with both. Accounts without a date are
+    listed under the axes.
     """
     t = _words(lang)
     order = tables.presence(study)[["country", "role", "platform"]].reset_index()
@@ -480,7 +484,7 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
     n_rows = len(dated) + len(dated.drop_duplicates(["country", "role"])) + 2
     fig, main = _new_figure(0.16 * n_rows + 1.2, note)
     ax = main.subplots()
-    labels, y, spans = [], 0, []
+    labels, y, spans, ranges = [], 0, [], False
     for c in study.pair:
         rows = dated[dated["country"] == c]
         if rows.empty:
@@ -516,11 +520,27 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
                     left=mpl.dates.date2num(start),
                     height=0.5,
                     color=colours[c],
-                    alpha=0.35,
+                    alpha=0.35 if precision != "range" else 0.15,
                     edgecolor=colours[c],
                     linewidth=0.8,
+                    hatch="////" if precision == "range" else None,
                     gid=gid,
                 )
+                if precision == "range":  # two readings of the article, both kept
+                    ranges = True
+                    first, last = str(r["created"]).split("/")
+                    ax.annotate(
+                        t["readings"].format(
+                            first=fmt_date(first, lang), last=fmt_date(last, lang)
+                        ),
+                        (mpl.dates.date2num(start), y),
+                        xytext=(-3, 0),
+                        textcoords="offset points",
+                        ha="right",
+                        va="center",
+                        fontsize=6.5,
+                        color=INK,
+                    )
             else:
                 mid = start + (end - start) / 2
                 ax.plot([mid], [y], "o", color=colours[c], markersize=4.5, gid=gid)
@@ -564,7 +584,11 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
         Line2D([], [], marker="o", color=INK, linestyle="", markersize=4.5, label=t["precise"]),
         Patch(facecolor=GREY, alpha=0.35, edgecolor=GREY, label=t["year_only"]),
     ]
-    main.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+    if ranges:
+        handles.append(
+            Patch(facecolor=GREY, alpha=0.15, hatch="////", edgecolor=GREY, label=t["two_readings"])
+        )
+    main.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
     return fig
 
 
@@ -573,10 +597,12 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
 
 @_styled
 def agenda_figure(study: Study, lang: str = "en") -> Figure:
-    """Topic shares per country: each topic's share of the country's coded account-topic rows.
+    """For each topic, how many of a country's described accounts the article credits with it.
 
-    Only topics coded for at least one country are shown, in codebook order;
-    ``n`` in the legend is the number of rows the shares divide by.
+    The article describes what some accounts publish (7 of Mexico's, 6 of Chile's);
+    each bar counts those accounts for which it mentions the topic, labelled "k of n".
+    Only topics mentioned for at least one country are shown, in codebook order. The
+    codes are one reading of the author's prose, not a count of posts.
     """
     t = _words(lang)
     ag = study.agenda
@@ -588,40 +614,47 @@ def agenda_figure(study: Study, lang: str = "en") -> Figure:
     fig, main = _new_figure(0.32 * max(len(topics), 1) + 1.1, _source_line(study, lang, ag))
     ax = main.subplots()
     pos = {k: i for i, k in enumerate(topics)}
-    handles, vmax = [], 0.0
+    handles, vmax = [], 1
     for (c, colour), off in zip(_colours(study).items(), (-0.2, 0.2), strict=True):
         rows = ag[ag["country"] == c]
-        shares = rows["topic"].value_counts(normalize=True) if len(rows) else pd.Series()
-        shares = shares.reindex(list(topics)).fillna(0.0)
+        described = len(rows.drop_duplicates(["role", "platform"]))
+        counts = (
+            rows.drop_duplicates(["role", "platform", "topic"])["topic"]
+            .value_counts()
+            .reindex(list(topics))
+            .fillna(0)
+            .astype(int)
+        )
         bars = ax.barh(
-            [pos[k] + off for k in shares.index],
-            shares.to_numpy(dtype=float),
+            [pos[k] + off for k in counts.index],
+            counts.to_numpy(dtype=float),
             height=0.38,
             color=colour,
             label=c,
         )
-        for bar, share in zip(bars, shares, strict=True):
+        for bar, k in zip(bars, counts, strict=True):
+            bar.set_gid(f"{c}:{bar.get_y():.2f}")
             ax.annotate(
-                fmt_percent(share, lang),
-                (share, bar.get_y() + bar.get_height() / 2),
+                t["k_of_n"].format(k=k, n=described),
+                (k, bar.get_y() + bar.get_height() / 2),
                 xytext=(2, 0),
                 textcoords="offset points",
                 va="center",
                 fontsize=6.5,
                 color=INK,
             )
-        vmax = max(vmax, float(shares.max()) if len(shares) else 0.0)
+        vmax = max(vmax, described)
         handles.append(
             Patch(
                 facecolor=colour,
-                label=t["n"].format(country=study.country_name(c, lang), n=len(rows)),
+                label=t["n"].format(country=study.country_name(c, lang), n=described),
             )
         )
     ax.set_yticks(range(len(topics)), [_wrap(v, 34) for v in topics.values()])
     ax.set_ylim(max(len(topics), 1) - 0.45, -0.55)
-    ax.set_xlim(0, max(vmax, 0.05) * 1.2)
-    ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))
-    _number_axis(ax.xaxis, lang, percent=True)
+    ax.set_xlim(0, vmax * 1.15)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _number_axis(ax.xaxis, lang)
     ax.tick_params(axis="y", length=0)
     ax.grid(axis="x", color=LIGHT, linewidth=0.6)
     ax.set_axisbelow(True)
@@ -634,99 +667,74 @@ def agenda_figure(study: Study, lang: str = "en") -> Figure:
 # --------------------------------------------------------------------------- interaction
 
 
-def _level_bands(study) -> list[tuple[str, float, float]]:
-    """The account levels as (level, lower, upper) share bands, from the codebook thresholds."""
-    levels = codebook.load_codebook(study.data_dir)["account_levels"]
-    keys = list(levels)
-    lows = [float(levels[k]["min_share"]) for k in keys]
-    return [(k, lo, hi) for k, lo, hi in zip(keys, lows, [*lows[1:], 1.0], strict=True)]
-
-
 @_styled
 def interaction_figure(
     study: Study, lang: str = "en", measured: pd.DataFrame | None = None
 ) -> Figure:
-    """Interaction levels per country on the codebook's scale of reply shares.
+    """Interaction level of each account, judged or measured, on the codebook's ordered levels.
 
-    A judged level (interaction.csv) is drawn as a bar over its whole band: the
-    source puts the account in the level but measured no share. Measured levels
-    (`measured`: columns country, role, platform, account_id, level, reply_share)
-    are dots at their share. The title says which kinds are shown.
+    A level is a category, so the levels are columns, not a scale of shares. A judged
+    level (interaction.csv: the source's words, one judgement for several countries
+    drawn once) is a hatched box in its column; a measured level (`measured`: the
+    output of :func:`analysis.coding.account_levels`) is a dot in its column, labelled
+    with the share of posts that answer the public. An export that records no replies
+    gives no level, and says so.
     """
     t = _words(lang)
-    bands = _level_bands(study)
-    band_of = {k: (lo, hi) for k, lo, hi in bands}
+    levels = codebook.labels("account_levels", lang, study.data_dir)
+    column = {k: i for i, k in enumerate(levels)}
     roles = codebook.labels("roles", lang, study.data_dir)
     platforms = codebook.labels("platforms", lang, study.data_dir)
-    level_labels = codebook.labels("account_levels", lang, study.data_dir)
     rows = tables.interaction_levels(study, measured)
     note = _source_line(study, lang, rows)
-    fig, main = _new_figure(0.28 * (len(rows) + 1) + 1.5, note)
+    fig, main = _new_figure(0.32 * (len(rows) + 1) + 1.3, note)
     ax = main.subplots()
-    ax.set_xscale("function", functions=(lambda x: np.sqrt(np.clip(x, 0, None)), np.square))
-    for i, (k, lo, hi) in enumerate(bands):
-        ax.axvspan(lo, hi, color=LIGHT if i % 2 == 0 else "white", zorder=0)
-        ax.text(
-            (np.sqrt(lo) + np.sqrt(hi)) ** 2 / 4,
-            1.01,
-            _wrap(level_labels[k], 16),
-            transform=ax.get_xaxis_transform(),
-            ha="center",
-            va="bottom",
-            fontsize=6.5,
-            color=INK,
-        )
+    for i in range(len(levels)):
+        ax.axvspan(i - 0.5, i + 0.5, color=LIGHT if i % 2 == 0 else "white", zorder=0)
     colours = _colours(study)
     labels = []
     for y, (_, r) in enumerate(rows.iterrows()):
         who = tables.interaction_who(r, lang, roles, platforms)
-        labels.append(f"{study.country_name(r['country'], lang)}: {who}")
-        colour = colours[r["country"]]
-        share = r["reply_share"]
-        if r["method"] == "measured" and not pd.isna(share):
-            ax.plot(
-                [float(share)], [y], "o", color=colour, markersize=5, gid=f"{r['country']}:measured"
-            )
+        labels.append(f"{tables.countries_name(study, r['countries'], lang)}: {who}")
+        joint = len(r["countries"]) > 1
+        colour = GREY if joint else colours[r["country"]]
+        gid = f"{'+'.join(r['countries'])}:{r['method']}"
+        if pd.isna(r["level"]):  # the export records no replies: no level to draw
+            ax.annotate(t["no_level"], (-0.45, y), va="center", fontsize=6.5, color=GREY, gid=gid)
+            continue
+        x = column[r["level"]]
+        if r["method"] == "measured":
+            ax.plot([x], [y], "o", color=colour, markersize=6, gid=gid)
             ax.annotate(
-                fmt_percent(share, lang, 1),
-                (float(share), y),
-                xytext=(4, 0),
+                fmt_percent(r["reply_share"], lang, 1),
+                (x, y),
+                xytext=(6, 0),
                 textcoords="offset points",
                 va="center",
                 fontsize=6.5,
                 color=INK,
             )
-        elif r["method"] == "measured":  # the export records no replies: no level to draw
-            ax.annotate(
-                t["no_level"],
-                (0.0, y),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=6.5,
-                color=GREY,
-            )
         else:
-            lo, hi = band_of[r["level"]]
-            ax.barh(
-                y,
-                hi - lo,
-                left=lo,
-                height=0.45,
-                color=colour,
-                alpha=0.45,
-                edgecolor=colour,
-                hatch="///",
-                gid=f"{r['country']}:judged",
+            ax.add_patch(
+                Rectangle(
+                    (x - 0.4, y - 0.3),
+                    0.8,
+                    0.6,
+                    facecolor=colour,
+                    alpha=0.45,
+                    edgecolor=colour,
+                    hatch="///",
+                    gid=gid,
+                )
             )
-    ticks = sorted({lo for _, lo, _ in bands} | {0.5, 1.0})
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    _number_axis(ax.xaxis, lang, percent=True)
-    ax.set_xlim(0, 1)
+    ax.set_xlim(-0.5, len(levels) - 0.5)
+    ax.set_xticks(range(len(levels)), [_wrap(v, 16) for v in levels.values()])
+    ax.xaxis.tick_top()
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_yticks(range(len(rows)), [_wrap(s, 40) for s in labels])
-    ax.tick_params(axis="y", length=0)
-    ax.set_xlabel(t["reply_share"])
+    ax.set_yticks(range(len(rows)), [_wrap(s, 44) for s in labels])
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
     methods = [t[m] for m in ("judged", "measured") if (rows["method"] == m).any()]
     main.suptitle(t["interaction_title"].format(methods=", ".join(methods)), x=0.01, ha="left")
     kinds = {
@@ -737,9 +745,16 @@ def interaction_figure(
             [], [], marker="o", color=GREY, linestyle="", label=t["measured_legend"]
         ),
     }
-    handles = _country_handles(study, lang) + [
-        h for m, h in kinds.items() if (rows["method"] == m).any()
+    joint = rows["countries"].map(len) > 1
+    countries_drawn = set(rows.loc[~joint, "country"])
+    handles = [
+        h
+        for h in _country_handles(study, lang)
+        if h.get_label() in {study.country_name(c, lang) for c in countries_drawn}
     ]
+    if joint.any():
+        handles.append(Patch(facecolor=GREY, label=t["joint"]))
+    handles += [h for m, h in kinds.items() if (rows["method"] == m).any()]
     main.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig
 

@@ -315,10 +315,28 @@ def load_all(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
         except DataError as exc:
             problems += exc.problems
     if not problems:
-        problems = _check_foreign_keys(tables, data_dir)
+        problems = _check_foreign_keys(tables, data_dir) + _check_claims(tables, data_dir)
     if problems:
         raise DataError(problems)
     return tables
+
+
+def _check_claims(tables: dict[str, pd.DataFrame], data_dir: Path) -> list[Problem]:
+    """Every claim names a check of analysis.replication with params that fit it, so a bad
+    claim fails in ``make validate``, not late in a notebook."""
+    from analysis.replication import params_problem
+
+    path = data_dir / "claims.csv"
+    claims = tables.get("claims")
+    if claims is None:
+        return []
+    out = []
+    for line, row in claims.iterrows():
+        problem = params_problem(row["check"], None if pd.isna(row["params"]) else row["params"])
+        if problem:
+            column = "check" if problem.startswith("unknown check") else "params"
+            out.append(Problem(path, line, column, problem))
+    return out
 
 
 def countries_with_data(data_dir: str | Path | None = None) -> list[str]:

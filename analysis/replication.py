@@ -1,11 +1,20 @@
 """The replication check: the article's countable statements held against the data.
 
-Each statement of ``claims.csv`` names a check of this module and its arguments.
-A check returns a verdict, ``agree``, ``disagree`` or ``undetermined`` (the data
-lack what the statement needs: an undated account, a figure given only as a
-bound), with the evidence, so a reader can see why. Disagreements are reported,
-never smoothed over. The evidence is worded from ``paper/text/labels.yml``
-(``replication``) in the paper's language; no sentence lives here.
+Each statement of ``claims.csv`` names a check of this module and its arguments, and
+says on what its data rest (``basis``): the very sentence that makes the statement
+(``same_sentence``: agreement only shows the transcription is faithful), another place
+of the article (``other_place``: agreement shows the article agrees with itself, a
+consistency check, not an independent verification), or a source outside the article
+(``external``). A check returns a verdict, ``agree``, ``disagree`` or ``undetermined``
+(the data lack what the statement needs: an undated account, a figure given only as a
+bound, a value the article never gives), with the key of its evidence and the values
+it quotes; ``paper/text/labels.yml`` (``replication``) words the evidence in each
+language, so no sentence lives here.
+
+One rule for what the data cannot settle: a figure given as "more than" is a bound
+(:func:`analysis.codebook.figure_bounds`), and an account without a date could be
+earlier or later than any other, so a statement that such a value could reverse is
+undetermined.
 
 >>> from analysis import load, replication
 >>> result = replication.check(load.study("MEX", "CHL"))
@@ -15,6 +24,7 @@ never smoothed over. The evidence is worded from ``paper/text/labels.yml``
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import pandas as pd
@@ -24,7 +34,18 @@ from analysis.load import Study
 
 AGREE, DISAGREE, UNDETERMINED = "agree", "disagree", "undetermined"
 VERDICTS = (AGREE, DISAGREE, UNDETERMINED)
-RESULT_COLUMNS = ["claim_id", "countries", "statement", "source", "check", "verdict", "evidence"]
+#: What a statement's data rest on (claims.csv ``basis``).
+BASES = ("same_sentence", "other_place", "external", "none")
+RESULT_COLUMNS = [
+    "claim_id",
+    "countries",
+    "statement",
+    "source",
+    "basis",
+    "check",
+    "verdict",
+    "evidence",
+]
 
 #: A check's result: the verdict, the key of its evidence template, and the values it quotes.
 Verdict = tuple[str, str, dict]
@@ -36,12 +57,42 @@ def _check(fn: Callable[..., Verdict]) -> Callable[..., Verdict]:
     return fn
 
 
-def parse_params(text: str | None) -> dict[str, str]:
-    """``"country=MEX; expected=6"`` -> ``{"country": "MEX", "expected": "6"}``."""
-    if text is None or pd.isna(text) or not text.strip():
+def parse_params(text_: str | None) -> dict[str, str]:
+    """``"country=MEX; expected=6"`` -> ``{"country": "MEX", "expected": "6"}``.
+
+    Raises ``ValueError`` for a part without ``=`` or a key given twice.
+    """
+    if text_ is None or pd.isna(text_) or not str(text_).strip():
         return {}
-    pairs = [part.split("=", 1) for part in text.split(";") if part.strip()]
-    return {k.strip(): v.strip() for k, v in pairs}
+    out: dict[str, str] = {}
+    for part in str(text_).split(";"):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ValueError(f"{part.strip()!r} is not key=value")
+        if key in out:
+            raise ValueError(f"{key!r} is given twice")
+        out[key] = value.strip()
+    return out
+
+
+def params_problem(check_name: str, params_text: str | None) -> str | None:
+    """Why a claim's check and params cannot run (unknown check, missing or unknown
+    params), or None. The loader calls it so ``make validate`` catches a bad claim."""
+    if check_name not in CHECKS:
+        return f"unknown check {check_name!r} (known: {', '.join(sorted(CHECKS))})"
+    try:
+        params = parse_params(params_text)
+    except ValueError as exc:
+        return f"params: {exc}"
+    signature = inspect.signature(CHECKS[check_name])
+    try:
+        signature.bind(None, [], **params)
+    except TypeError as exc:
+        return f"params do not fit check {check_name!r} ({exc})"
+    return None
 
 
 def _names(df: pd.DataFrame) -> str:
@@ -52,13 +103,111 @@ def _verdict(ok: bool) -> str:
     return AGREE if ok else DISAGREE
 
 
+def _list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+# --- generic: one cell, a count --------------------------------------------------------
+
+
+def _rows(s: Study, table: str, filters: dict[str, str]) -> pd.DataFrame:
+    df = s.tables[table] if table != "accounts" else s.accounts
+    for column, value in filters.items():
+        df = df[df[column].astype("string").str.lower() == value.lower()]
+    return df
+
+
+def _same(recorded, expected: str) -> bool:
+    """A cell against the statement's value: numbers as numbers, dates as spans, text as text."""
+    if isinstance(recorded, bool) or str(recorded) in ("True", "False"):
+        return str(recorded).lower() == expected.lower()
+    try:
+        return float(recorded) == float(expected)
+    except (TypeError, ValueError):
+        pass
+    try:
+        return dates.parse(str(recorded)) == dates.parse(expected)
+    except ValueError:
+        return str(recorded) == expected
+
+
+@_check
+def value_is(
+    s: Study,
+    countries: list[str],
+    table: str,
+    column: str,
+    expected: str,
+    qualifier: str | None = None,
+    **filters: str,
+) -> Verdict:
+    """The one row of `table` that the filters select holds `expected` in `column`.
+
+    ``qualifier`` is the source's qualifier of a figure (``more_than``), checked with it.
+    Undetermined when the cell is empty: the article does not give the value.
+    """
+    rows = _rows(s, table, filters)
+    where = {"_where": filters, "_column": column}
+    if len(rows) != 1:
+        return UNDETERMINED, "value_rows", {**where, "n": len(rows), "table": table}
+    cell = rows.iloc[0][column]
+    if pd.isna(cell):
+        return UNDETERMINED, "value_missing", where
+    ok = _same(cell, expected)
+    if qualifier is not None:
+        recorded_q = rows.iloc[0].get(f"{column}_qualifier")
+        ok &= (None if pd.isna(recorded_q) else recorded_q) == (qualifier or None)
+    shown = cell if qualifier is None else (cell, qualifier)
+    return _verdict(ok), "value", {**where, "_value": shown}
+
+
+@_check
+def count_is(
+    s: Study,
+    countries: list[str],
+    table: str,
+    expected: str | None = None,
+    at_least: str | None = None,
+    distinct: str | None = None,
+    **filters: str,
+) -> Verdict:
+    """`table` has `expected` (or `at_least`) rows that the filters select, or as many
+    distinct values of the column `distinct`; per country when the table has a
+    ``country`` column that is not a filter."""
+    rows = _rows(s, table, filters)
+    per_country = "country" in rows.columns and "country" not in filters
+    groups = {c: rows[rows["country"] == c] for c in countries} if per_country else {"": rows}
+    counts = {c: int(g[distinct].nunique()) if distinct else len(g) for c, g in groups.items()}
+    if at_least is not None:
+        ok = all(n >= int(at_least) for n in counts.values())
+    else:
+        ok = all(n == int(expected) for n in counts.values())
+    listed = ", ".join(f"{c} {n}".strip() for c, n in counts.items())
+    return _verdict(ok), "count", {"listed": listed, "table": table}
+
+
+@_check
+def not_in_data(s: Study, countries: list[str], needs: str) -> Verdict:
+    """A countable statement the data cannot hold yet: always undetermined, saying what is
+    missing (``needs``: a key of labels.yml ``replication_needs``)."""
+    return UNDETERMINED, "not_in_data", {"_needs": needs}
+
+
 # --- institutions and accounts ----------------------------------------------------------
+
+
+def _institutions(s: Study, countries: list[str]) -> pd.DataFrame:
+    return s.institutions[s.institutions["country"].isin(countries)]
+
+
+def _accounts(s: Study, countries: list[str]) -> pd.DataFrame:
+    return s.accounts[s.accounts["country"].isin(countries)]
 
 
 @_check
 def institutions_all(s: Study, countries: list[str], field: str, value: str) -> Verdict:
     """Every institution has ``field == value``."""
-    inst = s.institutions[s.institutions["country"].isin(countries)]
+    inst = _institutions(s, countries)
     want = value == "true"
     known = inst[inst[field].notna()]
     against = known[known[field] != want]
@@ -73,46 +222,39 @@ def institutions_all(s: Study, countries: list[str], field: str, value: str) -> 
 @_check
 def institutions_only(s: Study, countries: list[str], field: str, who: str) -> Verdict:
     """``field`` is true exactly for the institutions named in ``who``."""
-    inst = s.institutions[s.institutions["country"].isin(countries)]
+    inst = _institutions(s, countries)
     having = inst[inst[field].fillna(False)]
     names = sorted(f"{c}:{r}" for c, r in zip(having["country"], having["role"], strict=True))
     return (
-        _verdict(names == sorted(who.split(","))),
+        _verdict(names == sorted(_list(who))),
         "inst_only",
         {"field": field, "names": ", ".join(names) or "-"},
     )
 
 
-def _accounts(s: Study, countries: list[str]) -> pd.DataFrame:
-    return s.accounts[s.accounts["country"].isin(countries)]
-
-
 @_check
 def accounts_min_per_institution(s: Study, countries: list[str], min: str) -> Verdict:
     """Every institution has at least ``min`` accounts."""
-    inst = s.institutions[s.institutions["country"].isin(countries)]
+    inst = _institutions(s, countries)
     counts = _accounts(s, countries).groupby(["country", "role"]).size()
     counts = counts.reindex(pd.MultiIndex.from_frame(inst[["country", "role"]]), fill_value=0)
     short = counts[counts < int(min)]
     if len(short):
         listed = ", ".join(f"{c}:{r} ({n})" for (c, r), n in short.items())
-        return DISAGREE, "accounts_min_disagree", {"min": min, "listed": listed}
-    return AGREE, "accounts_min_agree", {"min": min, "fewest": int(counts.min())}
+        return DISAGREE, "accounts_min_disagree", {"min": int(min), "listed": listed}
+    return AGREE, "accounts_min_agree", {"min": int(min), "fewest": int(counts.min())}
 
 
 @_check
 def platform_everywhere(s: Study, countries: list[str], platform: str) -> Verdict:
     """Every institution has an account on ``platform``."""
-    inst = s.institutions[s.institutions["country"].isin(countries)]
+    inst = _institutions(s, countries)
     acc = _accounts(s, countries)
     on = set(map(tuple, acc.loc[acc["platform"] == platform, ["country", "role"]].values))
     lacking = [f"{c}:{r}" for c, r in inst[["country", "role"]].values if (c, r) not in on]
     if lacking:
-        return (
-            DISAGREE,
-            "platform_all_disagree",
-            {"platform": platform, "names": ", ".join(lacking)},
-        )
+        names = ", ".join(lacking)
+        return DISAGREE, "platform_all_disagree", {"platform": platform, "names": names}
     return AGREE, "platform_all_agree", {"platform": platform, "n": len(inst)}
 
 
@@ -131,18 +273,57 @@ def platform_rank(s: Study, countries: list[str], platform: str, max_rank: str) 
 
 
 @_check
-def only_platform(
-    s: Study, countries: list[str], country: str, role: str, platform: str
+def platforms_are(
+    s: Study,
+    countries: list[str],
+    country: str,
+    role: str,
+    platforms: str,
+    handle: str | None = None,
+    exact: str = "true",
 ) -> Verdict:
-    """The institution is on ``platform`` and nowhere else."""
+    """The institution (or one of its accounts) is on exactly these platforms, or on at
+    least these (``exact=false``: the article's list is not exhaustive)."""
     acc = _accounts(s, [country])
     mine = acc[acc["role"] == role]
-    used = sorted(set(mine["platform"]))
+    if handle:
+        mine = mine[mine["handle"] == handle]
+    used, said = set(mine["platform"]), set(_list(platforms))
+    ok = used == said if exact == "true" else said <= used
     return (
-        _verdict(used == [platform]),
-        "only_platform",
-        {"who": f"{country}:{role}", "n": len(mine), "platforms": ", ".join(used) or "-"},
+        _verdict(ok),
+        "platforms",
+        {"who": f"{country}:{role}", "platforms": ", ".join(sorted(used)) or "-"},
     )
+
+
+@_check
+def platform_holders(
+    s: Study, countries: list[str], country: str, platform: str, roles: str, exact: str = "true"
+) -> Verdict:
+    """The institutions of `country` on `platform` are exactly `roles`, or include them
+    (``exact=false``: the article names some, not all)."""
+    acc = _accounts(s, [country])
+    holders = set(acc.loc[acc["platform"] == platform, "role"])
+    said = set(_list(roles))
+    ok = holders == said if exact == "true" else said <= holders
+    return _verdict(ok), "holders", {"platform": platform, "roles": ", ".join(sorted(holders))}
+
+
+@_check
+def all_sampled_on(
+    s: Study, countries: list[str], country: str, kind: str, platform: str
+) -> Verdict:
+    """Every examined site of a kind (sample_sites.csv) has a profile on `platform`."""
+    sites = s.sample_sites
+    n = int(((sites["country"] == country) & (sites["kind"] == kind)).sum())
+    sp = s.sample_platforms
+    row = sp[(sp["country"] == country) & (sp["kind"] == kind) & (sp["platform"] == platform)]
+    if row.empty or row["sites_with"].isna().all():
+        return UNDETERMINED, "sampled_unknown", {"platform": platform, "n": n}
+    with_it = int(row["sites_with"].iloc[0])
+    values = {"platform": platform, "n": n, "with": with_it}
+    return _verdict(with_it == n and n > 0), "sampled", values
 
 
 # --- website criteria -------------------------------------------------------------------
@@ -169,7 +350,7 @@ def criteria_shared(s: Study, countries: list[str], criteria: str) -> Verdict:
     crit = _criteria(s, countries)
     shared = sorted(crit.index[crit.fillna(False).all(axis=1)])
     return (
-        _verdict(shared == sorted(criteria.split(","))),
+        _verdict(shared == sorted(_list(criteria))),
         "criteria_shared",
         {"criteria": ", ".join(shared) or "-"},
     )
@@ -184,7 +365,7 @@ def criteria_only(s: Study, countries: list[str], country: str, criteria: str) -
         return UNDETERMINED, "criteria_only_single", {}
     only = sorted(crit.index[crit[country] & ~crit[others].any(axis=1)])
     return (
-        _verdict(only == sorted(criteria.split(","))),
+        _verdict(only == sorted(_list(criteria))),
         "criteria_only",
         {"country": country, "criteria": ", ".join(only) or "-"},
     )
@@ -193,7 +374,7 @@ def criteria_only(s: Study, countries: list[str], country: str, criteria: str) -
 @_check
 def criteria_absent_everywhere(s: Study, countries: list[str], criteria: str) -> Verdict:
     """No country's site meets any of these criteria."""
-    crit = _criteria(s, countries).loc[criteria.split(",")]
+    crit = _criteria(s, countries).loc[_list(criteria)]
     found = [f"{c}: {k}" for k in crit.index for c in crit.columns if crit.at[k, c] is True]
     if found:
         return DISAGREE, "criteria_absent_disagree", {"found": ", ".join(found)}
@@ -201,6 +382,13 @@ def criteria_absent_everywhere(s: Study, countries: list[str], criteria: str) ->
 
 
 # --- dates ------------------------------------------------------------------------------
+
+
+def _dated(s: Study, countries: list[str]) -> pd.DataFrame:
+    """The accounts of `countries` with their opening date as a PartialDate (or None)."""
+    acc = _accounts(s, countries).copy()
+    acc["date"] = [dates.parse_or_none(d) for d in acc["created"]]
+    return acc
 
 
 @_check
@@ -213,26 +401,34 @@ def created_matches(
     stated: str,
     handle: str | None = None,
 ) -> Verdict:
-    """The account's opening date agrees with the date stated, at the precision of the two."""
-    acc = s.accounts
-    acc = acc[(acc["country"] == country) & (acc["role"] == role) & (acc["platform"] == platform)]
+    """The account's opening date agrees with the date stated, at the precision of the two.
+
+    Agree when the recorded date lies within the stated one (``2009-12`` within "2009");
+    disagree when they cannot mean the same day; undetermined when the recorded date is
+    less precise than the statement, or an interval between two readings of the article.
+    """
+    acc = _dated(s, [country])
+    acc = acc[(acc["role"] == role) & (acc["platform"] == platform)]
     if handle:
         acc = acc[acc["handle"] == handle]
-    known = acc["created"].dropna()
+    known = [d for d in acc["date"] if d is not None]
     who = f"{country}:{role}:{platform}"
-    if known.empty:
+    if not known:
         return UNDETERMINED, "created_none", {"who": who}
     said, recorded = dates.parse(stated), dates.earliest(known)
-    ok = said.contains(recorded) or recorded.contains(said)
-    return _verdict(ok), "created", {"stated": said, "recorded": recorded}
+    values = {"stated": said, "recorded": recorded}
+    if not said.overlaps(recorded):
+        return DISAGREE, "created", values
+    if said.contains(recorded):
+        return AGREE, "created", values
+    key = "created_readings" if recorded.precision == "range" else "created_coarser"
+    return UNDETERMINED, key, values
 
 
-def _dated(s: Study, country: str) -> pd.DataFrame:
-    acc = s.accounts[s.accounts["country"] == country].copy()
-    parsed = acc["created"].map(dates.parse, na_action="ignore")
-    acc["start"] = pd.to_datetime(parsed.map(lambda d: d.start, na_action="ignore"))
-    acc["end"] = pd.to_datetime(parsed.map(lambda d: d.end, na_action="ignore"))
-    return acc
+def _first(acc: pd.DataFrame) -> tuple[dates.PartialDate | None, int]:
+    """The earliest date of some accounts, and how many of them have none."""
+    known = [d for d in acc["date"] if d is not None]
+    return dates.earliest(known), int(sum(d is None for d in acc["date"]))
 
 
 @_check
@@ -241,80 +437,130 @@ def oldest_in_country(
 ) -> Verdict:
     """These accounts of the institution opened no later than any other of the country.
 
-    An undated account of the country could be older, so undated accounts leave
-    the statement undetermined unless a dated one already contradicts it.
+    An undated account of the country could be older, so undated accounts leave the
+    statement undetermined unless a dated one already contradicts it.
     """
-    acc = _dated(s, country)
-    mine = acc[(acc["role"] == role) & acc["platform"].isin(platforms.split(","))]
-    if mine["start"].isna().any() or mine.empty:
+    acc = _dated(s, [country])
+    mine = acc[(acc["role"] == role) & acc["platform"].isin(_list(platforms))]
+    if mine.empty or any(d is None for d in mine["date"]):
         return UNDETERMINED, "oldest_none", {}
+    latest_mine = max(d.end for d in mine["date"])
     rest = acc.drop(mine.index)
-    dated, undated = rest[rest["start"].notna()], rest[rest["start"].isna()]
+    other, undated = _first(rest)
     values = {
-        "dates": ", ".join(mine["created"]),
-        "other": dated.sort_values("start")["created"].iloc[0] if len(dated) else "-",
-        "undated": len(undated),
+        "dates": ", ".join(d.text for d in mine["date"]),
+        "other": other if other is not None else "-",
+        "undated": undated,
         "country": country,
     }
-    if (dated["end"] < mine["start"].max()).any():
+    if any(d is not None and d.end < latest_mine for d in rest["date"]):
         return DISAGREE, "oldest", values
-    return (UNDETERMINED if len(undated) else AGREE), "oldest", values
+    return (UNDETERMINED if undated else AGREE), "oldest", values
 
 
 @_check
-def last_to_join(s: Study, countries: list[str], country: str, role: str) -> Verdict:
+def last_to_join(
+    s: Study, countries: list[str], country: str, role: str, scope: str = "country"
+) -> Verdict:
     """The institution's first account opened after every other institution's first account.
 
-    Undetermined while another institution has no dated account (it could be later).
+    ``scope`` ``country`` compares with the other institutions of `country`, ``pair``
+    with every institution of the statement's countries. Undetermined while another
+    institution has no dated account (it could be later) or a date that overlaps.
     """
-    acc = _dated(s, country)
-    first = acc[acc["start"].notna()].groupby("role")["start"].min()
-    if role not in first:
-        return UNDETERMINED, "last_none", {"who": f"{country}:{role}"}
-    others = first.drop(role)
-    inst = s.institutions[s.institutions["country"] == country]["role"]
-    undated = sorted(set(inst) - set(first.index))
+    within = countries if scope == "pair" else [country]
+    acc = _dated(s, within)
+    acc["who"] = acc["country"] + ":" + acc["role"]
+    me = f"{country}:{role}"
+    firsts = {w: _first(g)[0] for w, g in acc.groupby("who")}
+    first = firsts.get(me)
+    if first is None:
+        return UNDETERMINED, "last_none", {"who": me}
+    others = {w: d for w, d in firsts.items() if w != me and d is not None}
+    everyone = (f"{c}:{r}" for c, r in _institutions(s, within)[["country", "role"]].values)
+    undated = sorted(w for w in everyone if w != me and firsts.get(w) is None)
     values = {
-        "role": role,
-        "first": f"{first[role]:%Y-%m}",
-        "others": ", ".join(f"{r} {d:%Y-%m}" for r, d in others.items()) or "-",
+        "role": me,
+        "first": first,
+        "others": ", ".join(f"{w} {d.text}" for w, d in sorted(others.items())) or "-",
         "undated": ", ".join(undated) or "-",
     }
-    if (others >= first[role]).any():
+    if any(first.before(d) for d in others.values()):
         return DISAGREE, "last", values
-    return (UNDETERMINED if undated else AGREE), "last", values
+    if all(d.before(first) for d in others.values()) and not undated:
+        return AGREE, "last", values
+    return UNDETERMINED, "last", values
 
 
 @_check
 def earlier_than(s: Study, countries: list[str], country: str, role: str, earlier: str) -> Verdict:
-    """Each named account (role:platform) opened before the institution's first account."""
-    acc = _dated(s, country)
-    later = acc[acc["role"] == role]["start"].min()
-    if pd.isna(later):
+    """Each named account (role:platform) opened before the institution's first account.
+
+    An undated account of the institution could be its first, and earlier than the named
+    ones: undetermined then, unless a dated account already decides against.
+    """
+    acc = _dated(s, [country])
+    later, undated = _first(acc[acc["role"] == role])
+    if later is None:
         return UNDETERMINED, "last_none", {"who": f"{country}:{role}"}
-    parts, ok = [], True
-    for item in earlier.split(","):
+    parts, ok, decided = [], True, True
+    for item in _list(earlier):
         r, p = item.split(":")
-        rows = acc[(acc["role"] == r) & (acc["platform"] == p) & acc["start"].notna()]
-        if rows.empty:
+        first, _ = _first(acc[(acc["role"] == r) & (acc["platform"] == p)])
+        if first is None:
             return UNDETERMINED, "created_none", {"who": f"{country}:{r}:{p}"}
-        ok &= bool(rows["end"].min() < later)
-        parts.append(f"{r}:{p} {rows['created'].min()}")
-    return (
-        _verdict(ok),
-        "earlier",
-        {"role": role, "first": f"{later:%Y-%m}", "parts": ", ".join(parts)},
-    )
+        ok &= first.before(later)
+        decided &= first.before(later) or later.before(first)
+        parts.append(f"{r}:{p} {first.text}")
+    values = {"role": role, "first": later, "parts": ", ".join(parts), "undated": undated}
+    if not ok:
+        return (DISAGREE if decided else UNDETERMINED), "earlier", values
+    return (UNDETERMINED if undated else AGREE), "earlier", values
 
 
-# --- audience, network, agenda ----------------------------------------------------------
+@_check
+def adopted_later(
+    s: Study,
+    countries: list[str],
+    country: str,
+    than: str,
+    role: str | None = None,
+    platform: str | None = None,
+) -> Verdict:
+    """`country`'s first account (of `role`, on `platform`, or any) came after `than`'s.
+
+    Agree when every day the first date of `country` can mean is after every day of
+    `than`'s; disagree when it came no later; an undated account of `country` in scope
+    could be its first, so it leaves an agreement undetermined (and one of `than`
+    leaves a disagreement undetermined).
+    """
+    acc = _dated(s, [country, than])
+    if role:
+        acc = acc[acc["role"] == role]
+    if platform:
+        acc = acc[acc["platform"] == platform]
+    (fa, ua), (fb, ub) = (_first(acc[acc["country"] == c]) for c in (country, than))
+    if fa is None or fb is None:
+        return UNDETERMINED, "later_none", {"country": country, "than": than}
+    gap = dates.month_gap(fa, fb)
+    values = {
+        "country": country,
+        "than": than,
+        "a": fa,
+        "b": fb,
+        "low": gap.low,
+        "high": gap.high,
+        "undated_a": ua,
+        "undated_b": ub,
+    }
+    if fb.before(fa):
+        return (UNDETERMINED if ua else AGREE), "later", values
+    if not fa.before(fb) and fa.overlaps(fb):
+        return UNDETERMINED, "later", values
+    return (UNDETERMINED if ub else DISAGREE), "later", values
 
 
-def _bounds(value: int, qualifier) -> tuple[float, float]:
-    """What a figure the article qualifies allows: "más de 720 000" is at least 720 000."""
-    if qualifier == "more_than":
-        return float(value), float("inf")
-    return float(value), float(value)
+# --- audience, activity -----------------------------------------------------------------
 
 
 @_check
@@ -323,24 +569,72 @@ def most_followers_on(
 ) -> Verdict:
     """The institution has more followers on ``platform`` than on any other platform.
 
-    A figure given as "more than" is only a lower bound: it decides the statement
-    only where the bounds do not overlap.
+    A qualified figure is a bound: it decides the statement only where the bounds do
+    not overlap.
     """
     acc = s.accounts[(s.accounts["country"] == country) & (s.accounts["role"] == role)]
     known = acc[acc["followers"].notna()]
     if platform not in set(known["platform"]):
         return UNDETERMINED, "followers_none", {"who": f"{country}:{role}", "platform": platform}
+    quantities = list(known[["platform", "followers", "followers_qualifier"]].values)
     bounds = {
-        p: _bounds(int(n), q if isinstance(q, str) else None)
-        for p, n, q in known[["platform", "followers", "followers_qualifier"]].values
+        p: codebook.figure_bounds(n, q if isinstance(q, str) else None, s.data_dir)
+        for p, n, q in quantities
     }
     low, high = bounds.pop(platform)
-    values = {"_quantities": list(known[["platform", "followers", "followers_qualifier"]].values)}
+    values = {"_quantities": quantities}
     if any(other_low >= high for other_low, _ in bounds.values()):
         return DISAGREE, "followers", values
     if all(low > other_high for _, other_high in bounds.values()):
         return AGREE, "followers", values
     return UNDETERMINED, "followers_bound", values
+
+
+def _rate(acc: pd.DataFrame, handle: str, snapshot: str | None) -> tuple[float, float, bool] | None:
+    """Posts a month of the account's age: (lowest, highest, as_of assumed) or None."""
+    row = acc[acc["handle"] == handle]
+    if row.empty or pd.isna(row["posts"].iloc[0]) or pd.isna(row["created"].iloc[0]):
+        return None
+    assumed = pd.isna(row["as_of"].iloc[0])
+    as_of = snapshot if assumed else row["as_of"].iloc[0]
+    if as_of is None or pd.isna(as_of):
+        return None
+    gap = dates.month_gap(dates.parse(as_of), dates.parse(row["created"].iloc[0]))
+    posts = float(row["posts"].iloc[0])
+    return (posts / (gap.high + 1), posts / max(gap.low, 1), assumed)
+
+
+@_check
+def more_active(
+    s: Study, countries: list[str], country: str, handle: str, than_country: str, than: str
+) -> Verdict:
+    """`handle` posts more a month of its age than `than` (posts / months open).
+
+    The months run from the opening month to the month of the post count (``as_of``);
+    a count the source does not date is taken at the country's snapshot, and the verdict
+    then stays undetermined unless no date could reverse it.
+    """
+    snap = s.countries.set_index("iso3")["snapshot"]
+    ra = _rate(_accounts(s, [country]), handle, snap.get(country))
+    rb = _rate(_accounts(s, [than_country]), than, snap.get(than_country))
+    if ra is None or rb is None:
+        return UNDETERMINED, "active_none", {"a": handle, "b": than}
+    values = {
+        "a": handle,
+        "b": than,
+        "a_low": ra[0],
+        "a_high": ra[1],
+        "b_low": rb[0],
+        "b_high": rb[1],
+    }
+    if ra[2] or rb[2]:  # an undated count could be from any time: its rate is unknown
+        return UNDETERMINED, "active_assumed", values
+    if ra[0] > rb[1]:
+        return AGREE, "active", values
+    return (DISAGREE if ra[1] < rb[0] else UNDETERMINED), "active", values
+
+
+# --- representations, agenda, interaction -----------------------------------------------
 
 
 @_check
@@ -361,52 +655,118 @@ def representations_without_website(
 
 
 @_check
-def sample_size(s: Study, countries: list[str], country: str, kind: str, expected: str) -> Verdict:
-    """The examined sample holds ``expected`` sites of a kind."""
-    sites = s.sample_sites
-    sites = sites[(sites["country"] == country) & (sites["kind"] == kind)]
-    return (
-        _verdict(len(sites) == int(expected)),
-        "sample",
-        {"n": len(sites), "names": ", ".join(sites["location"])},
-    )
+def representations_share_with_website(
+    s: Study, countries: list[str], country: str, min_share: str
+) -> Verdict:
+    """At least `min_share` of all representations have a website; a kind whose count of
+    websites is not given could have none or all, so the share is a range."""
+    rep = s.representations[s.representations["country"] == country]
+    if rep.empty or rep["count"].isna().any():
+        return UNDETERMINED, "reps_none", {"kind": "-", "country": country}
+    total = float(rep["count"].sum())
+    known = float(rep["with_website"].fillna(0).sum())
+    unknown = float(rep.loc[rep["with_website"].isna(), "count"].sum())
+    low, high = known / total, (known + unknown) / total
+    values = {"low": low, "high": high, "total": int(total)}
+    if low >= float(min_share):
+        return AGREE, "reps_share", values
+    return (DISAGREE if high < float(min_share) else UNDETERMINED), "reps_share", values
 
 
 @_check
 def agenda_includes(
-    s: Study, countries: list[str], country: str, role: str, topics: str
+    s: Study,
+    countries: list[str],
+    country: str,
+    role: str,
+    topics: str,
+    platform: str | None = None,
 ) -> Verdict:
-    """The institution's accounts are coded with each of these topics."""
-    ag = s.agenda[(s.agenda["country"] == country) & (s.agenda["role"] == role)]
+    """The institution's accounts (on `platform`; of any institution for role ``*``) are
+    coded with each of these topics."""
+    ag = s.agenda[s.agenda["country"] == country]
+    if role != "*":
+        ag = ag[ag["role"] == role]
+    if platform:
+        ag = ag[ag["platform"] == platform]
     coded = set(ag["topic"])
     if not coded:
         return UNDETERMINED, "agenda_none", {"who": f"{country}:{role}"}
-    missing = [t for t in topics.split(",") if t not in coded]
+    missing = [t for t in _list(topics) if t not in coded]
     values = {"topics": ", ".join(sorted(coded)), "missing": ", ".join(missing)}
     return (DISAGREE, "agenda_missing", values) if missing else (AGREE, "agenda", values)
 
 
+@_check
+def interaction_level(s: Study, countries: list[str], level: str) -> Verdict:
+    """Every interaction row of each country of the statement has this level."""
+    inter = s.interaction[s.interaction["country"].isin(countries)]
+    found = {c: sorted(set(inter.loc[inter["country"] == c, "level"])) for c in countries}
+    if any(not v for v in found.values()):
+        return UNDETERMINED, "level_none", {}
+    shown = "; ".join(f"{c}: {', '.join(v)}" for c, v in found.items())
+    return _verdict(all(v == [level] for v in found.values())), "level", {"levels": shown}
+
+
+# --- wording and the whole check --------------------------------------------------------
+
+
 def evidence_text(key: str, values: dict, lang: str = "en") -> str:
-    """The evidence of a check in `lang`: its template filled, numbers as `lang` writes them."""
+    """The evidence of a check in `lang`: its template filled, numbers and dates as `lang`
+    writes them."""
     templates = text.words("replication", lang)
     filled = {}
     for k, v in values.items():
-        if k == "_quantities":
+        if k.startswith("_"):
             continue
         if isinstance(v, dates.PartialDate):
             v = text.fmt_date(v, lang)
-        filled[k] = text.fmt_number(v, lang) if isinstance(v, int) else v
+        elif isinstance(v, float):
+            v = text.fmt_number(v, lang, 2 if abs(v) < 10 else 0)
+        elif isinstance(v, int):
+            v = text.fmt_number(v, lang)
+        filled[k] = v
     if "_quantities" in values:  # figures with the article's qualifiers, in `lang`
-        shown = "; ".join(
+        filled["shown"] = "; ".join(
             f"{p}: {text.fmt_quantity(n, q if isinstance(q, str) else None, lang)}"
             for p, n, q in values["_quantities"]
         )
-        filled["shown"] = shown
-    if "kind" in filled:  # embassy -> embassies / embajadas
+    if "_value" in values:
+        v = values["_value"]
+        filled["value"] = (
+            text.fmt_quantity(v[0], v[1], lang) if isinstance(v, tuple) else _cell(v, lang)
+        )
+    if "_where" in values:  # the row a value is read from, in the paper's words
+        filled["where"] = ", ".join(_scope_word(k, v, lang) for k, v in values["_where"].items())
+        filled["column"] = text.words("columns", lang)[values["_column"]]
+    if "_needs" in values:
+        filled["needs"] = text.words("replication_needs", lang)[values["_needs"]]
+    if "kind" in filled and filled["kind"] != "-":  # embassy -> embassies / embajadas
         filled["kind"] = codebook.label("representation_kinds", filled["kind"], lang).lower()
     if "field" in filled:
         filled["field"] = text.scope_label("subgroup", filled["field"], lang)
     return templates[key].format(**filled)
+
+
+def _scope_word(key: str, value: str, lang: str) -> str:
+    """A filter value of a claim in `lang`: roles, platforms and kinds by their labels."""
+    lists = {"role": "roles", "platform": "platforms", "kind": "representation_kinds"}
+    if key in lists:
+        return codebook.label(lists[key], value, lang)
+    return value
+
+
+def _cell(value, lang: str) -> str:
+    if isinstance(value, bool) or str(value) in ("True", "False"):
+        return text.words("tables", lang)["yes" if str(value) == "True" else "no"]
+    try:
+        return text.fmt_number(float(value), lang)
+    except (TypeError, ValueError):
+        pass
+    try:
+        return text.fmt_date(dates.parse(value), lang)
+    except ValueError:
+        return str(value)
 
 
 def check(study: Study, lang: str = "en") -> pd.DataFrame:
@@ -415,7 +775,8 @@ def check(study: Study, lang: str = "en") -> pd.DataFrame:
     Raises
     ------
     KeyError
-        When claims.csv names a check that this module does not have.
+        When claims.csv names a check that this module does not have (the loader
+        catches it first: :func:`params_problem`).
     """
     rows = []
     for claim in study.claims.itertuples(index=False):
@@ -426,25 +787,38 @@ def check(study: Study, lang: str = "en") -> pd.DataFrame:
             )
         countries = claim.countries.split()
         verdict, key, values = CHECKS[claim.check](study, countries, **parse_params(claim.params))
-        evidence = evidence_text(key, values, lang)
         rows.append(
             [
                 claim.claim_id,
                 claim.countries,
                 claim.statement,
                 claim.source,
+                claim.basis,
                 claim.check,
                 verdict,
-                evidence,
+                evidence_text(key, values, lang),
             ]
         )
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
-def summary(result: pd.DataFrame) -> dict[str, int]:
-    """Counts of each verdict, zeros included."""
+def summary(result: pd.DataFrame) -> dict:
+    """Counts of each verdict, and of each verdict by basis, zeros included."""
     counts = result["verdict"].value_counts()
-    return {v: int(counts.get(v, 0)) for v in VERDICTS}
+    out: dict = {v: int(counts.get(v, 0)) for v in VERDICTS}
+    out["total"] = len(result)
+    by = result.groupby(["basis", "verdict"]).size()
+    out["by_basis"] = {b: {v: int(by.get((b, v), 0)) for v in VERDICTS} for b in BASES}
+    return out
 
 
-__all__ = ["CHECKS", "VERDICTS", "check", "evidence_text", "parse_params", "summary"]
+__all__ = [
+    "BASES",
+    "CHECKS",
+    "VERDICTS",
+    "check",
+    "evidence_text",
+    "params_problem",
+    "parse_params",
+    "summary",
+]

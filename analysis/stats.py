@@ -9,18 +9,18 @@ sentence. Where a result has no test, ``reason`` says why with a code:
     a side has no value;
 ``no_variation``
     every value (or every pair) is the same;
-``no_discordant``
-    paired yes/no values agree on every unit;
 ``too_few``
     the test could not reach p < 0.05 whatever the data (``p_min`` is the
     smallest p it can give);
 ``zero_count``
-    one side has no event at all, so a rate ratio is 0 or infinite.
+    one side has no event at all, so a rate ratio is 0 or infinite;
+``chance_level``
+    an association measure at its chance level (bias-corrected Cramér's V of 0).
 
 The study's comparisons (:mod:`analysis.compare`) turn these into rows; the paper's
 words for every code live in ``paper/text/labels.yml``.
 
->>> sign_test([1, 2, 3, 4, 5], [0, 0, 0, 0, 0]).p_min
+>>> min_sign_test_p(5)  # five matched pairs can never reach p < 0.05
 0.0625
 """
 
@@ -40,21 +40,17 @@ __all__ = [
     "N_BOOTSTRAP",
     "N_RESAMPLES",
     "SEED",
-    "McNemar",
     "RankComparison",
     "RateRatio",
-    "SignTest",
     "TableTest",
     "adjust",
     "cliffs_delta",
+    "cramers_v_corrected",
     "jaccard",
-    "mcnemar_exact",
     "min_rank_test_p",
     "min_sign_test_p",
-    "paired_proportion_interval",
     "poisson_rate_ratio",
     "rank_comparison",
-    "sign_test",
     "table_test",
     "wilson_interval",
 ]
@@ -116,168 +112,10 @@ def wilson_interval(count: int, nobs: int, confidence: float = CONFIDENCE) -> tu
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def paired_proportion_interval(
-    table: Sequence[Sequence[int]], confidence: float = CONFIDENCE
-) -> tuple[float, float, float]:
-    """Difference of two paired proportions with Newcombe's (1998) square-and-add interval.
-
-    ``table = [[both, first_only], [second_only, neither]]``; the difference is
-    ``p_first - p_second``. Newcombe's method 10 combines the two Wilson (1927)
-    intervals with the (continuity-corrected) correlation of the pairs; unlike the
-    Wald interval it behaves at 10 pairs and at proportions near 0 or 1.
-    statsmodels has no paired interval, so it is written out here.
-
-    Returns
-    -------
-    (difference, low, high)
-    """
-    (e, f), (g, h) = np.asarray(table, dtype=float)
-    n = e + f + g + h
-    if n == 0:
-        return (_NAN, _NAN, _NAN)
-    p1, p2 = (e + f) / n, (e + g) / n
-    l1, u1 = wilson_interval(e + f, int(n), confidence)
-    l2, u2 = wilson_interval(e + g, int(n), confidence)
-    margins = (e + f) * (g + h) * (e + g) * (f + h)
-    phi = 0.0
-    if margins > 0:
-        cross = e * h - f * g
-        if cross > n / 2:
-            phi = (cross - n / 2) / math.sqrt(margins)
-        elif cross < 0:
-            phi = cross / math.sqrt(margins)
-    d = p1 - p2
-    low = d - math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
-    high = d + math.sqrt(
-        max(0.0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2)
-    )
-    return (d, max(-1.0, low), min(1.0, high))
-
-
-# ---------------------------------------------------------------- paired tests
+# ---------------------------------------------------------------- what a test can say
 def min_sign_test_p(n: int) -> float:
     """Smallest two-sided p an exact sign (or McNemar) test of `n` pairs can give: 2 / 2**n."""
     return min(1.0, 2 * 0.5**n) if n > 0 else 1.0
-
-
-@dataclass(frozen=True)
-class SignTest:
-    """Exact sign test of paired values, with the median difference and its interval.
-
-    ``ci_low``/``ci_high`` is the order-statistic interval of the median difference
-    with coverage ``coverage`` (at least 95 % from 6 pairs; below, the widest one,
-    [min, max], with its lower coverage). ``p_value`` is NaN when ``reason`` is set.
-    """
-
-    n: int
-    n_pos: int
-    n_neg: int
-    n_zero: int
-    median: float
-    ci_low: float
-    ci_high: float
-    coverage: float
-    p_value: float
-    p_min: float
-    reason: str
-    test: str = "sign_test_exact"
-
-
-def sign_test(x: Sequence[float], y: Sequence[float]) -> SignTest:
-    """Exact sign test of paired values (NaN pairs dropped), with a distribution-free interval.
-
-    Chosen over the exact Wilcoxon signed-rank test because the paired values here
-    are small counts: zero and tied differences are the rule, and the exact Wilcoxon
-    distribution assumes neither. Zero differences are dropped from the test.
-    """
-    d = np.asarray(x, dtype=float) - np.asarray(y, dtype=float)
-    d = np.sort(d[~np.isnan(d)])
-    n = d.size
-    pos, neg = int((d > 0).sum()), int((d < 0).sum())
-    low = high = coverage = _NAN
-    if n >= 2:
-        covers = [1 - 2 * stats.binom.cdf(k - 1, n, 0.5) for k in range(1, n // 2 + 1)]
-        ok = [k for k, c in enumerate(covers, start=1) if c >= CONFIDENCE]
-        k = max(ok) if ok else 1
-        low, high, coverage = float(d[k - 1]), float(d[n - k]), float(covers[k - 1])
-    untied = pos + neg
-    # what the test could ever say with n pairs, before looking at the data
-    p_min = min_sign_test_p(n)
-    if n == 0:
-        p, reason = _NAN, "no_data"
-    elif untied == 0:
-        p, reason = _NAN, "no_variation"
-    else:
-        p, reason = float(stats.binomtest(pos, untied, 0.5).pvalue), ""
-    return SignTest(
-        n=n,
-        n_pos=pos,
-        n_neg=neg,
-        n_zero=n - untied,
-        median=float(np.median(d)) if n else _NAN,
-        ci_low=low,
-        ci_high=high,
-        coverage=coverage,
-        p_value=p,
-        p_min=p_min,
-        reason=reason,
-    )
-
-
-@dataclass(frozen=True)
-class McNemar:
-    """Exact McNemar test of paired yes/no values, with Newcombe's paired difference.
-
-    ``table`` is ``((both, a_only), (b_only, neither))``; ``difference`` is the share
-    of units with yes in `a` minus the share in `b`.
-    """
-
-    table: tuple[tuple[int, int], tuple[int, int]]
-    n: int
-    count_a: int
-    count_b: int
-    difference: float
-    ci_low: float
-    ci_high: float
-    statistic: float
-    p_value: float
-    p_min: float
-    reason: str
-    test: str = "mcnemar_exact"
-
-
-def mcnemar_exact(x: Sequence[bool], y: Sequence[bool]) -> McNemar:
-    """Exact McNemar test (statsmodels) of paired yes/no values."""
-    from statsmodels.stats.contingency_tables import mcnemar
-
-    x = np.asarray(x, dtype=bool)
-    y = np.asarray(y, dtype=bool)
-    table = (
-        (int((x & y).sum()), int((x & ~y).sum())),
-        (int((~x & y).sum()), int((~x & ~y).sum())),
-    )
-    d, low, high = paired_proportion_interval(table)
-    statistic = p = _NAN
-    if x.size == 0:
-        reason = "no_data"
-    elif table[0][1] + table[1][0] == 0:
-        reason = "no_discordant"
-    else:
-        res = mcnemar([list(r) for r in table], exact=True)
-        statistic, p, reason = float(res.statistic), float(res.pvalue), ""
-    return McNemar(
-        table=table,
-        n=int(x.size),
-        count_a=int(x.sum()),
-        count_b=int(y.sum()),
-        difference=d,
-        ci_low=low,
-        ci_high=high,
-        statistic=statistic,
-        p_value=p,
-        p_min=min_sign_test_p(int(x.size)),
-        reason=reason,
-    )
 
 
 # ------------------------------------------------------------ two-sample ranks
@@ -349,9 +187,32 @@ def rank_comparison(x: Sequence[float], y: Sequence[float]) -> RankComparison:
 
 
 # --------------------------------------------------------- contingency tables
+def cramers_v_corrected(table) -> float:
+    """Cramér's V with Bergsma's (2013) bias correction: 0 when the table is at chance level.
+
+    The plain V of a sparse table is far above zero even for independent rows (its
+    expectation under independence grows with the number of cells per observation);
+    the corrected V removes that expectation, so it can be read as association.
+
+    >>> cramers_v_corrected([[10, 0], [0, 10]]), cramers_v_corrected([[5, 5], [5, 5]])
+    (1.0, 0.0)
+    """
+    t = np.asarray(table, dtype=float)
+    n = t.sum()
+    r, k = t.shape
+    if n < 2 or r < 2 or k < 2:
+        return _NAN
+    chi2 = stats.chi2_contingency(t, correction=False).statistic
+    phi2 = max(0.0, chi2 / n - (k - 1) * (r - 1) / (n - 1))
+    r_corr = r - (r - 1) ** 2 / (n - 1)
+    k_corr = k - (k - 1) ** 2 / (n - 1)
+    denominator = min(k_corr - 1, r_corr - 1)
+    return float(math.sqrt(phi2 / denominator)) if denominator > 0 else _NAN
+
+
 @dataclass(frozen=True)
 class TableTest:
-    """A test of independence of a groups × categories table, with Cramér's V.
+    """A test of independence of a groups × categories table, with Cramér's V (bias-corrected).
 
     ``small_expected`` counts expected cells below 5 (which send the p-value to a
     Monte Carlo test with ``resamples`` tables).
@@ -380,7 +241,7 @@ def table_test(table) -> TableTest:
     if t.ndim != 2 or t.shape[0] < 2 or t.shape[1] < 2:
         return TableTest(_NAN, _NAN, _NAN, "", "no_variation", n, 0, 0)
     t = t.astype(int)
-    v = float(stats.contingency.association(t, method="cramer"))
+    v = cramers_v_corrected(t)
     if t.shape == (2, 2):
         res = stats.fisher_exact(t)
         return TableTest(v, float(res.statistic), float(res.pvalue), "fisher_exact", "", n, 0, 0)
@@ -449,6 +310,9 @@ def poisson_rate_ratio(
     if adjusted:
         x = np.column_stack([x, np.asarray(covariates, dtype=float)])
     x = sm.add_constant(x, has_constant="add")
+    if len(y) <= x.shape[1] or g.sum() < 2 or (~g).sum() < 2:
+        # no residual degrees of freedom (or one unit a side): nothing to estimate an error from
+        return RateRatio(**nan, adjusted=bool(adjusted), clusters=0, reason="too_few")
     groups = None if clusters is None else np.unique(np.asarray(clusters), return_inverse=True)[1]
     n_clusters = 0 if groups is None else int(groups.max()) + 1
     clustered = n_clusters >= min_clusters

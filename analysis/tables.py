@@ -16,6 +16,7 @@ import pandas as pd
 
 from analysis import codebook, dates
 from analysis.load import Study
+from analysis.stats import wilson_interval
 from analysis.text import (
     MARK_NO,
     check_lang,
@@ -295,16 +296,27 @@ def interaction_levels(study: Study, measured: pd.DataFrame | None = None) -> pd
 
     Judged rows come through :func:`analysis.coding.judged_levels`, so both kinds
     share the layout of :func:`analysis.coding.account_levels`; rows are in pair
-    order, judged before measured within a country.
+    order, judged before measured within a country. ``countries`` names every country
+    a row stands for: a judgement made of several countries at once (interaction.csv
+    ``judgement``) is one row, not one per country.
     """
     from analysis import coding
 
     book = codebook.load_codebook(study.data_dir)
-    frames = [coding.judged_levels(study.interaction, book)]
+    judged = coding.judged_levels(study.interaction, book)
+    # one judgement that covers several countries ("en ambos casos") is one row
+    judged["countries"] = judged["country"].map(lambda c: (c,))
+    ids = study.interaction["judgement"].reset_index(drop=True)
+    joint = ids.notna() & ids.duplicated(keep=False)
+    for _, group in judged[joint].groupby(ids[joint], sort=False):
+        judged.at[group.index[0], "countries"] = tuple(group["country"])
+        judged = judged.drop(index=group.index[1:])
+    frames = [judged]
     if measured is not None and len(measured):
         extra = measured[measured["country"].isin(study.pair)].copy()
         method = extra["method"] if "method" in extra.columns else pd.Series(pd.NA, extra.index)
         extra["method"] = method.fillna("measured")
+        extra["countries"] = extra["country"].map(lambda c: (c,))
         frames.append(extra)
     rows = pd.concat(frames, ignore_index=True)
     rows["level"] = rows["level"].astype("string")
@@ -344,13 +356,13 @@ def interaction_table(study: Study, measured: pd.DataFrame | None = None, lang: 
     levels = codebook.labels("account_levels", lang, study.data_dir)
     table = pd.DataFrame(
         {
-            t["country"]: [study.country_name(c, lang) for c in rows["country"]],
+            t["country"]: [countries_name(study, cs, lang) for cs in rows["countries"]],
             t["institution"]: [
                 interaction_who(r, lang, roles, platforms) for _, r in rows.iterrows()
             ],
             t["method"]: [t[m] for m in rows["method"]],
             t["level"]: [levels[k] if pd.notna(k) else "" for k in rows["level"]],
-            t["reply_share"]: [fmt_percent(v, lang, 1) for v in rows["reply_share"]],
+            t["reply_share"]: [_share_text(r, lang) for _, r in rows.iterrows()],
             t["rates"]: [
                 " / ".join(fmt_number(x, lang, 1) if pd.notna(x) else "–" for x in r)
                 if pd.notna(r).any()
@@ -363,6 +375,29 @@ def interaction_table(study: Study, measured: pd.DataFrame | None = None, lang: 
     # without measured rows the share and the rates are empty: leave the columns out
     empty = [c for c in (t["reply_share"], t["rates"]) if (table[c] == "").all()]
     return table.drop(columns=empty)
+
+
+def countries_name(study: Study, countries, lang: str) -> str:
+    """'Mexico', or 'Mexico and Chile' for a row that stands for several countries."""
+    names = [study.country_name(c, lang) for c in countries]
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} {words('figures', lang)['and']} {names[-1]}"
+
+
+def _share_text(row, lang: str) -> str:
+    """A measured share of replies with its Wilson (1927) 95 % interval: the posts are a
+    sample of the account's timeline."""
+    share = row.get("reply_share")
+    if share is None or pd.isna(share):
+        return ""
+    if pd.isna(row.get("posts")):  # a level recorded with its share, but not its counts
+        return fmt_percent(share, lang, 1)
+    replies = int(row["n_reply"] + row["n_dialogue"])
+    low, high = wilson_interval(replies, int(row["posts"]))
+    return (
+        f"{fmt_percent(share, lang, 1)} [{fmt_percent(low, lang, 1)}; {fmt_percent(high, lang, 1)}]"
+    )
 
 
 def _interaction_evidence(row, lang: str) -> str:
@@ -399,15 +434,42 @@ def _first_dates(study: Study) -> dict[tuple[str, str, str], dates.PartialDate]:
     return out
 
 
+def _accounts_with_figures(study: Study) -> dict[tuple[str, str, str, str], tuple[int, int]]:
+    """(country, role, platform, metric) -> (accounts with a figure, accounts)."""
+    acc = study.accounts
+    out = {}
+    for (c, r, p), part in acc.groupby(["country", "role", "platform"]):
+        for metric in ("followers", "posts", "views"):
+            out[(c, r, p, metric)] = (int(part[metric].notna().sum()), len(part))
+    return out
+
+
 def _effect_text(row, lang: str) -> str:
-    if pd.isna(row["estimate"]):
+    """An effect with its range: ``-18.5 [-24; -13] (adoption gap ...)``; ratios go elsewhere."""
+    if not row["effect"] or row["effect"] == "ratio" or pd.isna(row["estimate"]):
         return ""
     text = fmt_stat(row["estimate"], lang)
     if not (pd.isna(row["ci_low"]) or pd.isna(row["ci_high"])):
         text += f" [{fmt_stat(row['ci_low'], lang)}; {fmt_stat(row['ci_high'], lang)}]"
-    if row["effect"]:
-        text += f" ({effect_label(row['effect'], row['unit'], lang)})"
-    return text
+    return f"{text} ({effect_label(row['effect'], row['unit'], lang)})"
+
+
+def _contrast_text(row, lang: str) -> str:
+    """a relative to b: a ratio (exact ``14.75×``, or the range bounds allow), else a - b."""
+    times = "\u00d7"
+    if row["effect"] == "ratio":
+        if not pd.isna(row["estimate"]):
+            return fmt_stat(row["estimate"], lang) + times
+        low, high = row["ci_low"], row["ci_high"]
+        if low > 0 and math.isfinite(high):
+            return f"{fmt_stat(low, lang)}–{fmt_stat(high, lang)}{times}"
+        if low > 0:
+            return f"≥\u202f{fmt_stat(low, lang)}{times}"
+        return f"≤\u202f{fmt_stat(high, lang)}{times}" if math.isfinite(high) else ""
+    if pd.isna(row["difference"]):
+        return ""
+    sign = "+" if row["difference"] > 0 else ""
+    return sign + fmt_stat(row["difference"], lang)
 
 
 def comparisons_table(
@@ -416,11 +478,13 @@ def comparisons_table(
     """The comparisons of :func:`analysis.compare.all_comparisons`, worded for the paper.
 
     Rows where neither country has a value are left out (they stay in the CSV); the
-    dimension is written once per group. The effect comes with its interval
-    (``[low; high]``: a semicolon, since Spanish decimals use the comma); p is
-    adjusted within the dimension's family, and "—" marks a comparison without a
-    test (the CSV's ``reason`` says why). With the `study`, first adoptions show the
-    dates as the source gives them (``2009-12``, ``2011``) rather than decimal years.
+    dimension is written once per group. A qualified figure keeps its words ("more
+    than 720,000"); the contrast is ``a - b``, or ``a / b`` for audiences (a range when
+    a figure is a bound); an effect comes with its range (``[low; high]``: a semicolon,
+    since Spanish decimals use the comma). The test columns (raw p, p adjusted within
+    the dimension, the smallest p the test could give) appear only when a row has a
+    test. With the `study`, first adoptions show the dates as the source gives them,
+    and audiences how many of an institution's accounts have a figure.
     """
     check_lang(lang)
     t = words("tables", lang)
@@ -432,36 +496,50 @@ def comparisons_table(
     dim_col = [dims.get(d, d) for d in comparisons["dimension"]]
     dim_col = [d if i == 0 or d != dim_col[i - 1] else "" for i, d in enumerate(dim_col)]
     first_dates = _first_dates(study) if study is not None else {}
+    figures_given = _accounts_with_figures(study) if study is not None else {}
 
     def value(row, side: str) -> str:
-        x = row[f"value_{side}"]
+        x, country = row[f"value_{side}"], row[f"country_{side}"]
         if row["measure"] == "first_adoption":
-            # compare computes with decimal years; the reader sees the date as the source gives it
-            key = (row[f"country_{side}"], row["role"], row["platform"])
-            if key in first_dates:
-                return fmt_date(first_dates[key], lang)
-            if not pd.isna(x):
-                return f"{x:.1f}".replace(".", "," if lang == "es" else ".")
+            key = (country, row["role"], row["platform"])
+            return fmt_date(first_dates[key], lang) if key in first_dates else ""
+        if row["dimension"] == "audience":
+            given, n = figures_given.get(
+                (country, row["role"], row["platform"], row["measure"]), (0, 0)
+            )
+            if pd.isna(x):
+                return t["no_account"] if n == 0 else t["not_given"]
+            text = fmt_quantity(x, row[f"qualifier_{side}"], lang)
+            if given < n:
+                text += f" ({t['accounts_of'].format(given=given, n=n)})"
+            return text
         return fmt_stat(x, lang)
 
-    p = comparisons["p_adjusted"] if "p_adjusted" in comparisons.columns else comparisons["p_value"]
     rows = [r for _, r in comparisons.iterrows()]
-    return pd.DataFrame(
-        {
-            t["dimension"]: dim_col,
-            t["measure"]: [measure_label(r, lang) for r in rows],
-            **{str(first[f"country_{side}"]): [value(r, side) for r in rows] for side in "ab"},
-            t["effect"]: [_effect_text(r, lang) for r in rows],
-            t["test"]: [test_label(r["test"], r["measure"], lang) for r in rows],
-            t["p_adjusted"]: [fmt_p(x, lang) if not pd.isna(x) else "—" for x in p],
-        }
-    )
+    table = {
+        t["dimension"]: dim_col,
+        t["measure"]: [measure_label(r, lang) for r in rows],
+        **{str(first[f"country_{side}"]): [value(r, side) for r in rows] for side in "ab"},
+        t["contrast"]: [_contrast_text(r, lang) for r in rows],
+        t["effect"]: [_effect_text(r, lang) for r in rows],
+    }
+    if (comparisons["test"] != "").any():
+        p_adj = comparisons["p_adjusted"] if "p_adjusted" in comparisons else comparisons["p_value"]
+        table[t["test"]] = [test_label(r["test"], r["measure"], lang) for r in rows]
+        table[t["p"]] = [fmt_p(x, lang) for x in comparisons["p_value"]]
+        table[t["p_adjusted"]] = [fmt_p(x, lang) for x in p_adj]
+        table[t["p_min"]] = [fmt_p(r["p_min"], lang) if r["test"] else "" for r in rows]
+    out = pd.DataFrame(table)
+    empty = [c for c in (t["contrast"], t["effect"]) if (out[c] == "").all()]
+    return out.drop(columns=empty)
 
 
 def replication_table(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The replication check (:func:`analysis.replication.check`) with the verdict in `lang`.
 
-    The article's statements stay in its own words (Spanish) in both languages.
+    The article's statements stay in its own words (Spanish) in both languages; the
+    basis says whether a verdict checks the transcription (same sentence), the
+    article's consistency (another place), or an outside source.
     """
     check_lang(lang)
     t = words("tables", lang)
@@ -469,34 +547,68 @@ def replication_table(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         {
             # a zero-width space after each "_" lets a long identifier wrap in its cell
             t["claim"]: [c.replace("_", "_\u200b") for c in check["claim_id"]],
-            t["countries"]: check["countries"].fillna("").tolist(),
             t["statement"]: check["statement"].tolist(),
+            t["basis"]: [t[f"basis_{b}"] for b in check["basis"]],
             t["verdict"]: [t.get(v, v) for v in check["verdict"]],
             t["evidence"]: check["evidence"].fillna("").tolist(),
         }
     )
 
 
-def _escape(cell) -> str:
-    if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
+def replication_open(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The statements the data contradict or cannot decide: the part of the check to read."""
+    return replication_table(check[check["verdict"] != "agree"].reset_index(drop=True), lang)
+
+
+def replication_summary(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Verdicts by basis: how many statements agree, disagree or stay undecided, and on what."""
+    from analysis.replication import BASES, VERDICTS
+
+    check_lang(lang)
+    t = words("tables", lang)
+    counts = check.groupby(["basis", "verdict"]).size()
+    rows = []
+    for basis in BASES:
+        row = {t["basis"]: t[f"basis_{basis}"]}
+        row.update({t[v]: int(counts.get((basis, v), 0)) for v in VERDICTS})
+        row[t["total"]] = sum(row[t[v]] for v in VERDICTS)
+        rows.append(row)
+    total = {t["basis"]: t["total"]}
+    total.update({k: sum(r[k] for r in rows) for k in rows[0] if k != t["basis"]})
+    return pd.DataFrame([*rows, total])
+
+
+#: Every ASCII punctuation character: pandoc's Markdown lets a backslash escape any of them.
+_PUNCTUATION = re.compile(r"""([!-/:-@\[-`{-~])""")
+
+
+def escape_markdown(value) -> str:
+    r"""A value of the data as literal Markdown text: it can never become markup.
+
+    Every ASCII punctuation character is backslash-escaped (``@SRE_mx`` stays a handle,
+    not a citation; ``<script>`` stays text; ``[x](javascript:...)`` stays brackets),
+    line breaks become spaces, and missing values are blank.
+
+    >>> escape_markdown("<b>@SRE_mx</b>") == r"\<b\>\@SRE\_mx\<\/b\>"
+    True
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    if isinstance(cell, float) and not math.isfinite(cell):
+    if isinstance(value, float) and not math.isfinite(value):
         return ""
-    text = str(cell).replace("\\", "\\\\").replace("\n", " ")
-    # Characters pandoc's Markdown would read as syntax: "@SRE_mx" as a citation,
-    # "X*" as emphasis, "[...]" as a link.
-    return re.sub(r"([|@*\[\]<>`])", r"\\\1", text)
+    text = re.sub(r"\s+", " ", str(value))
+    return _PUNCTUATION.sub(r"\\\1", text)
 
 
 def to_markdown(df: pd.DataFrame) -> str:
     """A pipe table (pandoc/GitHub markdown) of `df`, index left out.
 
     Written here rather than through ``DataFrame.to_markdown`` so the project
-    needs no ``tabulate``; ``|`` in cells is escaped, missing cells are blank,
-    numeric columns are right-aligned.
+    needs no ``tabulate``; every cell is literal text (:func:`escape_markdown`),
+    missing cells are blank, numeric columns are right-aligned.
     """
-    header = [_escape(c) for c in df.columns]
-    body = [[_escape(v) for v in row] for row in df.itertuples(index=False)]
+    header = [escape_markdown(c) for c in df.columns]
+    body = [[escape_markdown(v) for v in row] for row in df.itertuples(index=False)]
     align = [
         "---:"
         if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])

@@ -12,6 +12,7 @@ here word them.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 import pandas as pd
@@ -51,12 +52,19 @@ def words(section: str, lang: str) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- numbers
+def _decimal(x) -> Decimal:
+    """`x` as the decimal it is written as (0.625, not 0.62499999...), for honest rounding."""
+    return x if isinstance(x, Decimal) else Decimal(repr(float(x)))
+
+
 def fmt_number(x, lang: str = "en", decimals: int | None = None) -> str:
     """Format a number the way each language writes it; missing gives ``""``.
 
     English: ``870,000`` and ``0.6``. Spanish (RAE, and the article): a no-break
     space groups thousands (``870 000``), four-digit numbers stay ungrouped
-    (``4200``), and the decimal mark is a comma (``0,6``).
+    (``4200``), and the decimal mark is a comma (``0,6``). Rounding is half away
+    from zero on the number as written (0.625 to two decimals is 0.63), never the
+    binary float's half-to-even.
 
     Parameters
     ----------
@@ -68,28 +76,35 @@ def fmt_number(x, lang: str = "en", decimals: int | None = None) -> str:
 
     >>> fmt_number(0.6, "es"), fmt_number(1234.5, "es"), fmt_number(2.5, "en", 2)
     ('0,6', '1234,5', '2.50')
+    >>> fmt_number(0.625, "en", 2), fmt_number(0.125, "es", 2), fmt_number(-2.5, "en", 0)
+    ('0.63', '0,13', '-3')
     """
     check_lang(lang)
-    if x is None or pd.isna(x):
+    if x is None or (not isinstance(x, Decimal) and pd.isna(x)):
         return ""
-    x = float(x)
-    if decimals is None:
-        text = f"{abs(x):,.0f}" if x.is_integer() else f"{abs(x):,.6f}".rstrip("0").rstrip(".")
-    else:
-        text = f"{abs(x):,.{decimals}f}"
+    d = _decimal(x)
+    places = 6 if decimals is None else decimals
+    rounded = abs(d).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,f}"
+    if decimals is None and "." in text:
+        text = text.rstrip("0").rstrip(".")
     whole, _, frac = text.partition(".")
     if lang == "es" and len(whole.replace(",", "")) <= 4:
         whole = whole.replace(",", "")
     whole = whole.replace(",", THOUSANDS_SEP[lang])
-    sign = "-" if x < 0 and any(c not in "0.," for c in text) else ""
+    sign = "-" if d < 0 and rounded != 0 else ""
     return sign + whole + (DECIMAL_SEP[lang] + frac if frac else "")
 
 
 def fmt_percent(share, lang: str = "en", decimals: int = 0) -> str:
-    """A share (0-1) as a percentage: ``25%`` in English, ``25 %`` in Spanish (RAE)."""
+    """A share (0-1) as a percentage: ``25%`` in English, ``25 %`` in Spanish (RAE).
+
+    >>> fmt_percent(0.125, "en"), fmt_percent(0.625, "es", 1)
+    ('13%', '62,5\xa0%')
+    """
     if share is None or pd.isna(share):
         return ""
-    number = fmt_number(round(float(share) * 100, decimals), lang, decimals)
+    number = fmt_number(_decimal(share) * 100, lang, decimals)
     return number + ("\u00a0%" if lang == "es" else "%")
 
 

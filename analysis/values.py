@@ -7,6 +7,7 @@ are computed here, not in a notebook, so tests cover them.
 
 from __future__ import annotations
 
+from analysis.codebook import label, labels
 from analysis.load import Study
 
 
@@ -36,10 +37,125 @@ def presence_values(study: Study) -> dict:
         "accounts_with_followers": _per_country(
             study, acc[acc["followers"].notna()].groupby("country").size()
         ),
+        # Tabla 1 counts platforms per institution; the text names a second account on
+        # some of them: say what is counted
+        "platform_entries": _per_country(study, per_inst.groupby(level=0).sum()),
+        "shared_entries": {
+            c: [
+                " / ".join(g["handle"].fillna("?"))
+                for _, g in acc[acc["country"] == c].groupby(["role", "platform"], sort=False)
+                if len(g) > 1
+            ]
+            for c in study.pair
+        },
         "accounts_dated": _per_country(
             study, acc[acc["created"].notna()].groupby("country").size()
         ),
     }
+
+
+def blog_notes(study: Study, lang: str = "en") -> list[dict]:
+    """The institutions counted with a blog whose blog rests on a noted, contested reading."""
+    inst = study.institutions
+    noted = inst[inst["blog"].fillna(False) & inst["blog_note"].notna()]
+    roles = labels("roles", lang, study.data_dir)
+    return [
+        {
+            "country": study.country_name(r.country, lang),
+            "institution": roles[r.role],
+            "note": r.blog_note,
+        }
+        for r in noted.itertuples()
+    ]
+
+
+def statistics_values(study: Study, comparisons) -> dict:
+    """What the tests could say: the smallest p of five matched pairs, before and after Holm.
+
+    With n matched institutions the smallest two-sided p of an exact sign or McNemar test
+    is 2 / 2**n; Holm over k such comparisons multiplies it by k.
+    """
+    from analysis.stats import min_sign_test_p
+
+    n = int(study.institutions.groupby("country").size().reindex(study.pair).min())
+    matched = comparisons[
+        (comparisons["dimension"] == "presence")
+        & comparisons["measure"].isin(
+            [
+                "platforms_per_institution",
+                "presence_index",
+                "institutions_using",
+                "institutions_with",
+            ]
+        )
+    ]
+    k = len(matched)
+    p_min = min_sign_test_p(n)
+    return {
+        "matched_institutions": n,
+        "matched_comparisons": k,
+        "p_min_matched": p_min,
+        "p_min_matched_holm": min(1.0, k * p_min),
+        "tests": int((comparisons["test"] != "").sum()),
+    }
+
+
+def comparison_values(study: Study, comparisons, lang: str = "en") -> dict:
+    """The comparisons the prose quotes: matched audiences and the adoption gaps.
+
+    ``audiences``: every matched institution and platform where both countries give an
+    exact figure (metric, institution, platform, the two values, the ratio a / b).
+    ``gaps``: the first-account gap in months (estimate and range) overall and for the
+    foreign ministries; ``later``: on how many platforms each country certainly came later.
+    """
+    roles = labels("roles", lang, study.data_dir)
+    platforms = labels("platforms", lang, study.data_dir)
+    aud = comparisons[(comparisons["dimension"] == "audience") & comparisons["estimate"].notna()]
+    audiences = [
+        {
+            "metric": r.measure,
+            "institution": roles[r.role],
+            "platform": platforms[r.platform],
+            "a": r.value_a,
+            "b": r.value_b,
+            "ratio": r.estimate,
+        }
+        for r in aud.itertuples()
+    ]
+    first = comparisons[comparisons["measure"] == "first_adoption"]
+    gaps = {}
+    for key, sel in (
+        ("any", (first["role"] == "") & (first["platform"] == "")),
+        ("foreign_ministry", first["role"] == "foreign_ministry"),
+    ):
+        row = first[sel]
+        if len(row) and row["estimate"].notna().all():
+            r = row.iloc[0]
+            gaps[key] = {"estimate": r.estimate, "low": r.ci_low, "high": r.ci_high}
+    over = comparisons[comparisons["measure"] == "adoption_gap_over_platforms"]
+    later = (
+        {
+            "a": int(over["value_a"].iloc[0]),
+            "b": int(over["value_b"].iloc[0]),
+            "dated": int(over["n"].iloc[0]),
+        }
+        if len(over)
+        else None
+    )
+    return {"audiences": audiences, "gaps": gaps, "later": later}
+
+
+def software_values() -> dict:
+    """The versions of the software the paper was built with (the pinned ones)."""
+    from importlib.metadata import version
+
+    names = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "papermill", "krippendorff")
+    out = {name: version(name) for name in names}
+    import pypandoc
+
+    out["pandoc"] = pypandoc.get_pandoc_version()  # the binary pypandoc-binary ships
+    out["typst"] = version("typst")
+    return out
 
 
 def website_values(study: Study) -> dict:
@@ -76,20 +192,26 @@ def pair_values(study: Study, lang: str = "en") -> dict:
 
 
 def interaction_values(study: Study, measured=None, lang: str = "en") -> dict:
-    """How many levels are measured and judged per country, and the judged ones in words."""
-    from analysis.codebook import label, labels
+    """How many levels are measured and judged per country, and each judgement in words
+    (one judgement of several countries once)."""
+    from analysis import tables
 
+    levels = tables.interaction_levels(study, measured)
+    judged = levels[levels["method"] == "judged"]
+    roles = labels("roles", lang, study.data_dir)
     inter = study.interaction
-    judged = inter[inter["method"] == "judged"]
-    roles = labels("roles", lang)
     return {
         "measured_accounts": _per_country(
             study, measured.groupby("country").size() if measured is not None else {}
         ),
-        "judged_rows": _per_country(study, judged.groupby("country").size()),
+        "measured_platforms": sorted(set(measured["platform"])) if measured is not None else [],
+        "judged_rows": _per_country(
+            study, inter[inter["method"] == "judged"].groupby("country").size()
+        ),
         "judged": [
             {
-                "country": study.country_name(r.country, lang),
+                "countries": tables.countries_name(study, r.countries, lang),
+                "joint": len(r.countries) > 1,
                 "scope": roles.get(r.role) if isinstance(r.role, str) else None,
                 "level": label("account_levels", r.level, lang),
                 "evidence": r.evidence,

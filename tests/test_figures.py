@@ -12,7 +12,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from analysis import figures, load
+from analysis import dates, figures, load
 
 BUILDERS = [
     "figura1_twitter_followers",
@@ -109,7 +109,7 @@ def test_spanish_axis_numbers(study):
     ax = figures.figura1_twitter_followers(study, "es").axes[0]
     assert ax.xaxis.get_major_formatter()(400000, 0) == "400\u00a0000"
     ag = figures.agenda_figure(study, "es").axes[0]
-    assert ag.xaxis.get_major_formatter()(0.125, 0) == "12\u00a0%"
+    assert ag.xaxis.get_major_formatter()(4, 0) == "4"  # a count of accounts
 
 
 def test_presence_heatmap_cells(study):
@@ -129,19 +129,32 @@ def test_website_criteria_totals(study):
 def test_timeline_draws_dates_at_their_precision(study):
     fig = figures.adoption_timeline(study, "en")
     ax = fig.axes[0]
-    years = [p.get_gid() for p in ax.patches if (p.get_gid() or "").endswith(":year")]
+    spans = [
+        p.get_gid()
+        for p in ax.patches
+        if (p.get_gid() or "").endswith((":year", ":quarter", ":range"))
+    ]
     dated = study.accounts.dropna(subset=["created"])
-    assert len(years) == (dated["created"].str.len() == 4).sum() == 4
+    precision = dated["created"].map(lambda d: dates.parse(d).precision)
+    assert len(spans) == precision.isin(["year", "quarter", "range"]).sum() == 5
     dots = [ln for ln in ax.lines if (ln.get_gid() or "").endswith((":month", ":day"))]
-    assert len(dots) == (dated["created"].str.len() > 4).sum()
+    assert len(dots) == precision.isin(["month", "day"]).sum()
     note = " ".join(_texts(fig))
     assert "Date not given" in note and "Telegram" in note
+    # the date the article gives twice is drawn with both readings
+    assert "CHL:foreign_ministry:youtube:range" in spans
+    assert "2014 or 2017-08? (the article gives both)" in note
 
 
-def test_agenda_shares_sum_to_one(study):
-    ax = figures.agenda_figure(study, "en").axes[0]
+def test_agenda_counts_the_accounts_the_article_describes(study):
+    fig = figures.agenda_figure(study, "en")
+    ax = fig.axes[0]
+    described = study.agenda.drop_duplicates(["country", "role", "platform"])
     for container in ax.containers:
-        assert sum(p.get_width() for p in container) == pytest.approx(1.0)
+        n = int((described["country"] == container.get_label()).sum())
+        assert all(0 <= p.get_width() <= n for p in container)
+    texts = " ".join(_texts(fig))
+    assert "(7 accounts described)" in texts and "3 of 7" in texts
 
 
 def test_interaction_says_judged_or_measured(study):

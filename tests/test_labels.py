@@ -17,8 +17,6 @@ from analysis.paths import LABELS_FILE
 
 LANGS = ("en", "es")
 ALL_TESTS = {
-    "sign_test_exact",
-    "mcnemar_exact",
     "fisher_exact",
     "chi_square",
     "chi_square_monte_carlo",
@@ -28,12 +26,12 @@ ALL_TESTS = {
     "poisson_glm_robust",
 }
 ALL_REASONS = {
+    "census",
     "no_data",
     "no_variation",
-    "no_discordant",
     "too_few",
     "zero_count",
-    "one_per_country",
+    "chance_level",
     "no_shared_platform",
 }
 
@@ -78,6 +76,7 @@ def every_situation(fixture_data) -> pd.DataFrame:
     alone = posts[posts["platform"] == "twitter"].copy()
     alone.loc[alone["country"] == "CHL", "platform"] = "facebook"
     few = _synthetic_posts(accounts=3, per_account=4)  # a permutation p, robust errors
+    two_levels = posts.assign(level=(posts["level"] >= 2) * 2)  # a 2 x 2 table: Fisher
     frames = [
         compare.all_comparisons(mex_chl),
         compare.all_comparisons(ury_arg, coded),
@@ -85,6 +84,8 @@ def every_situation(fixture_data) -> pd.DataFrame:
         compare.engagement_model(zero, "MEX", "CHL"),
         compare.engagement_model(alone, "MEX", "CHL"),
         compare.all_comparisons(mex_chl, few),
+        compare.all_comparisons(mex_chl, two_levels),
+        compare.all_comparisons(mex_chl, _synthetic_posts(accounts=1, per_account=1)),  # too few
         compare.all_comparisons(load.study("CHL", "MEX")),
     ]
     return pd.concat(frames, ignore_index=True)

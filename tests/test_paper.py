@@ -97,7 +97,8 @@ def test_paper_of_another_pair(built):
     assert values["01_presence"]["a"] == "URY"
     assert values["04_interaction"]["measured_accounts"] == {"URY": 0, "ARG": 1}
     assert set(values["04_interaction"]["reliability"]) == {"level", "topic"}
-    assert values["05_comparison"]["replication"] == {"agree": 0, "disagree": 0, "undetermined": 0}
+    replication = values["05_comparison"]["replication"]
+    assert (replication["total"], replication["agree"], replication["disagree"]) == (0, 0, 0)
     html = paths["html"].read_text(encoding="utf-8")
     assert ("Uruguay" in html) and ("cancilleriaA" in html)
     assert "<img" in html and 'src="data:image/svg+xml' in html  # self-contained
@@ -116,7 +117,7 @@ def test_figure_and_table_numbers_resolve(fixture_data, tmp_path):
     figures = re.findall(r"!\[Figure (\d+)\.", md)
     tables = re.findall(r"^: Table (\d+)\.", md, flags=re.M)
     assert figures == [str(i) for i in range(1, len(figures) + 1)] and len(figures) == 8
-    assert tables == [str(i) for i in range(1, len(tables) + 1)] and len(tables) == 6
+    assert tables == [str(i) for i in range(1, len(tables) + 1)] and len(tables) == 8
     for ref in re.findall(r"(?:Figure|Table) (\d+)", md):
         assert 1 <= int(ref) <= max(len(figures), len(tables))
 
@@ -165,3 +166,67 @@ def test_spanish_tables_have_no_english_phrase(fixture_paper_es):
     leaks = sorted(f for f in _english_fragments() if f in tables_md)
     assert leaks == []
     assert "Poisson" not in tables_md or "MLG de Poisson" in tables_md
+
+
+@pytest.fixture(scope="module")
+def mex_chl_md(mex_chl_paper) -> str:
+    return (mex_chl_paper["out"] / "paper.md").read_text(encoding="utf-8")
+
+
+def _table(markdown: str, number: int) -> str:
+    """The rows of Table `number` of a paper's Markdown, its escapes removed (as read)."""
+    blocks = markdown.split("\n\n")
+    for i, block in enumerate(blocks):
+        if block.startswith(f": Table {number}."):
+            return re.sub(r"\\(.)", r"\1", blocks[i - 1])
+    raise AssertionError(f"no Table {number}")
+
+
+@pytest.mark.slow
+def test_the_paper_says_only_what_the_data_support(mex_chl_md):
+    md = mex_chl_md
+    comparisons = _table(md, 4)
+    # a census of five institutions gets no test: no p-value column, and the text says why
+    assert "p (Holm)" not in comparisons and "McNemar" not in comparisons
+    assert "0.0625" in md and "whatever the data" in md
+    assert "few differences can reach" not in md.lower()
+    # audiences matched role by role, never pooled medians; a bound shown as a bound
+    assert "(median)" not in comparisons and "Cliff" not in comparisons
+    assert "870,000 followers in Mexico and 59,000 in Chile (14.75 times as many)" in md
+    assert "more than 720,000" in comparisons and "≤ 2.99×" in comparisons
+    # the agenda is described, not tested
+    assert "Cramér" not in comparisons and "Fisher" not in comparisons
+    # adoption gaps: mid-points inside their ranges, in words
+    assert "-18.50 [-24; -13]" in comparisons
+    assert "49 to 52 months before" in md
+    # codings that hide a choice are visible: both readings, a quarter, a day, the blog
+    assert "2014 to 2014-04" in comparisons and "Q4 2009" in comparisons
+    assert "2017-03-20" in comparisons
+    assert "rests on one reading" in md and "ninguna tiene blog" in md
+    # interaction: one joint judgement, no statistic on it, the platforms stated correctly
+    assert "one judgement of both countries" in md and "Interaction level" not in comparisons
+    assert "commentThreads" in md and "Meta Content Library" in md and "2024" in md
+    assert "amplification and applause rates" not in md
+    # half away from zero: a Jaccard of 0.625 is 0.63
+    assert "0.63 (Jaccard" in comparisons
+    # what is counted
+    assert "23 institution–platform pairs" in md and "25 accounts" in md
+
+
+@pytest.mark.slow
+def test_the_paper_reports_the_replication_check_by_kind(mex_chl_md):
+    md = mex_chl_md
+    assert "# Limitations" in md and "one coder" in md and "Figuras 1–3" in md
+    assert "only show that a value was transcribed" in md  # the abstract says what kind
+    summary = _table(md, 5)
+    assert "consistency check" in summary and "transcription check" in summary
+    assert "# References" in md
+
+
+@pytest.mark.slow
+def test_references_cite_versions_not_the_build_clock(mex_chl_paper):
+    html = mex_chl_paper["html"].read_text(encoding="utf-8")
+    assert "10.12804/revistas.urosario.edu.co/desafios/a.8345" in html
+    assert "Wilson" in html and "Bergsma" in html
+    assert "pandas 3.1.1" in html and "papermill 2.7.0" in html
+    assert "2026" not in html.split("References")[-1]

@@ -36,47 +36,14 @@ def test_wilson_interval_matches_statsmodels():
         assert stats.wilson_interval(count, nobs) == pytest.approx((low, high))
 
 
-def test_paired_interval_matches_published_example():
-    # Fagerland, Lydersen & Laake (2017), ch. 8, Cavo et al. (2012):
-    # Newcombe square-and-add: -0.0621 (95% CI -0.1186 to -0.0046).
-    d, low, high = stats.paired_proportion_interval([[59, 6], [16, 80]])
-    assert (round(d, 4), round(low, 4), round(high, 4)) == (-0.0621, -0.1186, -0.0046)
-
-
-def test_sign_test_against_binomtest_and_order_statistics():
-    x = [3, 5, 4, 4, 1, 7, 2, 9, 6, 8]
-    y = [1, 5, 2, 6, 0, 3, 2, 1, 1, 2]
-    st = stats.sign_test(x, y)
-    d = np.sort(np.subtract(x, y))
-    assert (st.n_pos, st.n_neg, st.n_zero) == (7, 1, 2)
-    assert st.p_value == pytest.approx(sps.binomtest(7, 8, 0.5).pvalue)
-    # n = 10: [d(2), d(9)] covers 1 - 2 * 11/1024; [d(3), d(8)] would cover only 89%.
-    assert (st.ci_low, st.ci_high) == (d[1], d[8])
-    assert st.coverage == pytest.approx(1 - 2 * 11 / 1024)
-    assert st.median == np.median(d)
-    assert st.p_min == pytest.approx(2 / 2**10)  # 10 pairs, whatever the ties
-    five = stats.sign_test([1, 2, 3, 4, 5], [0, 0, 0, 0, 0])
-    assert five.coverage == pytest.approx(1 - 2 / 32)
-    assert (five.ci_low, five.ci_high) == (1.0, 5.0)
-    assert five.p_min == 0.0625 and five.p_value == pytest.approx(0.0625)
-
-
-def test_sign_test_all_ties_has_no_p_value():
-    st = stats.sign_test([1, 2, 3], [1, 2, 3])
-    assert math.isnan(st.p_value) and st.reason == "no_variation"
-    assert stats.sign_test([], []).reason == "no_data"
-
-
-def test_mcnemar_against_binomtest_and_no_discordant_pairs():
-    a = [True, True, False, False, True, False, False, False]
-    b = [True, False, True, True, True, True, False, True]
-    m = stats.mcnemar_exact(a, b)
-    assert m.table == ((2, 1), (4, 1))
-    assert m.p_value == pytest.approx(sps.binomtest(1, 5, 0.5).pvalue)
-    assert m.difference == pytest.approx((3 - 6) / 8)
-    assert m.p_min == pytest.approx(2 / 2**8)
-    same = stats.mcnemar_exact(a, a)
-    assert math.isnan(same.p_value) and same.reason == "no_discordant"
+def _v_corrected_by_hand(t) -> float:
+    """Bergsma (2013), eq. 5-6, written out."""
+    t = np.asarray(t, dtype=float)
+    n, (r, k) = t.sum(), t.shape
+    phi2 = sps.chi2_contingency(t, correction=False).statistic / n
+    phi2c = max(0.0, phi2 - (k - 1) * (r - 1) / (n - 1))
+    rc, kc = r - (r - 1) ** 2 / (n - 1), k - (k - 1) ** 2 / (n - 1)
+    return math.sqrt(phi2c / min(kc - 1, rc - 1))
 
 
 def test_table_test_two_by_two_is_fisher_and_cramers_v_by_hand():
@@ -84,8 +51,16 @@ def test_table_test_two_by_two_is_fisher_and_cramers_v_by_hand():
     res = stats.table_test(t)
     assert res.p_value == pytest.approx(sps.fisher_exact(t).pvalue)
     assert res.test == "fisher_exact"
-    chi2 = sps.chi2_contingency(t, correction=False).statistic
-    assert res.v == pytest.approx(math.sqrt(chi2 / t.sum()))
+    assert res.v == pytest.approx(_v_corrected_by_hand(t))
+    assert res.v < sps.contingency.association(t)  # the correction removes chance
+
+
+def test_corrected_v_is_zero_at_chance_level():
+    rng = np.random.default_rng(1)
+    sparse = rng.multinomial(39, [1 / 24] * 24).reshape(2, 12)  # 39 codes in 24 cells
+    assert sps.contingency.association(sparse) > 0.2  # the plain V looks like association
+    assert stats.cramers_v_corrected(sparse) == pytest.approx(_v_corrected_by_hand(sparse))
+    assert stats.cramers_v_corrected([[5, 5], [5, 5]]) == 0.0
 
 
 def test_table_test_asymptotic_only_with_enough_expected_counts():
@@ -94,7 +69,7 @@ def test_table_test_asymptotic_only_with_enough_expected_counts():
     ref = sps.chi2_contingency(big, correction=False)
     assert res.test == "chi_square"
     assert res.p_value == pytest.approx(ref.pvalue)
-    assert res.v == pytest.approx(math.sqrt(ref.statistic / big.sum()))
+    assert res.v == pytest.approx(_v_corrected_by_hand(big))
     sparse = np.array([[3, 0, 1, 2], [0, 4, 1, 0]])
     one, two = stats.table_test(sparse), stats.table_test(sparse)
     assert one.test == "chi_square_monte_carlo" and one.small_expected > 0
@@ -134,6 +109,10 @@ def test_adjust_holm_and_bh_leave_nan_alone():
 
 
 def test_results_are_frozen():
-    st = stats.sign_test([1, 2], [0, 0])
+    rc = stats.rank_comparison([1, 2, 3], [4])
     with pytest.raises(AttributeError):
-        st.p_value = 0.0
+        rc.p_value = 0.0
+
+
+def test_smallest_p_of_matched_pairs():
+    assert [stats.min_sign_test_p(n) for n in (1, 5, 10)] == [1.0, 0.0625, 2 / 1024]

@@ -191,21 +191,26 @@ def test_interaction_table_judged_and_measured(study):
         }
     )
     t = tables.interaction_table(study, measured, "en")
-    assert t["Method"].tolist() == ["judged", "judged", "measured"]
-    assert t.iloc[2]["Share of replies"] == "12.0%"
+    # one judgement of both countries ("en ambos casos") is one row, not two
+    assert t["Method"].tolist() == ["judged", "measured"]
+    assert t.iloc[0]["Country"] == "Mexico and Chile"
+    assert t.iloc[1]["Share of replies [95% Wilson interval]"] == "12.0%"
     assert t.iloc[0]["Institution"] == "all profiles consulted"
 
 
 def test_to_markdown_escapes_and_blanks():
-    df = pd.DataFrame({"a": ["x|y", None, "@SRE_mx", "X*", "[1]"], "n": [1, 2, 3, 4, 5]})
+    df = pd.DataFrame(
+        {"a": ["x|y", None, "@SRE_mx", "X*", "[1]", "<b>\nhi</b>"], "n": [1, 2, 3, 4, 5, 6]}
+    )
     lines = tables.to_markdown(df).splitlines()
     assert lines[:2] == ["| a | n |", "| --- | ---: |"]  # numbers right-aligned
     assert lines[2:] == [
         "| x\\|y | 1 |",
         "|  | 2 |",
-        "| \\@SRE_mx | 3 |",
+        "| \\@SRE\\_mx | 3 |",
         "| X\\* | 4 |",
         "| \\[1\\] | 5 |",
+        "| \\<b\\> hi\\<\\/b\\> | 6 |",
     ]
 
 
@@ -227,7 +232,9 @@ def test_interaction_table_measured_rows_in_spanish(fixture_data):
     t = tables.interaction_table(s, measured, "es")
     row = t[t["Método"] == "medido"].iloc[0]
     assert row["Evidencia"] == "3 de 7 publicaciones responden a otras cuentas (2 en diálogos)"
-    assert row["Proporción de respuestas"] == "42,9\u00a0%"
+    assert row["Proporción de respuestas [intervalo de Wilson del 95\u00a0%]"] == (
+        "42,9\u00a0% [15,8\u00a0%; 75,0\u00a0%]"  # 3 of 7 posts: a sample of the timeline
+    )
     assert (
         row["Respuestas / compartidos / me gusta recibidos por publicación"] == "1,5 / 1,3 / 10,5"
     )

@@ -33,8 +33,12 @@ text
 
 Example
 -------
->>> from analysis.importers import twitter_v2
->>> posts = twitter_v2.read("export.jsonl", "MEX", "foreign_ministry")  # doctest: +SKIP
+>>> from analysis.importers import reader
+>>> read = reader("twitter_v2")  # analysis.importers.twitter_v2.read
+>>> read.__module__
+'analysis.importers.twitter_v2'
+
+``read(path, country, role)`` returns the posts table of an export.
 """
 
 from __future__ import annotations

@@ -8,14 +8,57 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-
-PAIR ?= MEX-CHL
-# `make paper LANG=es`: LANG is also the locale variable, so anything that is
-# not a language of the paper (e.g. C.UTF-8 from the environment) means English.
-PAPER_LANG := $(if $(filter es,$(LANG)),es,en)
 export LC_ALL := C.UTF-8
-PAIRS ?= MEX-CHL CHL-MEX
-ISO ?=
+
+# --- what the user may set, checked before any recipe runs -------------------------------
+# Values are read with $(value ...) so that nothing in them is expanded by make (a
+# `$(shell ...)` in PAIR stays text), upper-cased, and checked against their pattern with
+# make's own functions: no value reaches a shell before it has passed.
+UPPER = $(subst a,A,$(subst b,B,$(subst c,C,$(subst d,D,$(subst e,E,$(subst f,F,$(subst g,G,$(subst h,H,$(subst i,I,$(subst j,J,$(subst k,K,$(subst l,L,$(subst m,M,$(subst n,N,$(subst o,O,$(subst p,P,$(subst q,Q,$(subst r,R,$(subst s,S,$(subst t,T,$(subst u,U,$(subst v,V,$(subst w,W,$(subst x,X,$(subst y,Y,$(subst z,Z,$(1)))))))))))))))))))))))))))
+CAPITALS := A B C D E F G H I J K L M N O P Q R S T U V W X Y Z
+SMALL := a b c d e f g h i j k l m n o p q r s t u v w x y z
+DIGITS := 0 1 2 3 4 5 6 7 8 9
+# $(call STRIP,text,chars): the text without any of the chars (a word list)
+STRIP = $(if $(2),$(call STRIP,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+# one word per capital letter: "MEX" -> "M E X" (3 words)
+SPELL = $(if $(2),$(call SPELL,$(subst $(firstword $(2)),$(firstword $(2)) ,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+# $(call IS_ISO,XXX): non-empty when XXX is one word of exactly three capital letters
+IS_ISO = $(and $(filter 1,$(words $(1))),$(if $(call STRIP,$(1),$(CAPITALS)),,yes),$(filter 3,$(words $(call SPELL,$(1),$(CAPITALS)))))
+IS_PAIR = $(and $(filter 1,$(words $(1))),$(filter 2,$(words $(subst -, ,$(1)))),$(call IS_ISO,$(firstword $(subst -, ,$(1)))),$(call IS_ISO,$(lastword $(subst -, ,$(1)))),$(if $(call STRIP,$(1),$(CAPITALS) -),,yes),$(filter $(firstword $(subst -, ,$(1)))-$(lastword $(subst -, ,$(1))),$(1)))
+ISO_RE := three letters, e.g. ARG
+
+PAIR_GIVEN := $(value PAIR)
+PAIR_SAFE := $(call UPPER,$(if $(PAIR_GIVEN),$(PAIR_GIVEN),MEX-CHL))
+ifeq ($(call IS_PAIR,$(PAIR_SAFE)),)
+$(error PAIR must be two ISO 3166-1 alpha-3 codes joined by '-', e.g. MEX-CHL)
+endif
+override PAIR := $(PAIR_SAFE)
+
+PAIRS_GIVEN := $(value PAIRS)
+PAIRS_SAFE := $(call UPPER,$(if $(PAIRS_GIVEN),$(PAIRS_GIVEN),MEX-CHL CHL-MEX))
+ifneq ($(words $(PAIRS_SAFE)),$(words $(foreach p,$(PAIRS_SAFE),$(if $(call IS_PAIR,$(p)),ok))))
+$(error PAIRS must be pairs like MEX-CHL separated by spaces)
+endif
+override PAIRS := $(PAIRS_SAFE)
+
+ISO_GIVEN := $(value ISO)
+override ISO := $(call UPPER,$(ISO_GIVEN))
+ifneq ($(ISO_GIVEN),)
+ifeq ($(call IS_ISO,$(ISO)),)
+$(error ISO must be an ISO 3166-1 alpha-3 code, $(ISO_RE))
+endif
+endif
+
+# `make paper LANG=es`: LANG is also the locale variable, so anything that is not a
+# language of the paper (e.g. C.UTF-8 from the environment) means English.
+PAPER_LANG := $(if $(filter es,$(value LANG)),es,en)
+LANG_SUFFIX := $(if $(filter es,$(PAPER_LANG)),.es,)
+
+# extra arguments for jupyter lab: letters, digits, spaces and - _ = . : only
+LAB_ARGS_GIVEN := $(value LAB_ARGS)
+ifneq ($(strip $(call STRIP,$(LAB_ARGS_GIVEN),$(CAPITALS) $(SMALL) $(DIGITS) - _ = . :)),)
+$(error LAB_ARGS may hold only letters, digits, spaces and - _ = . :)
+endif
 
 ifdef CONDA_PREFIX
 PY := python
@@ -27,11 +70,11 @@ PY := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
 endif
 
-RAW := $(wildcard data/raw/*.csv data/raw/*.yml)
-CODE := $(wildcard analysis/*.py analysis/importers/*.py)
+# Every file of data/raw is an input of the paper (posts/ and snapshots/ included).
+RAW := $(shell find data/raw -type f -not -name '.*' 2>/dev/null)
+CODE := $(wildcard analysis/*.py analysis/*/*.py)
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 TEMPLATE := $(wildcard paper/*.* paper/text/*)
-LANG_SUFFIX := $(if $(filter es,$(PAPER_LANG)),.es,)
 
 .PHONY: help env test data paper papers lab clean check-data validate country bench lint datapackage
 
@@ -67,19 +110,19 @@ paper: build/$(PAIR)/paper$(LANG_SUFFIX).pdf ## Build build/<PAIR>/paper.html an
 papers: $(foreach p,$(PAIRS),build/$(p)/paper$(LANG_SUFFIX).pdf) ## Build several pairs (PAIRS="MEX-CHL CHL-MEX"; use -j2)
 
 build/%/paper$(LANG_SUFFIX).pdf: $(RAW) $(CODE) $(NOTEBOOKS) $(TEMPLATE) $(ENV_STAMP)
-	$(PY) -m analysis paper --pair $* --lang $(PAPER_LANG)
+	$(PY) -m analysis paper --pair '$*' --lang '$(PAPER_LANG)'
 
 check-data: $(ENV_STAMP) ## Report per country how complete data/raw is
 	$(PY) -m analysis check-data
 
 country: $(ENV_STAMP) ## Add empty rows for a new country to fill (ISO=ARG)
-	$(PY) -m analysis country $(ISO)
+	$(if $(ISO),,$(error give the country: make country ISO=ARG))
+	$(PY) -m analysis country '$(ISO)'
 
-LAB_ARGS ?=
 # Jupyter refuses root unless told; CI and these machines run as root.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(ENV_STAMP) ## Start JupyterLab on notebooks/ with the project's kernel
-	$(PY) -m jupyter lab --notebook-dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
+	$(PY) -m jupyter lab --notebook-dir=notebooks $(LAB_ROOT) $(LAB_ARGS_GIVEN)
 
 bench: $(ENV_STAMP) ## Run the benchmarks (coding 1,000,000 posts; paper build vs papermill floor)
 	$(PY) benchmarks/bench_coding.py
@@ -92,6 +135,6 @@ lint: $(ENV_STAMP) ## Lint (ruff check) and check formatting (ruff format --chec
 	$(PY) -m ruff check analysis tests benchmarks
 	$(PY) -m ruff format --check analysis tests benchmarks
 
-clean: ## Remove what the build made (build/, data/processed/, caches); keeps .venv
-	rm -rf build data/processed .pytest_cache .ruff_cache .benchmarks
+clean: ## Remove what the build made (build/, data/processed/, caches); keeps .venv and .benchmarks
+	rm -rf build data/processed .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -8,12 +8,15 @@ and field, with exit status 2 and no traceback.
 from __future__ import annotations
 
 import argparse
+import io
+import os
+import signal
 import sys
 from pathlib import Path
 
-from analysis.errors import CompendiumError
+from analysis.errors import CompendiumError, UsageError
 from analysis.importers import FORMATS
-from analysis.paths import DATA_DIR
+from analysis.paths import BUILD_DIR, DATA_DIR
 
 #: Exit status of a command that failed on its input (argparse uses 2 for bad usage too).
 EXIT_ERROR = 2
@@ -43,7 +46,7 @@ def _paper(args) -> int:
     from analysis import load, paper
 
     load.check_pair(*paper.parse_pair(args.pair), args.data_dir)  # fail fast, before papermill
-    paper.build(args.pair, lang=args.lang, data_dir=args.data_dir)
+    paper.build(args.pair, lang=args.lang, data_dir=args.data_dir, root=args.build_dir)
     return 0
 
 
@@ -69,7 +72,7 @@ def _country(args) -> int:
 
 def _datapackage(args) -> int:
     from analysis import datapackage
-    from analysis.record import write_atomic
+    from analysis.files import write_atomic
 
     text = datapackage.render(args.data_dir)
     target = Path(args.data_dir) / "datapackage.json"
@@ -81,19 +84,47 @@ def _datapackage(args) -> int:
     return 0
 
 
+def _check_code_args(args) -> None:
+    """Refuse what would lose data or code the wrong account, before anything is read.
+
+    The output must not be an input (nor hold one), nor an existing directory; the
+    country must have data and the role be a codebook role.
+    """
+    from analysis import codebook, load
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a directory; give the file to write (e.g. coded.parquet)")
+    export = Path(args.export)
+    if out.resolve() == export.resolve() or (out.exists() and out.samefile(export)):
+        raise UsageError(f"--out {out} is the export itself; it would be overwritten")
+    if out.suffix.lower() != ".parquet":
+        raise UsageError(f"--out {out} must end in .parquet")
+    have = load.countries_with_data(args.data_dir)
+    if args.country not in have:
+        raise UsageError(
+            f"--country {args.country!r} has no data in {args.data_dir}; "
+            f"countries with data: {', '.join(have)}"
+        )
+    roles = codebook.categories("roles", args.data_dir)
+    if args.role not in roles:
+        raise UsageError(f"--role {args.role!r} is not a role (roles: {', '.join(roles)})")
+
+
 def _code(args) -> int:
     from analysis import coding
+    from analysis.files import write_atomic
     from analysis.importers import reader
 
+    _check_code_args(args)
     print(f"reading {args.export} ({args.format}) ...", file=sys.stderr)
-    posts = reader(args.format)(args.export, country=args.country, role=args.role)
+    extra = {"platform": args.platform} if args.platform else {}
+    posts = reader(args.format)(args.export, country=args.country, role=args.role, **extra)
     print(f"coding {len(posts)} posts ...", file=sys.stderr)
     coded = coding.code_posts(posts)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    coded.to_parquet(tmp, index=False)
-    tmp.replace(out)
+    buffer = io.BytesIO()
+    coded.to_parquet(buffer, index=False)
+    write_atomic(Path(args.out), buffer.getvalue())
     levels = coding.account_levels(coded, source=str(args.export))
     shown = levels[
         [
@@ -106,7 +137,7 @@ def _code(args) -> int:
             "applause_rate",
         ]
     ]
-    print(f"wrote {len(coded)} coded posts to {out}")
+    print(f"wrote {len(coded)} coded posts to {args.out}")
     print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     return 0
 
@@ -135,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("paper", help="run the notebooks and build the paper for a pair")
     p.add_argument("--pair", default="MEX-CHL", help="two ISO codes, e.g. MEX-CHL")
     p.add_argument("--lang", default="en", choices=["en", "es"])
+    p.add_argument(
+        "--build-dir", type=Path, default=BUILD_DIR, help="where builds go (default: build)"
+    )
     p.set_defaults(func=_paper)
 
     p = sub.add_parser("check-data", help="report per country how complete the data are")
@@ -157,8 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("export", type=Path, help="the export file")
     p.add_argument("--format", required=True, choices=FORMATS)
-    p.add_argument("--country", required=True, help="ISO code of the account's country")
+    p.add_argument(
+        "--country", required=True, type=str.upper, help="ISO code of the account's country"
+    )
     p.add_argument("--role", required=True, help="the institution's role (codebook roles)")
+    p.add_argument(
+        "--platform",
+        default=None,
+        help="the platform where the format does not say it (meta_csv: facebook or instagram)",
+    )
     p.add_argument(
         "--out", type=Path, required=True, help="where to write the coded posts (.parquet)"
     )
@@ -179,9 +220,23 @@ def _one_line(exc: BaseException) -> str:
     return str(exc)
 
 
+def _terminate(signum, frame) -> None:
+    """SIGTERM: remove the temporaries being written and stop at once.
+
+    Outputs only replace their targets when complete, so the previous paper stays whole;
+    raising an exception instead could land in a finaliser and be ignored.
+    """
+    from analysis.files import remove_pending
+
+    remove_pending()
+    print("error: terminated; the previous outputs are untouched", file=sys.stderr, flush=True)
+    os._exit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     import yaml
 
+    signal.signal(signal.SIGTERM, _terminate)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
@@ -189,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("error: interrupted; nothing half-written was left", file=sys.stderr)
         return 130
 
 

@@ -10,16 +10,15 @@ the typst package compiles to PDF; citations go through pandoc's citeproc.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import tempfile
 from pathlib import Path
 
 import yaml
 
 from analysis.errors import BuildError, TemplateError
-from analysis.record import read_values, write_atomic
+from analysis.files import pending, write_atomic
+from analysis.record import read_values
 
 __all__ = ["TemplateError", "assemble", "load_text", "render_markdown"]
 
@@ -178,7 +177,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def assemble(
-    out_dir: Path, targets: dict[str, Path], lang: str, template_dir: Path
+    out_dir: Path,
+    targets: dict[str, Path],
+    lang: str,
+    template_dir: Path,
+    timestamp: int | None = None,
 ) -> dict[str, Path]:
     """Write the paper's Markdown, HTML and PDF; the finished files appear only at the end."""
     import pypandoc
@@ -197,7 +200,7 @@ def assemble(
         f"--metadata=lang:{lang}",
         "--columns=100000",
     ]
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".paper-") as tmp:
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".paper-") as tmp, pending(Path(tmp)):
         tmp = Path(tmp)
         html, typ = tmp / "paper.html", out_dir / "paper.typ"
         html_args = [
@@ -220,11 +223,17 @@ def assemble(
                 raise BuildError(f"pandoc could not write {to}: {_first_line(exc)}") from exc
         pdf = tmp / "paper.pdf"
         try:
-            typst.compile(str(typ), output=str(pdf), root=str(out_dir))
+            # the PDF's dates are the build's SOURCE_DATE_EPOCH, and only the fonts typst
+            # ships are used, so two builds of one commit give the same bytes anywhere
+            typst.compile(
+                str(typ),
+                output=str(pdf),
+                root=str(out_dir),
+                timestamp=timestamp,
+                ignore_system_fonts=True,
+            )
         except typst.TypstError as exc:
             raise BuildError(f"Typst could not compile the PDF: {_first_line(exc)}") from exc
         for key, made in (("html", html), ("pdf", pdf)):
-            targets[key].parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(made, targets[key].with_name(f".{targets[key].name}.tmp"))
-            os.replace(targets[key].with_name(f".{targets[key].name}.tmp"), targets[key])
+            write_atomic(targets[key], made.read_bytes())
     return targets

@@ -64,6 +64,8 @@ STYLE = {
     "hatch.color": GREY,
     "svg.hashsalt": "dpd-compendium",
     "svg.fonttype": "path",
+    # text from the data is text: a "$" in a name must not start mathtext
+    "text.parse_math": False,
 }
 
 

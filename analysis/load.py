@@ -53,6 +53,7 @@ MAX_COUNT = 10**15
 _BOOLEAN = {"true": True, "false": False}
 # C0 and C1 control characters other than tab and line breaks: never data, often an
 # encoding accident, and a way to smuggle terminal or markup tricks into the paper.
+_BLANKS = " \t\r\n"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -93,7 +94,7 @@ def _records(path: Path, text: str) -> tuple[list[str], list[list[str]], list[in
             break
         except csv.Error as exc:
             raise DataError(Problem(path, start, None, f"not a readable CSV ({exc})")) from None
-        if record and any(cell.strip() for cell in record):
+        if record and any(cell.strip(_BLANKS) for cell in record):
             if len(record) != len(header):
                 problems.append(
                     Problem(
@@ -268,7 +269,9 @@ def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     if problems:
         raise DataError(problems)
     df = pd.DataFrame(records, columns=header, index=pd.Index(lines, name="line"), dtype=str)
-    df = df[columns].apply(lambda s: s.str.strip())
+    # Only blanks are trimmed: str.strip() would also eat control characters (U+000B,
+    # U+001C-U+001F, U+0085) that must be reported, not silently dropped.
+    df = df[columns].apply(lambda s: s.str.strip(_BLANKS))
     problems = _check_cells(path, df, spec, book)
     if name == "countries":
         problems += _check_countries(path, df)
@@ -316,6 +319,7 @@ def load_all(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
             problems += exc.problems
     if not problems:
         problems = _check_foreign_keys(tables, data_dir) + _check_claims(tables, data_dir)
+        problems += _check_exports(tables["exports"], data_dir)
     if problems:
         raise DataError(problems)
     return tables
@@ -460,24 +464,32 @@ def write_processed(out_dir: str | Path, data_dir: str | Path | None = None) -> 
 
     Writes into a temporary directory beside `out_dir` and swaps it in at the
     end, so a failure leaves the previous output untouched and nothing half-written.
+    The CSV files neutralise spreadsheet formulas (:func:`analysis.files.csv_text`); the
+    Parquet files keep every value exactly.
     """
+    from analysis.files import pending
+
     tables = load_all(data_dir)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    with pending(tmp):
+        _write_tables(tables, tmp, out_dir)
+    return sorted(out_dir.iterdir())
+
+
+def _write_tables(tables: dict[str, pd.DataFrame], tmp: Path, out_dir: Path) -> None:
+    from analysis.files import csv_text, replace_dir, umask, write_atomic
+
     try:
         for name, df in tables.items():
-            df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+            write_atomic(tmp / f"{name}.csv", csv_text(df))
             df.to_parquet(tmp / f"{name}.parquet", index=False)
-        old = out_dir.with_name(f".{out_dir.name}-old")
-        if out_dir.exists():
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
+            os.chmod(tmp / f"{name}.parquet", 0o666 & ~umask())
+        replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return sorted(out_dir.iterdir())
 
 
 def posts(
@@ -492,7 +504,7 @@ def posts(
     Raises
     ------
     DataError
-        When exports.csv names a file that is not there.
+        When exports.csv names a file that is not there, or one outside posts/.
     analysis.errors.ExportFormatError
         When a record of an export is malformed (names the file, record and field).
     """
@@ -500,18 +512,58 @@ def posts(
 
     data_dir = Path(data_dir or DATA_DIR)
     exports = read_table("exports", data_dir)
+    problems = _check_exports(exports, data_dir)
+    if problems:
+        raise DataError(problems)
     exports = exports[exports["country"].isin(list(countries))]
     frames = []
-    for line, row in exports.iterrows():
-        path = data_dir / row["file"]
-        if not path.exists():
-            raise DataError(
-                Problem(data_dir / "exports.csv", line, "file", f"{path} does not exist")
-            )
+    for _, row in exports.iterrows():
         kwargs = {} if pd.isna(row["platform"]) else {"platform": row["platform"]}
         frames.append(
-            reader(row["format"])(path, country=row["country"], role=row["role"], **kwargs)
+            reader(row["format"])(
+                export_path(row["file"], data_dir),
+                country=row["country"],
+                role=row["role"],
+                **kwargs,
+            )
         )
     if not frames:
         return empty_posts()
     return pd.concat(frames, ignore_index=True)
+
+
+#: Where the exports live, under a data directory; nothing outside it is ever read.
+EXPORTS_DIR = "posts"
+
+
+def export_path(file: str, data_dir: str | Path | None = None) -> Path:
+    """The export `file` of exports.csv as a path that is certainly inside ``data_dir/posts``.
+
+    The path is resolved (``..`` and symbolic links followed) before it is checked, so
+    neither can lead out of the folder.
+
+    Raises
+    ------
+    ValueError
+        When the resolved path leaves ``posts/``.
+    """
+    root = (Path(data_dir or DATA_DIR) / EXPORTS_DIR).resolve()
+    path = (Path(data_dir or DATA_DIR) / file).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError(f"{file!r} leads outside {root} (an export must stay under posts/)")
+    return path
+
+
+def _check_exports(exports: pd.DataFrame, data_dir: Path) -> list[Problem]:
+    """Every export named in exports.csv is a file inside posts/ (no ``..``, no link out)."""
+    where = data_dir / "exports.csv"
+    out = []
+    for line, file in exports["file"].items():
+        try:
+            path = export_path(file, data_dir)
+        except ValueError as exc:
+            out.append(Problem(where, line, "file", str(exc)))
+            continue
+        if not path.is_file():
+            out.append(Problem(where, line, "file", f"{file!r} is not a file under posts/"))
+    return out

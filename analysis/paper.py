@@ -9,15 +9,21 @@ the typst package.
 
 from __future__ import annotations
 
+import datetime
+import fcntl
+import os
 import re
+import shutil
+import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from analysis.codebook import LANGUAGES
 from analysis.errors import BuildError, UsageError
 from analysis.load import check_pair
-from analysis.paths import BUILD_DIR, DATA_DIR, NOTEBOOK_DIR, TEMPLATE_DIR
+from analysis.paths import BUILD_DIR, DATA_DIR, NOTEBOOK_DIR, REPO_ROOT, TEMPLATE_DIR
 
 KERNEL = "dpd-compendium"
 
@@ -123,6 +129,70 @@ def run_notebooks(
     return out
 
 
+@contextmanager
+def build_lock(directory: Path, label: str):
+    """Hold the pair's build lock: a second build of the same pair waits, and says so.
+
+    Under the lock no other build writes in `directory`, so any temporary file left
+    there by an interrupted build is stale and is cleared first.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".build.lock", "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            _log(f"[{label}] another build of this pair is running; waiting for it to finish ...")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            clear_stale(directory)
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def clear_stale(directory: Path) -> list[Path]:
+    """Remove what an interrupted build left: ``.paper-*`` folders and ``.*.tmp`` files."""
+    removed = []
+    for path in sorted(directory.rglob(".*")):
+        if path.is_dir() and path.name.startswith(".paper-"):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        elif path.is_file() and path.name.endswith(".tmp"):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def source_date_epoch(data_dir: str | Path | None = None) -> int:
+    """The date every dated thing of the paper carries, so two builds of a commit are equal.
+
+    ``SOURCE_DATE_EPOCH`` when it is set (reproducible-builds.org); else the time of the
+    repository's last commit; else the latest snapshot date of the data.
+    """
+    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if given.isdigit():
+        return int(given)
+    try:
+        run = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        return int(run.stdout.strip())
+    except (OSError, subprocess.SubprocessError, ValueError):
+        pass
+    from analysis import dates
+    from analysis.load import read_table
+
+    snapshots = read_table("countries", data_dir)["snapshot"].dropna()
+    latest = max((dates.parse(s) for s in snapshots), default=None)
+    day = latest.start if latest else datetime.date(2019, 1, 1)
+    return int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC).timestamp())
+
+
 def build(
     pair: str,
     lang: str = "en",
@@ -134,7 +204,8 @@ def build(
     """Build the article for a pair: run the notebooks, then assemble HTML and PDF.
 
     The pair is checked before anything runs, so a country without data fails at
-    once with the list of countries that have data.
+    once with the list of countries that have data. The build holds the pair's lock
+    (:func:`build_lock`): the previous paper stays whole until the new one replaces it.
     """
     from analysis import assemble
 
@@ -143,9 +214,12 @@ def build(
     a, b = parse_pair(pair)
     check_pair(a, b, data_dir)
     start = time.perf_counter()
-    out = run_notebooks(a, b, lang, data_dir, root, folder)
-    _log(f"[{a}-{b} {lang}] assembling the paper ...")
-    paths = assemble.assemble(out, paper_paths(a, b, lang, root), lang, template_dir)
+    with build_lock(Path(root) / f"{a}-{b}", f"{a}-{b} {lang}"):
+        out = run_notebooks(a, b, lang, data_dir, root, folder)
+        _log(f"[{a}-{b} {lang}] assembling the paper ...")
+        paths = assemble.assemble(
+            out, paper_paths(a, b, lang, root), lang, template_dir, source_date_epoch(data_dir)
+        )
     _log(
         f"[{a}-{b} {lang}] wrote {', '.join(str(p) for p in paths.values())} "
         f"in {time.perf_counter() - start:.1f} s"
@@ -153,4 +227,14 @@ def build(
     return paths
 
 
-__all__ = ["build", "notebooks", "pair_dir", "paper_paths", "parse_pair", "run_notebooks"]
+__all__ = [
+    "build",
+    "build_lock",
+    "clear_stale",
+    "notebooks",
+    "pair_dir",
+    "paper_paths",
+    "parse_pair",
+    "run_notebooks",
+    "source_date_epoch",
+]

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from analysis.files import csv_text, write_atomic
 
 
 def _plain(value: Any) -> Any:
@@ -34,19 +34,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, pd.Timestamp | pd.Period):
         return str(value)
     return value
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _provenance(notebook: str, builder: Callable) -> dict[str, str]:
@@ -99,9 +86,7 @@ class Recorder:
         from analysis import tables
 
         df = builder(*args, **kwargs)
-        write_atomic(
-            self.out_dir / "tables" / f"{name}.csv", df.to_csv(index=False, lineterminator="\n")
-        )
+        write_atomic(self.out_dir / "tables" / f"{name}.csv", csv_text(df))
         write_atomic(self.out_dir / "tables" / f"{name}.md", tables.to_markdown(df) + "\n")
         self._outputs[f"table:{name}"] = _provenance(self.notebook, builder)
         self._save()

@@ -12,15 +12,14 @@ from __future__ import annotations
 import csv
 import gettext
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.codebook import categories, table_schemas
 from analysis.errors import DataError, Problem, UsageError
+from analysis.files import write_atomic
 from analysis.load import countries_with_data, load_all
 from analysis.paths import DATA_DIR
 
@@ -73,10 +72,7 @@ def _append(path: Path, fields: list[str], rows: list[dict]) -> None:
         buf.write("\n")
     writer = csv.DictWriter(buf, fields, lineterminator="\n", restval="")
     writer.writerows(rows)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text + buf.getvalue())
-    os.replace(tmp, path)
+    write_atomic(path, text + buf.getvalue())  # keeps the file's own permissions
 
 
 def add_country(

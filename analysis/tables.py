@@ -621,11 +621,10 @@ def to_markdown(df: pd.DataFrame) -> str:
 
 
 def to_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write `df` as UTF-8 CSV, ``\\n`` line ends, no index, blank for missing.
+    """Write `df` as CSV (:func:`analysis.files.csv_text`: formulas neutralised), atomically.
 
     The same DataFrame always gives the same bytes, so builds can be compared.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, lineterminator="\n", encoding="utf-8", na_rep="")
-    return path
+    from analysis.files import csv_text, write_atomic
+
+    return write_atomic(path, csv_text(df))

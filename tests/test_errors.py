@@ -100,5 +100,7 @@ def test_cli_bad_export_is_one_line(tmp_path):
     bad = tmp_path / "export.jsonl"
     bad.write_text("{not json\n", encoding="utf-8")
     args = ["code", str(bad), "--format", "twitter_v2", "--country", "MEX"]
-    line = _one_error_line(_cli(*args, "--role", "foreign_ministry", "--out", str(tmp_path / "o")))
+    line = _one_error_line(
+        _cli(*args, "--role", "foreign_ministry", "--out", str(tmp_path / "o.parquet"))
+    )
     assert "export.jsonl, line 1" in line and "not valid JSON" in line

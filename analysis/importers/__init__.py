@@ -34,8 +34,8 @@ text
 Example
 -------
 >>> from analysis.importers import reader
->>> read = reader("twitter_v2")  # analysis.importers.twitter_v2.read
->>> read.__module__
+>>> read = reader("twitter_v2")  # analysis.importers.twitter_v2.read, made safe to call
+>>> read.__wrapped__.__module__
 'analysis.importers.twitter_v2'
 
 ``read(path, country, role)`` returns the posts table of an export.
@@ -233,12 +233,53 @@ FORMATS: tuple[str, ...] = ("twitter_v2", "meta_csv", "youtube")
 
 
 def reader(fmt: str):
-    """The ``read(path, country, role, ...)`` function of an export format.
+    """The ``read(path, country, role, ...)`` function of an export format, made safe to call.
 
-    Imported on demand, so asking for one format does not load the others.
+    Imported on demand, so asking for one format does not load the others. Whatever the
+    format, the returned function refuses a path that is not a file, turns a file that is
+    not UTF-8 or not readable as its format into an :class:`ExportFormatError` naming the
+    file (and the line, where it can), and refuses an export that holds no post (unless
+    the format says an empty result is data, ``MAY_HOLD_NO_POST``: comment threads in
+    which the channel answered no one).
     """
+    from functools import wraps
     from importlib import import_module
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
-    return import_module(f"{__name__}.{fmt}").read
+    module = import_module(f"{__name__}.{fmt}")
+    read = module.read
+    may_hold_no_post = getattr(module, "MAY_HOLD_NO_POST", False)
+
+    @wraps(read)
+    def safe_read(path, *args, **kwargs) -> pd.DataFrame:
+        path = Path(path)
+        if not path.exists():
+            raise ExportFormatError(path, "file", None, "does not exist")
+        if not path.is_file():
+            raise ExportFormatError(path, "file", None, "is not a file (a directory?)")
+        try:
+            posts = read(path, *args, **kwargs)
+        except UnicodeDecodeError:
+            line = _first_bad_line(path)
+            raise ExportFormatError(path, f"line {line}", None, "not UTF-8 text") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            problem = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+            problem = f"not a readable {fmt} export ({problem})"
+            raise ExportFormatError(path, "file", None, problem) from None
+        if posts.empty and not may_hold_no_post:
+            raise ExportFormatError(path, "file", None, f"holds no post (an empty {fmt} export)")
+        return posts
+
+    return safe_read
+
+
+def _first_bad_line(path: Path) -> int:
+    """The first line of `path` that is not UTF-8 (1-based)."""
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1

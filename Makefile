@@ -74,9 +74,15 @@ endif
 RAW := $(shell find data/raw -type f -not -name '.*' 2>/dev/null)
 CODE := $(wildcard analysis/*.py analysis/*/*.py)
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
-TEMPLATE := $(wildcard paper/*.* paper/text/*)
+# The paper's words: the template and each language's sentences (assembly only), and the
+# labels drawn in figures and tables (renderings).
+# (wildcard: a pattern rule whose prerequisite is missing would silently not apply)
+TEMPLATE := $(wildcard paper/*.*)
+LABELS := $(wildcard paper/text/labels.yml)
+TEXT_EN := $(wildcard paper/text/en.yml)
+TEXT_ES := $(wildcard paper/text/es.yml)
 
-.PHONY: help env test data paper papers lab clean check-data validate country bench lint datapackage
+.PHONY: help env test data paper papers lab clean check-data validate country collect panel bench lint datapackage
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -93,8 +99,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 $(CONDA_PREFIX)/share/jupyter/kernels/dpd-compendium/kernel.json:
 	python -m ipykernel install --sys-prefix --name dpd-compendium --display-name "Python (dpd-compendium)" >/dev/null
 
-test: $(ENV_STAMP) ## Run the test suite (unit, bad input, notebooks, replication)
-	$(PY) -m pytest -q
+# Fast tests first (they fail in seconds), then the slow ones (notebooks, papers, browser),
+# each on as many workers as cores; the slow tests share one build of each pair.
+test: $(ENV_STAMP) ## Run the test suite: fast tests, then slow ones (notebooks, papers), in parallel
+	$(PY) -m pytest -q -n auto -m "not slow"
+	$(PY) -m pytest -q -n auto -m slow
 
 data: data/processed/.stamp ## Validate data/raw and write data/processed
 
@@ -109,8 +118,23 @@ paper: build/$(PAIR)/paper$(LANG_SUFFIX).pdf ## Build build/<PAIR>/paper.html an
 
 papers: $(foreach p,$(PAIRS),build/$(p)/paper$(LANG_SUFFIX).pdf) ## Build several pairs (PAIRS="MEX-CHL CHL-MEX"; use -j2)
 
-build/%/paper$(LANG_SUFFIX).pdf: $(RAW) $(CODE) $(NOTEBOOKS) $(TEMPLATE) $(ENV_STAMP)
-	$(PY) -m analysis paper --pair '$*' --lang '$(PAPER_LANG)'
+# A paper in two steps, so that each reruns only when its own inputs change:
+# 1. results: the notebooks, once per pair whatever the language, each drawn in every
+#    language as soon as it has run (data, code, notebooks);
+# 2. assembly: one language's paper (its sentences, the template; labels edited since the
+#    drawing are redrawn first, without the notebooks).
+# A Spanish paper after the English one, or an edit of paper/text/*.yml, reruns no notebook.
+build/%/results/.done: $(RAW) $(CODE) $(NOTEBOOKS) $(ENV_STAMP)
+	$(PY) -m analysis results --pair '$*'
+	touch '$@'
+
+build/%/paper.pdf: build/%/results/.done $(LABELS) $(TEMPLATE) $(TEXT_EN)
+	$(PY) -m analysis assemble --pair '$*' --lang en
+
+build/%/paper.es.pdf: build/%/results/.done $(LABELS) $(TEMPLATE) $(TEXT_ES)
+	$(PY) -m analysis assemble --pair '$*' --lang es
+
+.PRECIOUS: build/%/results/.done
 
 check-data: $(ENV_STAMP) ## Report per country how complete data/raw is
 	$(PY) -m analysis check-data
@@ -118,6 +142,18 @@ check-data: $(ENV_STAMP) ## Report per country how complete data/raw is
 country: $(ENV_STAMP) ## Add empty rows for a new country to fill (ISO=ARG)
 	$(if $(ISO),,$(error give the country: make country ISO=ARG))
 	$(PY) -m analysis country '$(ISO)'
+
+# Collection is never a prerequisite of the paper: only a person runs it.
+SOURCES_GIVEN := $(value SOURCES)
+COLLECT_FROM := $(if $(SOURCES_GIVEN),$(SOURCES_GIVEN),wikidata youtube)
+ifneq ($(filter-out wikidata youtube,$(COLLECT_FROM)),)
+$(error SOURCES may name wikidata and youtube only)
+endif
+COLLECT_OFFLINE := $(if $(value OFFLINE),--offline,)
+
+collect: $(ENV_STAMP) ## Collect a country's values from Wikidata, then YouTube (ISO=ARG; SOURCES=wikidata; OFFLINE=1 replays data/raw/snapshots)
+	$(if $(ISO),,$(error give the country: make collect ISO=ARG))
+	$(foreach s,$(COLLECT_FROM),$(PY) -m analysis collect $(s) '$(ISO)' $(COLLECT_OFFLINE) &&) true
 
 # Jupyter refuses root unless told; CI and these machines run as root.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)

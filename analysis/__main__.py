@@ -8,14 +8,13 @@ and field, with exit status 2 and no traceback.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import signal
 import sys
 from pathlib import Path
 
+from analysis.codebook import LANGUAGES
 from analysis.errors import CompendiumError, UsageError
-from analysis.importers import FORMATS
 from analysis.paths import BUILD_DIR, DATA_DIR
 
 #: Exit status of a command that failed on its input (argparse uses 2 for bad usage too).
@@ -46,7 +45,31 @@ def _paper(args) -> int:
     from analysis import load, paper
 
     load.check_pair(*paper.parse_pair(args.pair), args.data_dir)  # fail fast, before papermill
-    paper.build(args.pair, lang=args.lang, data_dir=args.data_dir, root=args.build_dir)
+    paper.build(
+        args.pair, lang=args.lang, data_dir=args.data_dir, root=args.build_dir, jobs=args.jobs
+    )
+    return 0
+
+
+def _results(args) -> int:
+    from analysis import paper
+
+    paper.compute(args.pair, data_dir=args.data_dir, root=args.build_dir, jobs=args.jobs)
+    return 0
+
+
+def _render(args) -> int:
+    from analysis import paper
+
+    languages = tuple(args.lang) if args.lang else paper.LANGUAGES
+    paper.render(args.pair, languages, args.data_dir, root=args.build_dir)
+    return 0
+
+
+def _assemble(args) -> int:
+    from analysis import paper
+
+    paper.assemble_paper(args.pair, args.lang, args.data_dir, root=args.build_dir)
     return 0
 
 
@@ -85,61 +108,80 @@ def _datapackage(args) -> int:
 
 
 def _check_code_args(args) -> None:
-    """Refuse what would lose data or code the wrong account, before anything is read.
+    """Refuse a country without data or a role outside the codebook, before anything is read.
 
-    The output must not be an input (nor hold one), nor an existing directory; the
-    country must have data and the role be a codebook role.
+    Where the output may go is the library's to check (:mod:`analysis.archive`), for both
+    forms of --out: never an input nor inside one, never a directory it did not write.
     """
     from analysis import codebook, load
 
-    out = Path(args.out)
-    if out.is_dir():
-        raise UsageError(f"--out {out} is a directory; give the file to write (e.g. coded.parquet)")
-    export = Path(args.export)
-    if out.resolve() == export.resolve() or (out.exists() and out.samefile(export)):
-        raise UsageError(f"--out {out} is the export itself; it would be overwritten")
-    if out.suffix.lower() != ".parquet":
-        raise UsageError(f"--out {out} must end in .parquet")
-    have = load.countries_with_data(args.data_dir)
-    if args.country not in have:
-        raise UsageError(
-            f"--country {args.country!r} has no data in {args.data_dir}; "
-            f"countries with data: {', '.join(have)}"
-        )
-    roles = codebook.categories("roles", args.data_dir)
-    if args.role not in roles:
-        raise UsageError(f"--role {args.role!r} is not a role (roles: {', '.join(roles)})")
+    if args.country is not None:
+        have = load.countries_with_data(args.data_dir)
+        if args.country not in have:
+            raise UsageError(
+                f"--country {args.country!r} has no data in {args.data_dir}; "
+                f"countries with data: {', '.join(have)}"
+            )
+    if args.role is not None:
+        roles = codebook.categories("roles", args.data_dir)
+        if args.role not in roles:
+            raise UsageError(f"--role {args.role!r} is not a role (roles: {', '.join(roles)})")
 
 
 def _code(args) -> int:
-    from analysis import coding
-    from analysis.files import write_atomic
-    from analysis.importers import reader
+    from analysis import archive
 
     _check_code_args(args)
-    print(f"reading {args.export} ({args.format}) ...", file=sys.stderr)
-    extra = {"platform": args.platform} if args.platform else {}
-    posts = reader(args.format)(args.export, country=args.country, role=args.role, **extra)
-    print(f"coding {len(posts)} posts ...", file=sys.stderr)
-    coded = coding.code_posts(posts)
-    buffer = io.BytesIO()
-    coded.to_parquet(buffer, index=False)
-    write_atomic(Path(args.out), buffer.getvalue())
-    levels = coding.account_levels(coded, source=str(args.export))
-    shown = levels[
-        [
-            "account",
-            "posts",
-            "reply_share",
-            "level",
-            "conversation_rate",
-            "amplification_rate",
-            "applause_rate",
-        ]
+    options = {
+        "fmt": args.format,
+        "country": args.country,
+        "role": args.role,
+        "platform": args.platform,
+    }
+    # FILE.parquet: one table in memory; anything else: a dataset directory, by partition
+    if args.out.suffix.lower() == ".parquet" and not args.out.is_dir():
+        if args.dask:
+            raise UsageError(f"--dask writes a dataset: give --out a directory, not {args.out}")
+        print(f"coding {', '.join(map(str, args.inputs))} in memory ...", file=sys.stderr)
+        result = archive.code_file(args.inputs, args.out, **options)
+        what = f"{result.posts} coded posts to {result.out}"
+    else:
+        result = archive.code_archive(args.inputs, args.out, dask=args.dask, **options)
+        what = (
+            f"{result.posts} coded posts of {len(result.levels)} accounts to {result.out} "
+            f"({result.files} files; the levels also in {archive.LEVELS_FILE})"
+        )
+    columns = [
+        "account",
+        "posts",
+        "reply_share",
+        "level",
+        "conversation_rate",
+        "amplification_rate",
+        "applause_rate",
     ]
-    print(f"wrote {len(coded)} coded posts to {args.out}")
-    print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    print(f"wrote {what}")
+    print(result.levels[columns].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     return 0
+
+
+def _collect(args) -> int:
+    from analysis import collect
+    from analysis.collect import wikidata, youtube
+
+    collector = {"wikidata": wikidata, "youtube": youtube}[args.source]
+    done = collector.collect(args.iso, args.data_dir, offline=args.offline)
+    print(collect.format_report(done))
+    return 0
+
+
+def _export_format(name: str) -> str:
+    """An export format the importers know (imported only when one is asked for)."""
+    from analysis.importers import FORMATS
+
+    if name not in FORMATS:
+        raise argparse.ArgumentTypeError(f"{name!r} is not one of {', '.join(FORMATS)}")
+    return name
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,13 +205,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("data/processed"))
     p.set_defaults(func=_data)
 
-    p = sub.add_parser("paper", help="run the notebooks and build the paper for a pair")
-    p.add_argument("--pair", default="MEX-CHL", help="two ISO codes, e.g. MEX-CHL")
-    p.add_argument("--lang", default="en", choices=["en", "es"])
-    p.add_argument(
-        "--build-dir", type=Path, default=BUILD_DIR, help="where builds go (default: build)"
-    )
+    def pair_options(p, lang: str | None) -> None:
+        p.add_argument("--pair", default="MEX-CHL", help="two ISO codes, e.g. MEX-CHL")
+        if lang == "one":
+            p.add_argument("--lang", default="en", choices=LANGUAGES)
+        elif lang == "many":
+            p.add_argument(
+                "--lang", action="append", choices=LANGUAGES, help="a language (default: all)"
+            )
+        p.add_argument(
+            "--build-dir", type=Path, default=BUILD_DIR, help="where builds go (default: build)"
+        )
+
+    def jobs_option(p) -> None:
+        p.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="how many notebooks or languages at once (default: make's -j, else the cores)",
+        )
+
+    p = sub.add_parser("paper", help="build a pair's paper: results, renderings, assembly")
+    pair_options(p, "one")
+    jobs_option(p)
     p.set_defaults(func=_paper)
+
+    p = sub.add_parser(
+        "results", help="run the notebooks (a pair's results) and draw each in every language"
+    )
+    pair_options(p, None)
+    jobs_option(p)
+    p.set_defaults(func=_results)
+
+    p = sub.add_parser("render", help="redraw a pair's figures and worded tables (new labels)")
+    pair_options(p, "many")
+    p.set_defaults(func=_render)
+
+    p = sub.add_parser("assemble", help="fill the template in a language; write HTML and PDF")
+    pair_options(p, "one")
+    p.set_defaults(func=_assemble)
 
     p = sub.add_parser("check-data", help="report per country how complete the data are")
     p.set_defaults(func=_check_data)
@@ -187,23 +261,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_datapackage)
 
     p = sub.add_parser(
-        "code", help="code an export's posts; write Parquet; print the account levels"
+        "code",
+        help="code exports or a Parquet archive; write Parquet; print the account levels",
+        description="Code posts (kind, level, topics) and level their accounts. With --out "
+        "FILE.parquet the posts are coded in memory into one file; with --out DIR they are "
+        "coded partition by partition (bounded memory) into a Parquet dataset partitioned "
+        "by country and account, optionally on a Dask cluster.",
     )
-    p.add_argument("export", type=Path, help="the export file")
-    p.add_argument("--format", required=True, choices=FORMATS)
     p.add_argument(
-        "--country", required=True, type=str.upper, help="ISO code of the account's country"
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="export files, Parquet files in the posts schema, or directories of them",
     )
-    p.add_argument("--role", required=True, help="the institution's role (codebook roles)")
+    p.add_argument(
+        "--format",
+        type=_export_format,
+        help="the format of export files (not Parquet), one of analysis.importers.FORMATS",
+    )
+    p.add_argument(
+        "--country",
+        type=str.upper,
+        help="ISO code of the exports' accounts' country (fills Parquet that lacks it)",
+    )
+    p.add_argument("--role", help="the institution's role (codebook roles), as --country")
     p.add_argument(
         "--platform",
         default=None,
         help="the platform where the format does not say it (meta_csv: facebook or instagram)",
     )
     p.add_argument(
-        "--out", type=Path, required=True, help="where to write the coded posts (.parquet)"
+        "--out",
+        type=Path,
+        required=True,
+        help="FILE.parquet (coded in memory) or DIR (a dataset, coded partition by partition)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS|local",
+        help="code the partitions on a Dask cluster: 'local' starts one on this machine, or "
+        "a scheduler's address such as tcp://10.0.0.5:8786 (inputs and --out on a file "
+        "system every worker sees)",
     )
     p.set_defaults(func=_code)
+
+    p = sub.add_parser(
+        "collect",
+        help="collect a country's values from Wikidata or the YouTube Data API into data/raw",
+    )
+    p.add_argument("source", choices=["wikidata", "youtube"], help="where to collect from")
+    p.add_argument("iso", type=str.upper, help="ISO 3166-1 alpha-3 code, e.g. ARG")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="replay the responses saved under data/raw/snapshots/; never touch the network",
+    )
+    p.set_defaults(func=_collect)
     return parser
 
 

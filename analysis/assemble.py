@@ -18,9 +18,10 @@ import yaml
 
 from analysis.errors import BuildError, TemplateError
 from analysis.files import pending, write_atomic
+from analysis.paths import RESULTS
 from analysis.record import read_values
 
-__all__ = ["TemplateError", "assemble", "load_text", "render_markdown"]
+__all__ = ["TemplateError", "assemble", "load_text", "recorded", "render_markdown"]
 
 
 def load_text(lang: str, template_dir: Path) -> dict[str, str]:
@@ -53,13 +54,13 @@ class Markdown(str):
     """Text that is already Markdown (a rendered sentence, a table, a figure): kept as is.
 
     Everything else that reaches the template (country names, quotes, handles, notes) is
-    data, and is escaped into literal text (:func:`analysis.tables.escape_markdown`).
+    data, and is escaped into literal text (:func:`analysis.text.escape_markdown`).
     """
 
 
 def _literal(value) -> str:
     """Jinja's ``finalize``: what a ``{{ }}`` prints. Data become literal text."""
-    from analysis.tables import escape_markdown
+    from analysis.text import escape_markdown
 
     return value if isinstance(value, Markdown) else escape_markdown(value)
 
@@ -71,21 +72,34 @@ def _yaml_string(value) -> Markdown:
     return Markdown(json.dumps(str(value), ensure_ascii=False))
 
 
-def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dict:
+def recorded(pair_dir: Path, lang: str) -> tuple[dict, dict]:
+    """The values the paper may quote and the provenance of each figure and table.
+
+    The language-free results (``results/``) and the language's renderings
+    (``<lang>/``), merged: a value recorded twice is an error.
+    """
+    values: dict = {}
+    provenance: dict = {}
+    for folder in (Path(pair_dir) / RESULTS, Path(pair_dir) / lang):
+        for notebook, record in read_values(folder).items():
+            for key in record["values"]:
+                if key in values:
+                    raise TemplateError(f"value {key!r} is recorded twice ({notebook})")
+            values.update(record["values"])
+            provenance.update(record["outputs"])
+    return values, provenance
+
+
+def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dict:
+    import functools
+
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
     from analysis import text as words
 
-    records = read_values(out_dir)
-    values: dict = {}
-    provenance: dict = {}
-    for notebook, record in records.items():
-        for key in record["values"]:
-            if key in values:
-                raise TemplateError(f"value {key!r} is recorded by two notebooks ({notebook})")
-        values.update(record["values"])
-        provenance.update(record["outputs"])
+    out_dir = Path(pair_dir) / lang
+    values, provenance = recorded(pair_dir, lang)
     env = SandboxedEnvironment(
         undefined=StrictUndefined, keep_trailing_newline=True, finalize=_literal
     )
@@ -95,10 +109,12 @@ def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dic
         Markdown(plain_indent(s, *a, **k)) if isinstance(s, Markdown) else plain_indent(s, *a, **k)
     )
 
+    compiled = functools.lru_cache(maxsize=None)(env.from_string)
+
     def say(key: str, **extra) -> Markdown:
         if key not in text:
             raise TemplateError(f"paper/text/{lang}.yml has no key {key!r}")
-        return Markdown(env.from_string(str(text[key])).render(**ctx, **extra).strip())
+        return Markdown(compiled(str(text[key])).render(**ctx, **extra).strip())
 
     def ref(name: str) -> Markdown:
         kind = "figure" if f"figure:{name}" in provenance else "table"
@@ -123,7 +139,10 @@ def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dic
     def table(name: str, caption_key: str | None = None) -> Markdown:
         number = numbering.number("table", name)
         # tables.to_markdown wrote the body with every cell escaped: it is Markdown
-        body = (out_dir / "tables" / f"{name}.md").read_text(encoding="utf-8").strip()
+        path = out_dir / "tables" / f"{name}.md"
+        if not path.is_file():  # a language-free table of the results
+            path = Path(pair_dir) / RESULTS / "tables" / f"{name}.md"
+        body = path.read_text(encoding="utf-8").strip()
         caption = say("tab_" + (caption_key or name))
         origin_ = origin("table", name)
         return Markdown(f"{body}\n\n: {say('label_table')} {number}. {caption} {origin_}\n")
@@ -145,7 +164,7 @@ def _context(out_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dic
     return ctx
 
 
-def render_markdown(out_dir: Path, lang: str, template_dir: Path) -> str:
+def render_markdown(pair_dir: Path, lang: str, template_dir: Path) -> str:
     """The filled Markdown of the paper (rendered twice so forward references resolve).
 
     Raises
@@ -160,7 +179,7 @@ def render_markdown(out_dir: Path, lang: str, template_dir: Path) -> str:
     source_path = Path(template_dir) / "paper.md.j2"
     source = source_path.read_text(encoding="utf-8")
     numbering = _Numbering()
-    ctx = _context(out_dir, lang, text, numbering)
+    ctx = _context(pair_dir, lang, text, numbering)
     try:
         template = ctx["env"].from_string(source)
         template.render(**ctx)  # first pass: learn the order of figures and tables
@@ -176,20 +195,51 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def _pandoc(source: Path, to: str, target: Path, args: list[str]) -> None:
+    import pypandoc
+
+    try:
+        pypandoc.convert_file(
+            str(source), to, format=MARKDOWN, outputfile=str(target), extra_args=args
+        )
+    except RuntimeError as exc:  # pypandoc's way of saying pandoc failed
+        raise BuildError(f"pandoc could not write {to}: {_first_line(exc)}") from exc
+
+
+def _pdf(source: Path, typ: Path, pdf: Path, args: list[str], root: Path, timestamp) -> None:
+    """Markdown -> Typst (pandoc) -> PDF (typst)."""
+    import typst
+
+    _pandoc(source, "typst", typ, args)
+    try:
+        # the PDF's dates are the build's SOURCE_DATE_EPOCH, and only the fonts typst
+        # ships are used, so two builds of one commit give the same bytes anywhere
+        typst.compile(
+            str(typ), output=str(pdf), root=str(root), timestamp=timestamp, ignore_system_fonts=True
+        )
+    except typst.TypstError as exc:
+        raise BuildError(f"Typst could not compile the PDF: {_first_line(exc)}") from exc
+
+
 def assemble(
-    out_dir: Path,
-    targets: dict[str, Path],
+    pair_dir: Path,
     lang: str,
+    targets: dict[str, Path],
     template_dir: Path,
     timestamp: int | None = None,
 ) -> dict[str, Path]:
-    """Write the paper's Markdown, HTML and PDF; the finished files appear only at the end."""
-    import pypandoc
-    import typst
+    """Write the paper's Markdown, HTML and PDF; the finished files appear only at the end.
 
-    out_dir = Path(out_dir)
-    markdown = render_markdown(out_dir, lang, template_dir)
-    write_atomic(out_dir / "paper.md", markdown)
+    `pair_dir` is the pair's build folder (``results/`` and ``<lang>/`` inside); the
+    Markdown and Typst sources are kept in ``<lang>/``. HTML and PDF are written at the
+    same time (two pandoc processes; Typst compiles while pandoc writes the HTML).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    out_dir = Path(pair_dir) / lang
+    markdown = render_markdown(pair_dir, lang, template_dir)
+    source = out_dir / "paper.md"
+    write_atomic(source, markdown)
     bib = str(Path(template_dir) / "references.bib")
     # --columns: never give tables relative widths from the Markdown source; the browser
     # and Typst size each column to its content, so numbers and words do not break.
@@ -200,40 +250,23 @@ def assemble(
         f"--metadata=lang:{lang}",
         "--columns=100000",
     ]
+    html_args = [
+        "--embed-resources",  # one self-contained file: figures and style inside
+        f"--css={Path(template_dir) / 'style.css'}",
+        f"--resource-path={out_dir}",
+        "--section-divs",
+    ]
+    typst_args = [f"--include-in-header={Path(template_dir) / 'typst-header.typ'}"]
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".paper-") as tmp, pending(Path(tmp)):
-        tmp = Path(tmp)
-        html, typ = tmp / "paper.html", out_dir / "paper.typ"
-        html_args = [
-            "--embed-resources",  # one self-contained file: figures and style inside
-            f"--css={Path(template_dir) / 'style.css'}",
-            f"--resource-path={out_dir}",
-            "--section-divs",
-        ]
-        typst_args = [f"--include-in-header={Path(template_dir) / 'typst-header.typ'}"]
-        for target, to, extra in ((html, "html5", html_args), (typ, "typst", typst_args)):
-            try:
-                pypandoc.convert_file(
-                    str(out_dir / "paper.md"),
-                    to,
-                    format=MARKDOWN,
-                    outputfile=str(target),
-                    extra_args=common + extra,
-                )
-            except RuntimeError as exc:  # pypandoc's way of saying pandoc failed
-                raise BuildError(f"pandoc could not write {to}: {_first_line(exc)}") from exc
-        pdf = tmp / "paper.pdf"
-        try:
-            # the PDF's dates are the build's SOURCE_DATE_EPOCH, and only the fonts typst
-            # ships are used, so two builds of one commit give the same bytes anywhere
-            typst.compile(
-                str(typ),
-                output=str(pdf),
-                root=str(out_dir),
-                timestamp=timestamp,
-                ignore_system_fonts=True,
-            )
-        except typst.TypstError as exc:
-            raise BuildError(f"Typst could not compile the PDF: {_first_line(exc)}") from exc
+        html, pdf = Path(tmp) / "paper.html", Path(tmp) / "paper.pdf"
+        typ = out_dir / "paper.typ"
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            jobs = [
+                pool.submit(_pandoc, source, "html5", html, common + html_args),
+                pool.submit(_pdf, source, typ, pdf, common + typst_args, out_dir, timestamp),
+            ]
+            for job in jobs:
+                job.result()
         for key, made in (("html", html), ("pdf", pdf)):
             write_atomic(targets[key], made.read_bytes())
     return targets

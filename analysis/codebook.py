@@ -98,6 +98,30 @@ def table_schemas(data_dir: str | Path | None = None) -> dict[str, dict]:
     return load_codebook(data_dir)["tables"]
 
 
+#: The tables whose values the completeness reports count (make check-data, the paper).
+COMPLETENESS_TABLES: tuple[str, ...] = ("countries", "institutions", "accounts", "website_criteria")
+
+
+def value_fields(name: str, data_dir: str | Path | None = None) -> tuple[str, list[str]]:
+    """The country column of table `name` and its value columns, for completeness reports.
+
+    Keys, notes (``note``, ``*_note``), qualifiers (``*_qualifier``), ``source`` and the
+    ``wikidata`` item (where to collect from, not an observation) are not values: a row is
+    complete when every value column is filled.
+
+    >>> key, fields = value_fields("accounts")
+    >>> key, fields[:3]
+    ('country', ['present', 'language', 'created'])
+    """
+    schema = table_schemas(data_dir)[name]
+    key = "iso3" if name == "countries" else "country"
+    skip = set(schema["primary_key"]) | {"source", "note", "iso3", "country", "wikidata"}
+    fields = [
+        f for f in schema["fields"] if f not in skip and not f.endswith(("_qualifier", "_note"))
+    ]
+    return key, fields
+
+
 def figure_bounds(value, qualifier=None, data_dir: str | Path | None = None) -> tuple[float, float]:
     """The range a figure of data/raw stands for, by the codebook's rule for its qualifier.
 

@@ -17,7 +17,10 @@ posts:
 Every rule, label and threshold comes from ``data/raw/codebook.yml``
 (documented in ``data/raw/CODEBOOK.md``); nothing here is tuned to the data.
 The coding is vectorised (no Python loop per post): a million posts code in a
-few seconds (``benchmarks/bench_coding.py``).
+few seconds (``benchmarks/bench_coding.py``). An archive that does not fit in
+memory is coded a few accounts at a time, with the same result, by
+:mod:`analysis.archive` (``parent_authors`` and :func:`unresolved_parents` are
+its hooks).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ __all__ = [
     "judged_levels",
     "topic_matrix",
     "topic_table",
+    "unresolved_parents",
 ]
 
 #: Post kinds in the order the codebook decides them.
@@ -70,6 +74,8 @@ def code_posts(
     posts: pd.DataFrame,
     hand_codes: pd.DataFrame | None = None,
     codebook: dict | None = None,
+    *,
+    parent_authors: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Add ``kind``, ``level``, ``topics`` and ``topics_source`` to a posts table.
 
@@ -106,6 +112,14 @@ def code_posts(
         topic"); the dictionary codes the others.
     codebook
         A parsed codebook; default :func:`analysis.codebook.load_codebook`.
+    parent_authors
+        Optional authors of answered posts: ``platform``, ``post_id``,
+        ``account_id``. When given, a reply whose answered account is missing
+        is looked up here instead of in ``posts``. This is how a table that
+        holds only some accounts of an archive (:mod:`analysis.archive`) is
+        coded as if the whole archive were in memory: the answered post may
+        belong to an account coded elsewhere. The first row with an author
+        wins, as in the table lookup.
 
     Returns
     -------
@@ -132,6 +146,8 @@ def code_posts(
             raise ValueError(
                 f"posts need a {col!r} column (the schema of analysis.importers.POSTS_COLUMNS)"
             )
+    if parent_authors is not None and not {"account_id", "post_id"} <= set(parent_authors):
+        raise ValueError("parent_authors need the columns post_id and account_id")
     # Memory Arrow's allocator holds but no longer uses (a Parquet reader leaves hundreds
     # of MB) goes back to the system before the coder allocates its own.
     pa.default_memory_pool().release_unused()
@@ -142,27 +158,16 @@ def code_posts(
     order = sorted(kinds_book, key=lambda k: (kinds_book[k]["level"], list(kinds_book).index(k)))
 
     author = _arrow(out, "account_id")
-    kind_ref = _arrow(out, "kind_ref")
-    parent = _arrow(out, "in_reply_to")
     parent_author = _arrow(out, "in_reply_to_account_id")
-
-    is_share = _np(
-        pc.is_in(kind_ref, value_set=pa.array(["retweeted", "quoted"], type=pa.large_string()))
-    )
-    is_reply = (
-        _np(pc.equal(kind_ref, "replied_to"))
-        | _np(pc.is_valid(parent))
-        | _np(pc.is_valid(parent_author))
-    )
-    is_reply &= ~is_share
+    is_share, is_reply, need = _replies(out, parent_author)
 
     # the answered account: given, or looked up from the answered post
-    need = is_reply & _np(pc.is_null(parent_author)) & _np(pc.is_valid(parent))
     if need.any():
         platform = _str(out, "platform").fillna("")
-        key = platform + "\x1f" + out["post_id"].astype("string")
+        owners = out if parent_authors is None else parent_authors
+        key = _str(owners, "platform").fillna("") + "\x1f" + owners["post_id"].astype("string")
         owner = (
-            pd.Series(_str(out, "account_id").to_numpy(), index=key.to_numpy())
+            pd.Series(_str(owners, "account_id").to_numpy(), index=key.to_numpy())
             .groupby(level=0)
             .first()
         )
@@ -209,6 +214,62 @@ def code_posts(
     out["topics"] = topics
     out["topics_source"] = source
     return out
+
+
+def _replies(
+    out: pd.DataFrame, parent_author: pa.Array
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shares, replies, and the replies whose answered account must be looked up."""
+    kind_ref = _arrow(out, "kind_ref")
+    parent = _arrow(out, "in_reply_to")
+    is_share = _np(
+        pc.is_in(kind_ref, value_set=pa.array(["retweeted", "quoted"], type=pa.large_string()))
+    )
+    is_reply = (
+        _np(pc.equal(kind_ref, "replied_to"))
+        | _np(pc.is_valid(parent))
+        | _np(pc.is_valid(parent_author))
+    )
+    is_reply &= ~is_share
+    need = is_reply & _np(pc.is_null(parent_author)) & _np(pc.is_valid(parent))
+    return is_share, is_reply, need
+
+
+def unresolved_parents(posts: pd.DataFrame) -> pd.DataFrame:
+    """The answered posts whose author :func:`code_posts` has to look up.
+
+    These are the replies that name the post they answer (``in_reply_to``) but
+    not its account. The partitioned coder (:mod:`analysis.archive`) collects
+    them first, so that it can find their authors in one pass over an archive
+    without indexing every post of it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``platform`` (missing as ``''``, as the lookup compares it) and
+        ``post_id`` (the answered post), one row per such reply, in table order,
+        indexed by the reply's position in ``posts``.
+
+    Examples
+    --------
+    >>> from analysis.importers import posts_frame
+    >>> p = posts_frame({"account_id": ["1", "2"], "post_id": ["a", "b"],
+    ...                  "created_at": ["2019-01-01T00:00Z", "2019-01-02T00:00Z"],
+    ...                  "kind_ref": [None, "replied_to"], "in_reply_to": [None, "a"]})
+    >>> unresolved_parents(p)
+      platform post_id
+    1                a
+    """
+    out = posts.reset_index(drop=True)
+    _, _, need = _replies(out, _arrow(out, "in_reply_to_account_id"))
+    return pd.DataFrame(
+        {
+            "platform": _str(out, "platform").fillna("")[need].to_numpy(),
+            "post_id": _str(out, "in_reply_to")[need].to_numpy(),
+        },
+        index=np.flatnonzero(need),
+        dtype="string",
+    )
 
 
 def _arrow(frame: pd.DataFrame, col: str) -> pa.Array:
@@ -498,7 +559,10 @@ def _level_of(share: np.ndarray, book: dict) -> pd.Categorical:
 
 
 def account_levels(
-    coded: pd.DataFrame, codebook: dict | None = None, source: str = "posts export"
+    coded: pd.DataFrame,
+    codebook: dict | None = None,
+    source: str = "posts export",
+    measured=(),
 ) -> pd.DataFrame:
     """One row per account: counts per kind, the share of replies, the level and the rates.
 
@@ -516,6 +580,10 @@ def account_levels(
         The output of :func:`code_posts`.
     source
         Written in the ``source`` column (e.g. the export's file name).
+    measured
+        ``(country, role, platform)`` of accounts whose exports record their replies on
+        a platform not in the codebook's ``levels_measured_on`` (a YouTube channel's
+        comment threads beside its videos: :func:`analysis.load.measured_accounts`).
 
     Returns
     -------
@@ -567,7 +635,10 @@ def account_levels(
     g["reply_share"] = replies / posts
     # Only some platforms' exports record the account's own replies (codebook:
     # levels_measured_on); elsewhere a share of 0 would be an artefact, so no level.
-    observable = g["platform"].isin(book.get("levels_measured_on", list(book["platforms"])))
+    on_platform = g["platform"].isin(book.get("levels_measured_on", list(book["platforms"])))
+    wanted = {tuple(m) for m in measured}  # one row per account here: a loop is cheap
+    keys = zip(g["country"], g["role"], g["platform"], strict=True)
+    observable = on_platform | pd.Series([k in wanted for k in keys], index=g.index)
     g.loc[~observable.to_numpy(), "reply_share"] = np.nan
     g["level"] = _level_of(g["reply_share"].to_numpy(), book)
     for col, rate in metrics.items():

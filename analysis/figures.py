@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -764,19 +766,50 @@ def interaction_figure(
 # --------------------------------------------------------------------------- saving
 
 
+#: The ids matplotlib derives from a hash of what they name (clip paths, markers, hatches,
+#: images): ``p`` followed by ten hexadecimal digits.
+_HASHED_ID = re.compile(r'id="([hmpi][0-9a-f]{10})"')
+
+
+def stable_svg_ids(svg: str) -> str:
+    """`svg` with matplotlib's hashed ids renamed in order of first appearance.
+
+    A clip path's id hashes its rectangle's coordinates, whose last binary digits vary
+    from run to run (the layout sums floats in an order that depends on where objects
+    sit in memory), although every coordinate written is the same. Numbering the ids
+    instead makes two drawings of one figure byte-identical.
+
+    >>> stable_svg_ids('<clipPath id="p0123456789"/><g clip-path="url(#p0123456789)"/>')
+    '<clipPath id="p1"/><g clip-path="url(#p1)"/>'
+    """
+    names: dict[str, str] = {}
+    for old in _HASHED_ID.findall(svg):
+        names.setdefault(old, f"{old[0]}{len(names) + 1}")
+    if not names:
+        return svg
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    return pattern.sub(lambda m: names[m.group(1)], svg)
+
+
 def save_figure(fig: Figure, out_dir: str | Path, name: str) -> list[Path]:
     """Write `name`.png (200 dpi) and `name`.svg, byte-identical on every run, and close `fig`.
 
-    Determinism: a fixed SVG hash salt, no date in the metadata and a fixed
-    creator string instead of the matplotlib version.
+    Determinism: a fixed SVG hash salt, ids numbered in order (:func:`stable_svg_ids`),
+    no date in the metadata and a fixed creator string instead of the matplotlib
+    version. Each file appears whole or not at all.
     """
+    from analysis.files import write_atomic
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
+    png, svg = io.BytesIO(), io.StringIO()
     with mpl.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"], "svg.fonttype": "path"}):
-        fig.savefig(png, dpi=200, metadata={"Software": SOFTWARE})
-        fig.savefig(svg, metadata={"Date": None, "Creator": SOFTWARE})
+        fig.savefig(png, format="png", dpi=200, metadata={"Software": SOFTWARE})
+        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": SOFTWARE})
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close(fig)
-    return [png, svg]
+    paths = [out_dir / f"{name}.png", out_dir / f"{name}.svg"]
+    write_atomic(paths[0], png.getvalue())
+    write_atomic(paths[1], stable_svg_ids(svg.getvalue()))
+    return paths

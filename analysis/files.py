@@ -27,8 +27,6 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
-
 __all__ = [
     "FORMULA_PREFIXES",
     "csv_text",
@@ -138,11 +136,13 @@ def neutralise(value):
     return value
 
 
-def csv_text(df: pd.DataFrame) -> str:
+def csv_text(df) -> str:
     """`df` as CSV text (UTF-8, ``\\n``, no index, blank for missing), formulas neutralised.
 
     The same frame always gives the same text, so builds can be compared byte for byte.
     """
+    import pandas as pd
+
     safe = df.copy()
     for col in safe.columns:
         if safe[col].dtype == object or isinstance(safe[col].dtype, pd.StringDtype):

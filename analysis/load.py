@@ -38,6 +38,7 @@ __all__ = [
     "check_pair",
     "countries_with_data",
     "load_all",
+    "measured_accounts",
     "posts",
     "read_table",
     "study",
@@ -305,12 +306,50 @@ def _check_foreign_keys(tables: dict[str, pd.DataFrame], data_dir: Path) -> list
     return problems
 
 
+#: The last validated tables of each data directory, with the fingerprint of its files.
+_VALIDATED: dict[Path, tuple[tuple, dict[str, pd.DataFrame]]] = {}
+
+
+def _fingerprint(data_dir: Path) -> tuple:
+    """The contents of the files of `data_dir` (hashed) and the names in its posts/.
+
+    Contents, not modification times: two edits within a clock tick must not look alike.
+    """
+    import hashlib
+
+    entries = []
+    for folder in (data_dir, data_dir / EXPORTS_DIR):
+        try:
+            with os.scandir(folder) as it:
+                for entry in it:
+                    if folder == data_dir and entry.is_file():
+                        digest = hashlib.blake2b(Path(entry.path).read_bytes()).hexdigest()
+                    else:
+                        digest = entry.stat().st_size
+                    entries.append((folder.name, entry.name, digest))
+        except FileNotFoundError:
+            continue
+    return tuple(sorted(entries))
+
+
 def load_all(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """Read and validate every table of the data contract, foreign keys included.
 
     Problems of all files are collected before raising, so one run lists them all.
+    A directory whose files have not changed since they were last validated in this
+    process is not read again (a copy of the tables is returned).
     """
     data_dir = Path(data_dir or DATA_DIR)
+    key, stamp = data_dir.resolve(), _fingerprint(data_dir)
+    cached = _VALIDATED.get(key)
+    if cached is not None and cached[0] == stamp:
+        return {name: df.copy() for name, df in cached[1].items()}
+    tables = _load_all(data_dir)
+    _VALIDATED[key] = (stamp, {name: df.copy() for name, df in tables.items()})
+    return tables
+
+
+def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     tables, problems = {}, []
     for name in table_schemas(data_dir):
         try:
@@ -534,6 +573,35 @@ def posts(
 
 #: Where the exports live, under a data directory; nothing outside it is ever read.
 EXPORTS_DIR = "posts"
+
+
+#: The platform an export format implies, where exports.csv leaves ``platform`` empty
+#: (a Meta CSV can be Facebook or Instagram: its rows must say).
+_FORMAT_PLATFORM = {"twitter_v2": "twitter", "youtube": "youtube", "youtube_comments": "youtube"}
+
+
+def measured_accounts(
+    countries: tuple[str, ...] | list[str], data_dir: str | Path | None = None
+) -> list[tuple[str, str, str]]:
+    """``(country, role, platform)`` of the accounts whose exports record their own replies
+    on a platform not in ``levels_measured_on``.
+
+    An account qualifies when ``exports.csv`` lists, for it, a format of the codebook's
+    ``levels_measured_with`` together with every format that one needs beside it (YouTube:
+    the comment threads with the videos).
+    """
+    data_dir = Path(data_dir or DATA_DIR)
+    needs = load_codebook(data_dir).get("levels_measured_with") or {}
+    exports = read_table("exports", data_dir)
+    exports = exports[exports["country"].isin(list(countries))]
+    out = []
+    implied = exports["format"].map(_FORMAT_PLATFORM)
+    keys = exports.assign(platform=exports["platform"].fillna(implied).fillna(""))
+    for key, part in keys.groupby(["country", "role", "platform"], sort=True):
+        formats = set(part["format"])
+        if any(f in formats and set(needs[f]) <= formats for f in needs):
+            out.append(tuple(map(str, key)))
+    return out
 
 
 def export_path(file: str, data_dir: str | Path | None = None) -> Path:

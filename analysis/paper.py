@@ -1,10 +1,20 @@
-"""Run the notebooks for a pair with papermill and assemble the article.
+"""Build a pair's paper in three steps: results, renderings, assembly.
 
-The flow (DESIGN.md): the notebooks write figures, tables and values under
-``build/<A>-<B>/`` (``build/<A>-<B>/es/`` for Spanish); the template in ``paper/``
-is filled with them and pandoc turns it into a self-contained HTML file and, through
-Typst, a PDF. Nothing is downloaded: pandoc comes from pypandoc-binary, Typst from
-the typst package.
+1. :func:`run_notebooks` executes the study's notebooks with papermill. They compute
+   everything that does not depend on the language once per pair, into
+   ``build/<A>-<B>/results/`` (and keep the executed notebooks under ``notebooks/``).
+   The notebooks do not depend on each other, so a pool of kernels runs them side by
+   side, as many as there are jobs (``make -jN``, else the machine's cores); each
+   kernel runs its notebooks one after another in a fresh namespace (IPython's
+   ``reset``), keeping only the imported modules warm.
+2. :func:`analysis.render.render_languages` draws the figures, the tables with words
+   and the worded values in each language, into ``build/<A>-<B>/<lang>/``.
+3. :func:`analysis.assemble.assemble` fills the template with them: pandoc writes a
+   self-contained HTML file and, through Typst, a PDF. Nothing is downloaded: pandoc
+   comes from pypandoc-binary, Typst from the typst package.
+
+Make runs the three as separate steps, so a Spanish paper after an English one, or
+an edit of the paper's words, reruns no notebook (Makefile).
 """
 
 from __future__ import annotations
@@ -22,8 +32,7 @@ from pathlib import Path
 
 from analysis.codebook import LANGUAGES
 from analysis.errors import BuildError, UsageError
-from analysis.load import check_pair
-from analysis.paths import BUILD_DIR, DATA_DIR, NOTEBOOK_DIR, REPO_ROOT, TEMPLATE_DIR
+from analysis.paths import BUILD_DIR, DATA_DIR, NOTEBOOK_DIR, REPO_ROOT, RESULTS, TEMPLATE_DIR
 
 KERNEL = "dpd-compendium"
 
@@ -38,22 +47,47 @@ def parse_pair(pair: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
+def pair_root(a: str, b: str, root: Path = BUILD_DIR) -> Path:
+    """A pair's build folder: ``notebooks/``, ``results/``, one folder per language, papers."""
+    return Path(root) / f"{a}-{b}"
+
+
 def pair_dir(a: str, b: str, lang: str = "en", root: Path = BUILD_DIR) -> Path:
-    """Where a pair's notebooks, figures, tables and values go."""
-    base = Path(root) / f"{a}-{b}"
-    return base if lang == "en" else base / lang
+    """Where a pair's figures, tables and values in `lang` go (``build/<A>-<B>/<lang>/``)."""
+    return pair_root(a, b, root) / lang
+
+
+def results_dir(a: str, b: str, root: Path = BUILD_DIR) -> Path:
+    """Where a pair's language-free results go (``build/<A>-<B>/results/``)."""
+    return pair_root(a, b, root) / RESULTS
 
 
 def paper_paths(a: str, b: str, lang: str = "en", root: Path = BUILD_DIR) -> dict[str, Path]:
     """The finished article's files: ``paper.html``/``paper.pdf`` (``paper.es.*`` in Spanish)."""
     suffix = "" if lang == "en" else f".{lang}"
-    base = Path(root) / f"{a}-{b}"
+    base = pair_root(a, b, root)
     return {"html": base / f"paper{suffix}.html", "pdf": base / f"paper{suffix}.pdf"}
 
 
 def notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
     """The study's notebooks, in the order they run."""
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def default_jobs() -> int:
+    """How many things may run at once: make's ``-jN`` when make says, else the cores.
+
+    >>> import os
+    >>> os.environ["MAKEFLAGS"] = " -j3 --jobserver-auth=fifo:/tmp/x"
+    >>> default_jobs()
+    3
+    >>> del os.environ["MAKEFLAGS"]
+    """
+    flags = os.environ.get("MAKEFLAGS", "")
+    given = re.search(r"(?:^|\s)(?:-j|--jobs=)(\d+)", flags)
+    if given:
+        return max(1, int(given.group(1)))
+    return os.cpu_count() or 1
 
 
 def _kernel_name() -> str:
@@ -71,61 +105,210 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _import_papermill():
+    """papermill, imported without jsonschema's optional IRI checker.
+
+    nbformat validates notebooks with jsonschema, which on import compiles the grammar of
+    its optional ``iri`` format checker (rfc3987-syntax: most of a second). nbformat checks
+    no formats, so the runner leaves that module out of its own process.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # an absent optional import
+    import papermill
+
+    return papermill
+
+
+def _in_kernel(km, code: str, what: str) -> None:
+    """Run `code` in the kernel and wait for its reply; an error becomes a BuildError.
+
+    Asks on the shell channel only, which queues messages until it connects, so no
+    wait for the kernel's broadcast channel is needed.
+    """
+    client = km.client()
+    client.start_channels()
+    try:
+        msg_id = client.execute(code, silent=True, store_history=False)
+        while True:
+            reply = client.get_shell_msg(timeout=600)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+    finally:
+        client.stop_channels()
+    content = reply["content"]
+    if content["status"] != "ok":
+        evalue = str(content.get("evalue", "")).strip().replace("\n", " ")
+        raise BuildError(f"{what} failed: {content.get('ename', 'error')}: {evalue}")
+
+
+def _run_in_kernel(km, nb: Path, target: Path, params: dict, label: str) -> None:
+    """Execute notebook `nb` in the running kernel `km`, from a fresh namespace."""
+    pm = _import_papermill()
+    from papermill.exceptions import PapermillExecutionError
+
+    # a fresh namespace and execution count: nothing but imported modules carries over
+    _in_kernel(km, "get_ipython().reset(new_session=True)", "resetting the kernel")
+    start = time.perf_counter()
+    _log(f"[{label}] {nb.stem} ...")
+    try:
+        pm.execute_notebook(
+            str(nb),
+            str(target),
+            parameters=params,
+            kernel_name=km.kernel_name,
+            km=km,
+            progress_bar=False,
+            log_output=False,
+            # the notebook is written when it ends (or fails), not after every cell
+            request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as exc:
+        evalue = str(exc.evalue).strip().replace("\n", " ")
+        raise BuildError(
+            f"notebook {nb.name} failed at cell {exc.exec_count}: {exc.ename}: {evalue} "
+            f"(the executed notebook is kept as the record)",
+            path=target,
+        ) from exc
+    _log(f"[{label}] {nb.stem} done in {time.perf_counter() - start:.1f} s")
+
+
+def _render_in_kernel(km, out: Path, notebook: str, lang: str, data_dir, label: str) -> None:
+    """Draw a notebook's renderings in `lang` in a warm kernel (:mod:`analysis.render`)."""
+    start = time.perf_counter()
+    call = f"render_notebook({str(out)!r}, {notebook!r}, {lang!r}, {str(data_dir)!r})"
+    _in_kernel(
+        km,
+        f"from analysis.render import render_notebook\n{call}\ndel render_notebook",
+        f"drawing {notebook} in {lang}",
+    )
+    _log(f"[{label}] {notebook} drawn in {lang} in {time.perf_counter() - start:.1f} s")
+
+
+def _kernel_manager(kernel: str):
+    """A kernel manager that closes, on request, the clients opened on its kernel.
+
+    papermill opens a client per notebook and, on a kernel it did not start, leaves it
+    open; the pool runs several notebooks on one kernel, so it closes them after each.
+    """
+    from jupyter_client.manager import KernelManager
+
+    class PooledKernel(KernelManager):
+        def client(self, **kwargs):
+            made = super().client(**kwargs)
+            self.__dict__.setdefault("_opened", []).append(made)
+            return made
+
+        def close_clients(self) -> None:
+            for made in self.__dict__.pop("_opened", []):
+                if made.channels_running:
+                    made.stop_channels()
+
+    return PooledKernel(kernel_name=kernel)
+
+
 def run_notebooks(
     a: str,
     b: str,
-    lang: str = "en",
     data_dir: str | Path | None = None,
     root: Path = BUILD_DIR,
     folder: Path = NOTEBOOK_DIR,
+    jobs: int | None = None,
+    languages: tuple[str, ...] = LANGUAGES,
 ) -> Path:
-    """Execute every notebook for the pair with papermill; return the output directory.
+    """Execute every notebook for the pair, and draw each in `languages`; return the folder.
 
-    Each executed notebook is kept under ``<out>/notebooks/`` as the record of the run.
-    A failing cell stops the build with papermill's error, which names the cell.
+    The results go to ``results/``, each executed notebook to ``notebooks/`` (the
+    record of the run), and the renderings to ``<lang>/``: a notebook is drawn as soon
+    as it has run, by whichever kernel is free, so drawing overlaps computing. A
+    failing cell stops the build with papermill's error, which names the cell.
     """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
+    import threading
 
-    out = pair_dir(a, b, lang, root)
-    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    out = pair_root(a, b, root)
+    data_dir = Path(data_dir or DATA_DIR).resolve()
     params = {
         "country_a": a,
         "country_b": b,
-        "data_dir": str(Path(data_dir or DATA_DIR).resolve()),
+        "data_dir": str(data_dir),
         "out_dir": str(out.resolve()),
-        "lang": lang,
+        "lang": None,  # record the renderings; they are drawn in every language below
     }
     books = notebooks(folder)
     if not books:
         raise FileNotFoundError(f"no notebooks in {folder}")
-    kernel = _kernel_name()
-    for i, nb in enumerate(books, 1):
-        start = time.perf_counter()
-        _log(f"[{a}-{b} {lang}] notebook {i}/{len(books)}: {nb.stem} ...")
+    label = f"{a}-{b}"
+    tasks: list[tuple] = [("run", nb) for nb in books]
+    busy = 0
+    failures: list[BaseException] = []
+    ready = threading.Condition()
+
+    def next_task():
+        nonlocal busy
+        with ready:
+            while not tasks and busy and not failures:
+                ready.wait()
+            if failures or not tasks:
+                return None
+            busy += 1
+            return tasks.pop(0)
+
+    def done(new: list[tuple]) -> None:
+        nonlocal busy
+        with ready:
+            busy -= 1
+            tasks[:0] = new  # draw what has run first: the longest drawings start early
+            ready.notify_all()
+
+    def worker(km) -> None:
         try:
-            pm.execute_notebook(
-                str(nb),
-                str(out / "notebooks" / nb.name),
-                parameters=params,
-                kernel_name=kernel,
-                cwd=str(folder),
-                progress_bar=sys.stderr.isatty(),
-                log_output=False,
-                # quiet the kernel's own start-up and shut-down log; cell errors still raise
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-            )
-        except PapermillExecutionError as exc:
-            evalue = str(exc.evalue).strip().replace("\n", " ")
-            raise BuildError(
-                f"notebook {nb.name} failed at cell {exc.exec_count}: {exc.ename}: {evalue} "
-                f"(the executed notebook is kept as the record)",
-                path=out / "notebooks" / nb.name,
-            ) from exc
-        _log(
-            f"[{a}-{b} {lang}] notebook {i}/{len(books)}: {nb.stem} "
-            f"done in {time.perf_counter() - start:.1f} s"
-        )
+            (out / "notebooks").mkdir(parents=True, exist_ok=True)
+            while (task := next_task()) is not None:
+                new = []
+                try:
+                    if task[0] == "run":
+                        nb = task[1]
+                        _run_in_kernel(km, nb, out / "notebooks" / nb.name, params, label)
+                        new = [("draw", nb.stem, lang) for lang in languages]
+                    else:
+                        _render_in_kernel(km, out.resolve(), task[1], task[2], data_dir, label)
+                finally:
+                    km.close_clients()
+                    done(new)
+        except BaseException as exc:  # reported by the caller, in the main thread
+            with ready:
+                failures.append(exc)
+                ready.notify_all()
+        finally:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+
+    # the kernels start while this process imports papermill and checks the pair
+    kernels = []
+    for _ in range(max(1, min(jobs or default_jobs(), len(books)))):
+        km = _kernel_manager(_kernel_name())
+        km.start_kernel(cwd=str(folder), extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+        kernels.append(km)
+    threads = [threading.Thread(target=worker, args=(km,)) for km in kernels]
+    try:
+        _import_papermill()
+        from analysis.load import check_pair
+
+        check_pair(a, b, data_dir)
+        lock = build_lock(out, label)
+        lock.__enter__()
+    except BaseException:
+        for km in kernels:
+            km.shutdown_kernel(now=True)
+        raise
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        lock.__exit__(None, None, None)
+    if failures:
+        raise failures[0]
     return out
 
 
@@ -193,32 +376,82 @@ def source_date_epoch(data_dir: str | Path | None = None) -> int:
     return int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC).timestamp())
 
 
-def build(
+def compute(
+    pair: str,
+    data_dir: str | Path | None = None,
+    root: Path = BUILD_DIR,
+    folder: Path = NOTEBOOK_DIR,
+    jobs: int | None = None,
+    languages: tuple[str, ...] = LANGUAGES,
+) -> Path:
+    """Steps 1 and 2: the pair's results (the notebooks), each drawn in `languages`.
+
+    The pair is checked before anything is written; the pair's lock is held while
+    writing (:func:`build_lock`).
+    """
+    a, b = parse_pair(pair)
+    _check_languages(languages)
+    start = time.perf_counter()
+    out = run_notebooks(a, b, data_dir, root, folder, jobs, tuple(languages))
+    took = time.perf_counter() - start
+    _log(f"[{a}-{b}] results, drawn in {', '.join(languages)}, in {took:.1f} s")
+    return out
+
+
+def render(
+    pair: str,
+    languages: tuple[str, ...] = LANGUAGES,
+    data_dir: str | Path | None = None,
+    root: Path = BUILD_DIR,
+    only_stale: bool = False,
+) -> dict[str, list[str]]:
+    """Step 2 again: redraw the pair's results in each language (after a change of labels).
+
+    Returns the notebooks drawn, per language.
+    """
+    from analysis import render as rendering
+    from analysis.load import check_pair
+
+    a, b = parse_pair(pair)
+    _check_languages(languages)
+    check_pair(a, b, data_dir)
+    start = time.perf_counter()
+    with build_lock(pair_root(a, b, root), f"{a}-{b}"):
+        drawn = {
+            lang: rendering.render(pair_root(a, b, root), lang, data_dir, only_stale)
+            for lang in languages
+        }
+    if any(drawn.values()):
+        _log(f"[{a}-{b}] drawn in {', '.join(languages)} in {time.perf_counter() - start:.1f} s")
+    return drawn
+
+
+def assemble_paper(
     pair: str,
     lang: str = "en",
     data_dir: str | Path | None = None,
     root: Path = BUILD_DIR,
-    folder: Path = NOTEBOOK_DIR,
     template_dir: Path = TEMPLATE_DIR,
 ) -> dict[str, Path]:
-    """Build the article for a pair: run the notebooks, then assemble HTML and PDF.
+    """Step 3: the paper in `lang`, under the pair's lock.
 
-    The pair is checked before anything runs, so a country without data fails at
-    once with the list of countries that have data. The build holds the pair's lock
-    (:func:`build_lock`): the previous paper stays whole until the new one replaces it.
+    Renderings older than the labels are redrawn first (:func:`analysis.render.stale`),
+    so an edit of ``paper/text/labels.yml`` reruns no notebook.
     """
     from analysis import assemble
+    from analysis import render as rendering
 
-    if lang not in LANGUAGES:
-        raise UsageError(f"language must be one of {', '.join(LANGUAGES)}; got {lang!r}")
     a, b = parse_pair(pair)
-    check_pair(a, b, data_dir)
+    _check_languages((lang,))
+    out = pair_root(a, b, root)
     start = time.perf_counter()
-    with build_lock(Path(root) / f"{a}-{b}", f"{a}-{b} {lang}"):
-        out = run_notebooks(a, b, lang, data_dir, root, folder)
+    with build_lock(out, f"{a}-{b} {lang}"):
+        if rendering.stale(out, lang):
+            _log(f"[{a}-{b} {lang}] redrawing what the labels changed ...")
+            rendering.render(out, lang, data_dir, only_stale=True)
         _log(f"[{a}-{b} {lang}] assembling the paper ...")
         paths = assemble.assemble(
-            out, paper_paths(a, b, lang, root), lang, template_dir, source_date_epoch(data_dir)
+            out, lang, paper_paths(a, b, lang, root), template_dir, source_date_epoch(data_dir)
         )
     _log(
         f"[{a}-{b} {lang}] wrote {', '.join(str(p) for p in paths.values())} "
@@ -227,8 +460,47 @@ def build(
     return paths
 
 
+def _check_languages(languages) -> None:
+    for lang in languages:
+        if lang not in LANGUAGES:
+            raise UsageError(f"language must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+
+
+def build(
+    pair: str,
+    lang: str | tuple[str, ...] = "en",
+    data_dir: str | Path | None = None,
+    root: Path = BUILD_DIR,
+    folder: Path = NOTEBOOK_DIR,
+    template_dir: Path = TEMPLATE_DIR,
+    jobs: int | None = None,
+) -> dict[str, Path]:
+    """Build the article for a pair in one language or several: the three steps in a row.
+
+    The pair is checked before anything runs, so a country without data fails at
+    once with the list of countries that have data. Each step holds the pair's lock
+    (:func:`build_lock`): the previous paper stays whole until the new one replaces it.
+    Returns the paper's files (``html``, ``pdf``; with several languages, keyed
+    ``html.es``, ``pdf.es`` beyond the first).
+    """
+    languages = (lang,) if isinstance(lang, str) else tuple(lang)
+    _check_languages(languages)
+    compute(pair, data_dir, root, folder, jobs, languages)
+    paths: dict[str, Path] = {}
+    for i, language in enumerate(languages):
+        made = assemble_paper(pair, language, data_dir, root, template_dir)
+        paths.update(made if i == 0 else {f"{k}.{language}": v for k, v in made.items()})
+    return paths
+
+
 __all__ = [
+    "assemble_paper",
     "build",
+    "compute",
+    "default_jobs",
+    "pair_root",
+    "render",
+    "results_dir",
     "build_lock",
     "clear_stale",
     "notebooks",

@@ -24,6 +24,8 @@ TEXT_DIR = TEMPLATE_DIR / "text"
 LABELS_FILE = TEXT_DIR / "labels.yml"
 #: Where builds go: build/<A>-<B>/.
 BUILD_DIR = REPO_ROOT / "build"
+#: The folder of a pair's build that holds its language-free results (build/<A>-<B>/results/).
+RESULTS = "results"
 
 __all__ = [
     "BUILD_DIR",
@@ -32,6 +34,7 @@ __all__ = [
     "NOTEBOOK_DIR",
     "PROCESSED_DIR",
     "REPO_ROOT",
+    "RESULTS",
     "TEMPLATE_DIR",
     "TEXT_DIR",
 ]

@@ -1,28 +1,52 @@
-"""Record what a notebook produces: figures, tables and the numbers the paper quotes.
+"""Record what a notebook produces: results once, renderings in every language.
 
-A notebook calls the library through a :class:`Recorder`, which runs the builder,
-writes its output under ``out_dir`` and remembers which notebook and function made
-it, so the paper can say under each figure and table where it comes from
-(after showyourwork!). Everything is written at once, so an interrupted notebook
-leaves what it finished and nothing half-written.
+A notebook calls the library through a :class:`Recorder`. What does not depend on
+the language (statistics, code tables, counts) is computed at once and written under
+``results/``. What does (a figure's drawn labels, a table's words, a value in words)
+is *recorded* as a rendering: the function and its arguments. :mod:`analysis.render`
+replays every rendering in each language of the paper, so a Spanish paper after an
+English one, or an edit of the paper's words, reruns no notebook. Each output keeps
+the notebook and the function that made it, so the paper can say under each figure
+and table where it comes from (after showyourwork!).
+
+An argument of a rendering is the language placeholder :data:`LANG`, the study, a
+table recorded by the same notebook, or a plain value (text, number, list). Run by
+hand with ``lang`` set, the Recorder also draws each rendering in that language and
+returns it, so the notebook shows what the paper will.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
+from analysis.errors import UsageError
+from analysis.files import write_atomic
+from analysis.paths import RESULTS
 
-from analysis.files import csv_text, write_atomic
+__all__ = ["LANG", "RESULTS", "Recorder", "read_values", "resolve", "values_by_notebook"]
+
+
+class _Language:
+    """The placeholder for the language a rendering is drawn in."""
+
+    def __repr__(self) -> str:
+        return "LANG"
+
+
+#: Pass where a builder takes the language: the call becomes a rendering.
+LANG = _Language()
 
 
 def _plain(value: Any) -> Any:
     """A JSON-ready copy of `value`: numpy and pandas scalars become Python ones, NA None."""
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -36,20 +60,51 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _function_name(builder: Callable) -> str:
+    return f"{builder.__module__}.{builder.__qualname__}"
+
+
 def _provenance(notebook: str, builder: Callable) -> dict[str, str]:
-    return {"notebook": notebook, "function": f"{builder.__module__}.{builder.__qualname__}"}
+    return {"notebook": notebook, "function": _function_name(builder)}
+
+
+def _is_plain(value: Any) -> bool:
+    if value is None or isinstance(value, str | bool | int | float):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def resolve(function: str) -> Callable:
+    """The library function named ``analysis.<module>.<name>`` (nothing outside the library)."""
+    from importlib import import_module
+
+    module, _, name = function.rpartition(".")
+    if not module.startswith("analysis.") or not name.isidentifier() or name.startswith("_"):
+        raise UsageError(f"{function!r} is not a public function of the analysis library")
+    builder = getattr(import_module(module), name, None)
+    if not callable(builder):
+        raise UsageError(f"{function!r} is not a function of the analysis library")
+    return builder
 
 
 class Recorder:
-    """Write one notebook's outputs under ``out_dir``.
+    """Write one notebook's results and record its renderings.
 
     Parameters
     ----------
     out_dir : path
-        The pair's build directory; figures go to ``figures/``, tables to
-        ``tables/``, and this notebook's values to ``values/<notebook>.json``.
+        The pair's build directory. Results go to ``results/tables/`` (CSV for
+        people, Markdown, and Parquet that keeps the types for the renderings) and
+        ``results/values/<notebook>.json``, with the renderings to replay.
     notebook : str
         The notebook's name, recorded as the provenance of each output.
+    lang : str, optional
+        Also draw each rendering in this language and return it (a notebook run by
+        hand). ``None`` (the build) only records it.
 
     Examples
     --------
@@ -57,39 +112,53 @@ class Recorder:
     >>> from analysis import load, tables
     >>> out = tempfile.mkdtemp()
     >>> rec = Recorder(out, "02_website")
-    >>> _ = rec.table("tabla2", tables.tabla2, load.study("MEX", "CHL"), "en")
+    >>> rec.table("tabla2", tables.tabla2, load.study("MEX", "CHL"), LANG) is None
+    True
     >>> rec.values(criteria_met={"MEX": 6, "CHL": 8})
-    >>> read_values(out)["02_website"]["outputs"]["table:tabla2"]["function"]
-    'analysis.tables.tabla2'
+    >>> record = read_values(Path(out) / RESULTS)["02_website"]
+    >>> record["renderings"][0]["function"], record["renderings"][0]["args"]
+    ('analysis.tables.tabla2', [{'study': True}, {'lang': True}])
     """
 
-    def __init__(self, out_dir: str | Path, notebook: str):
+    def __init__(self, out_dir: str | Path, notebook: str, lang: str | None = None):
         self.out_dir = Path(out_dir)
+        self.results = self.out_dir / RESULTS
         self.notebook = notebook
+        self.lang = lang
         self._values: dict[str, Any] = {}
         self._outputs: dict[str, dict[str, str]] = {}
-        for sub in ("figures", "tables", "values"):
-            (self.out_dir / sub).mkdir(parents=True, exist_ok=True)
+        self._renderings: list[dict] = []
+        self._tables: dict[int, str] = {}
+        self._study = None
+        for sub in ("tables", "values"):
+            (self.results / sub).mkdir(parents=True, exist_ok=True)
 
-    def figure(self, name: str, builder: Callable, *args, **kwargs):
-        """Build a figure, save it as PNG and SVG under ``figures/``, and return it."""
-        from analysis import figures
+    # ------------------------------------------------------------------ results
 
-        fig = builder(*args, **kwargs)
-        figures.save_figure(fig, self.out_dir / "figures", name)
-        self._outputs[f"figure:{name}"] = _provenance(self.notebook, builder)
-        self._save()
-        return fig
+    def table(self, name: str, builder: Callable, *args, **kwargs):
+        """Build a table and write it under ``results/tables/``; return it.
 
-    def table(self, name: str, builder: Callable, *args, **kwargs) -> pd.DataFrame:
-        """Build a table, write it as CSV (for reuse) and Markdown (for the paper), return it."""
+        With :data:`LANG` among the arguments the table has words: it is recorded as
+        a rendering instead (and returned in ``lang`` when one is set).
+        """
+        if self._has_lang(args, kwargs):
+            return self._render("table", name, builder, args, kwargs)
+        import pandas as pd
+
         from analysis import tables
+        from analysis.files import csv_text
 
         df = builder(*args, **kwargs)
-        write_atomic(self.out_dir / "tables" / f"{name}.csv", csv_text(df))
-        write_atomic(self.out_dir / "tables" / f"{name}.md", tables.to_markdown(df) + "\n")
+        buffer = io.BytesIO()
+        df.to_parquet(buffer, index=False)
+        write_atomic(self.results / "tables" / f"{name}.parquet", buffer.getvalue())
+        write_atomic(self.results / "tables" / f"{name}.csv", csv_text(df))
+        write_atomic(self.results / "tables" / f"{name}.md", tables.to_markdown(df) + "\n")
         self._outputs[f"table:{name}"] = _provenance(self.notebook, builder)
         self._save()
+        # what the renderings will read back: the same types in the notebook and after
+        df = pd.read_parquet(io.BytesIO(buffer.getvalue()))
+        self._tables[id(df)] = name
         return df
 
     def values(self, **values: Any) -> None:
@@ -97,15 +166,99 @@ class Recorder:
         self._values.update(_plain(values))
         self._save()
 
+    def values_of(self, builder: Callable, *args, key: str | None = None, **kwargs):
+        """Record the values `builder` returns: a dict merged in, or one value under `key`.
+
+        With :data:`LANG` among the arguments the values are words: recorded as a
+        rendering (and returned in ``lang`` when one is set).
+        """
+        if self._has_lang(args, kwargs):
+            return self._render("values", key or "", builder, args, kwargs)
+        result = builder(*args, **kwargs)
+        self.values(**({key: result} if key else result))
+        return result
+
+    # ------------------------------------------------------------------ renderings
+
+    def figure(self, name: str, builder: Callable, *args, **kwargs):
+        """Record a figure (its labels are words, so it is drawn in every language)."""
+        if not self._has_lang(args, kwargs):
+            raise UsageError(f"figure {name!r}: pass LANG where {builder.__name__} takes lang")
+        return self._render("figure", name, builder, args, kwargs)
+
+    @staticmethod
+    def _has_lang(args, kwargs) -> bool:
+        return any(a is LANG for a in (*args, *kwargs.values()))
+
+    def _reference(self, value: Any, where: str) -> dict:
+        import pandas as pd
+
+        from analysis.load import Study
+
+        if value is LANG:
+            return {"lang": True}
+        if isinstance(value, Study):
+            self._study = value
+            return {"study": True}
+        if isinstance(value, pd.DataFrame):
+            if id(value) not in self._tables:
+                raise UsageError(
+                    f"{where}: a table passed to a rendering must be one this notebook "
+                    "recorded with rec.table (its results are what the rendering reads)"
+                )
+            return {"table": self._tables[id(value)]}
+        if _is_plain(value):
+            return {"value": value}
+        raise UsageError(
+            f"{where}: {type(value).__name__} is not LANG, the study, a recorded table "
+            "or a plain value"
+        )
+
+    def _render(self, kind: str, name: str, builder, args, kwargs):
+        where = f"{kind} {name or builder.__name__!r}"
+        rendering = {
+            "kind": kind,
+            "name": name,
+            "function": _function_name(builder),
+            "args": [self._reference(a, where) for a in args],
+            "kwargs": {k: self._reference(v, where) for k, v in kwargs.items()},
+        }
+        replaced = (kind, name) if kind != "values" else None  # values renderings add up
+        self._renderings = [r for r in self._renderings if (r["kind"], r["name"]) != replaced]
+        self._renderings.append(rendering)
+        self._save()
+        if self.lang is None:
+            return None
+        a = [self.lang if v is LANG else v for v in args]
+        kw = {k: self.lang if v is LANG else v for k, v in kwargs.items()}
+        return builder(*a, **kw)
+
     def _save(self) -> None:
-        record = {"notebook": self.notebook, "values": self._values, "outputs": self._outputs}
+        record = {
+            "notebook": self.notebook,
+            "values": self._values,
+            "outputs": self._outputs,
+            "renderings": self._renderings,
+        }
         text = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        write_atomic(self.out_dir / "values" / f"{self.notebook}.json", text)
+        write_atomic(self.results / "values" / f"{self.notebook}.json", text)
 
 
-def read_values(out_dir: str | Path) -> dict[str, dict]:
-    """All notebooks' records of a build directory, by notebook name."""
-    folder = Path(out_dir) / "values"
+def read_values(folder: str | Path) -> dict[str, dict]:
+    """Every notebook's record in `folder` (``results/`` or a language's folder), by name."""
+    folder = Path(folder) / "values"
     return {
         p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))
     }
+
+
+def values_by_notebook(pair_dir: str | Path, lang: str) -> dict[str, dict]:
+    """Each notebook's values in `lang`: its results and its worded values, merged.
+
+    `pair_dir` is a pair's build folder (``results/`` and ``<lang>/`` inside).
+    """
+    out: dict[str, dict] = {}
+    for folder in (Path(pair_dir) / RESULTS, Path(pair_dir) / lang):
+        for notebook, record in read_values(folder).items():
+            out.setdefault(notebook, {}).update(record["values"])
+    return out

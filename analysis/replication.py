@@ -769,8 +769,46 @@ def _cell(value, lang: str) -> str:
         return str(value)
 
 
-def check(study: Study, lang: str = "en") -> pd.DataFrame:
+#: The columns of :func:`verdicts`: the evidence as its template key and its values (JSON).
+VERDICT_COLUMNS = [*RESULT_COLUMNS[:-1], "evidence_key", "evidence_values"]
+
+
+def _encode(value):
+    """JSON for the values a check quotes: dates and pairs keep their type."""
+    import numpy as np
+
+    if isinstance(value, dates.PartialDate):
+        return {"date": value.text}
+    if isinstance(value, tuple):
+        return {"tuple": [_encode(v) for v in value]}
+    if isinstance(value, list | np.ndarray):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is pd.NA:
+        return None
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if set(value) == {"date"}:
+            return dates.parse(value["date"])
+        if set(value) == {"tuple"}:
+            return tuple(_decode(v) for v in value["tuple"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def verdicts(study: Study) -> pd.DataFrame:
     """Hold every statement of the pair against its data; one row per statement.
+
+    The evidence is kept as its template key and the values it quotes (JSON), so the
+    verdicts are computed once and worded in any language by :func:`worded`.
 
     Raises
     ------
@@ -778,6 +816,8 @@ def check(study: Study, lang: str = "en") -> pd.DataFrame:
         When claims.csv names a check that this module does not have (the loader
         catches it first: :func:`params_problem`).
     """
+    import json
+
     rows = []
     for claim in study.claims.itertuples(index=False):
         if claim.check not in CHECKS:
@@ -796,10 +836,28 @@ def check(study: Study, lang: str = "en") -> pd.DataFrame:
                 claim.basis,
                 claim.check,
                 verdict,
-                evidence_text(key, values, lang),
+                key,
+                json.dumps(_encode(values), ensure_ascii=False),
             ]
         )
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    return pd.DataFrame(rows, columns=VERDICT_COLUMNS).astype("string")
+
+
+def worded(result: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The verdicts of :func:`verdicts` with their evidence written in `lang`."""
+    import json
+
+    out = result[RESULT_COLUMNS[:-1]].copy()
+    out["evidence"] = [
+        evidence_text(key, _decode(json.loads(values)), lang)
+        for key, values in zip(result["evidence_key"], result["evidence_values"], strict=True)
+    ]
+    return out.astype("string")
+
+
+def check(study: Study, lang: str = "en") -> pd.DataFrame:
+    """:func:`verdicts` worded in `lang`: one row per statement, the evidence in words."""
+    return worded(verdicts(study), lang)
 
 
 def summary(result: pd.DataFrame) -> dict:
@@ -821,4 +879,6 @@ __all__ = [
     "params_problem",
     "parse_params",
     "summary",
+    "verdicts",
+    "worded",
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.codebook import categories, table_schemas
+from analysis.codebook import COMPLETENESS_TABLES, categories, table_schemas, value_fields
 from analysis.errors import DataError, Problem, UsageError
 from analysis.files import write_atomic
 from analysis.load import countries_with_data, load_all
@@ -128,17 +128,10 @@ def completeness(data_dir: str | Path | None = None) -> pd.DataFrame:
     """
     data_dir = Path(data_dir or DATA_DIR)
     tables = load_all(data_dir)
-    schemas = table_schemas(data_dir)
     rows = []
-    for name in ("countries", "institutions", "accounts", "website_criteria"):
+    for name in COMPLETENESS_TABLES:
         df = tables[name]
-        key = "iso3" if name == "countries" else "country"
-        skip = set(schemas[name]["primary_key"]) | {"source", "note", "iso3", "country"}
-        fields = [
-            f
-            for f in schemas[name]["fields"]
-            if f not in skip and not f.endswith(("_qualifier", "_note"))
-        ]
+        key, fields = value_fields(name, data_dir)
         for iso, part in df.groupby(key):
             values = part[fields]
             empty_cols = [c for c in fields if values[c].isna().any()]
@@ -158,7 +151,10 @@ def completeness(data_dir: str | Path | None = None) -> pd.DataFrame:
 
 def completeness_report(data_dir: str | Path | None = None) -> str:
     """The completeness table as text, one block per country, for ``make check-data``."""
+    from analysis.provenance import completeness_by_source
+
     table = completeness(data_dir)
+    by_source = completeness_by_source(data_dir)
     out = []
     for iso, part in table.groupby("country", sort=True):
         filled, missing = int(part["filled"].sum()), int(part["missing"].sum())
@@ -167,6 +163,9 @@ def completeness_report(data_dir: str | Path | None = None) -> str:
             f"{iso}: {filled} values filled, {missing} missing ({share:.0%} complete); "
             f"{int(part['without_source'].sum())} rows without a source"
         )
+        mine = by_source[by_source["country"] == iso]
+        mine = mine.groupby("source", sort=False)["filled"].sum()
+        out.append("  values by source: " + ", ".join(f"{s} {n}" for s, n in mine.items() if n))
         for r in part.itertuples():
             line = f"  {r.table:<17} {r.rows:>3} rows  {r.filled:>4} filled  {r.missing:>4} missing"
             if r.without_source:

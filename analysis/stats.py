@@ -32,7 +32,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 __all__ = [
     "ALPHA",
@@ -103,6 +102,8 @@ def jaccard(x: Iterable, y: Iterable) -> float:
 # -------------------------------------------------------------------- intervals
 def wilson_interval(count: int, nobs: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """Wilson score interval of a proportion (good coverage at small n, never outside [0, 1])."""
+    from scipy import stats
+
     if nobs == 0:
         return (_NAN, _NAN)
     z = stats.norm.ppf(1 - (1 - confidence) / 2)
@@ -148,6 +149,8 @@ def rank_comparison(x: Sequence[float], y: Sequence[float]) -> RankComparison:
     tie-corrected normal approximation. The interval of delta is a percentile
     bootstrap, given only with the test.
     """
+    from scipy import stats
+
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     x, y = x[~np.isnan(x)], y[~np.isnan(y)]
@@ -197,6 +200,8 @@ def cramers_v_corrected(table) -> float:
     >>> cramers_v_corrected([[10, 0], [0, 10]]), cramers_v_corrected([[5, 5], [5, 5]])
     (1.0, 0.0)
     """
+    from scipy import stats
+
     t = np.asarray(table, dtype=float)
     n = t.sum()
     r, k = t.shape
@@ -235,6 +240,8 @@ def table_test(table) -> TableTest:
     column remains. The Monte Carlo p is over tables with the observed margins
     (fixed seed): the asymptotic p would mislead when expected counts are small.
     """
+    from scipy import stats
+
     t = np.asarray(table, dtype=float)
     t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0] if t.size else t
     n = int(t.sum())
@@ -295,6 +302,7 @@ def poisson_rate_ratio(
     factor is applied here).
     """
     import statsmodels.api as sm
+    from scipy import stats
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
     y = np.asarray(counts, dtype=float)
@@ -358,6 +366,7 @@ def adjust(p_values: Sequence[float], method: str = "holm") -> np.ndarray:
     >>> adjust([0.01, 0.04, float("nan")]).round(2).tolist()
     [0.02, 0.04, nan]
     """
+
     from statsmodels.stats.multitest import multipletests
 
     if method not in ADJUSTMENTS:

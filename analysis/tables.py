@@ -9,7 +9,6 @@ Labels come from the codebook and the words from :mod:`analysis.text`.
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +20,7 @@ from analysis.text import (
     MARK_NO,
     check_lang,
     effect_label,
+    escape_markdown,
     fmt_date,
     fmt_number,
     fmt_p,
@@ -535,13 +535,19 @@ def comparisons_table(
 
 
 def replication_table(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """The replication check (:func:`analysis.replication.check`) with the verdict in `lang`.
+    """The replication check with the verdict and the evidence in `lang`.
 
-    The article's statements stay in its own words (Spanish) in both languages; the
-    basis says whether a verdict checks the transcription (same sentence), the
-    article's consistency (another place), or an outside source.
+    `check` is :func:`analysis.replication.verdicts` (worded here) or already worded
+    (:func:`analysis.replication.check`). The article's statements stay in its own
+    words (Spanish) in both languages; the basis says whether a verdict checks the
+    transcription (same sentence), the article's consistency (another place), or an
+    outside source.
     """
     check_lang(lang)
+    if "evidence" not in check.columns:
+        from analysis.replication import worded
+
+        check = worded(check, lang)
     t = words("tables", lang)
     return pd.DataFrame(
         {
@@ -561,7 +567,10 @@ def replication_open(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
 
 def replication_summary(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Verdicts by basis: how many statements agree, disagree or stay undecided, and on what."""
+    """Verdicts by basis: how many statements agree, disagree or stay undecided, and on what.
+
+    `check` is :func:`analysis.replication.verdicts` (or the worded check).
+    """
     from analysis.replication import BASES, VERDICTS
 
     check_lang(lang)
@@ -576,28 +585,6 @@ def replication_summary(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     total = {t["basis"]: t["total"]}
     total.update({k: sum(r[k] for r in rows) for k in rows[0] if k != t["basis"]})
     return pd.DataFrame([*rows, total])
-
-
-#: Every ASCII punctuation character: pandoc's Markdown lets a backslash escape any of them.
-_PUNCTUATION = re.compile(r"""([!-/:-@\[-`{-~])""")
-
-
-def escape_markdown(value) -> str:
-    r"""A value of the data as literal Markdown text: it can never become markup.
-
-    Every ASCII punctuation character is backslash-escaped (``@SRE_mx`` stays a handle,
-    not a citation; ``<script>`` stays text; ``[x](javascript:...)`` stays brackets),
-    line breaks become spaces, and missing values are blank.
-
-    >>> escape_markdown("<b>@SRE_mx</b>") == r"\<b\>\@SRE\_mx\<\/b\>"
-    True
-    """
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, float) and not math.isfinite(value):
-        return ""
-    text = re.sub(r"\s+", " ", str(value))
-    return _PUNCTUATION.sub(r"\\\1", text)
 
 
 def to_markdown(df: pd.DataFrame) -> str:

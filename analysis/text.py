@@ -12,10 +12,11 @@ here word them.
 
 from __future__ import annotations
 
+import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-import pandas as pd
 import yaml
 
 from analysis import codebook
@@ -30,6 +31,26 @@ THOUSANDS_SEP = {"en": ",", "es": "\u00a0"}
 #: Decimal separator per language.
 DECIMAL_SEP = {"en": ".", "es": ","}
 MARK_YES, MARK_NO = "X", "-"
+
+
+def is_missing(value) -> bool:
+    """Whether `value` is a value the data do not give: None, NaN, pandas' NA or NaT.
+
+    Plain Python values are judged without importing pandas (the paper's assembly
+    formats numbers read from JSON).
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0), is_missing("")
+    (True, True, False, False)
+    """
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, str | int | Decimal):
+        return False
+    import pandas as pd
+
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
 
 
 @cache
@@ -80,7 +101,7 @@ def fmt_number(x, lang: str = "en", decimals: int | None = None) -> str:
     ('0.63', '0,13', '-3')
     """
     check_lang(lang)
-    if x is None or (not isinstance(x, Decimal) and pd.isna(x)):
+    if x is None or (not isinstance(x, Decimal) and is_missing(x)):
         return ""
     d = _decimal(x)
     places = 6 if decimals is None else decimals
@@ -102,7 +123,7 @@ def fmt_percent(share, lang: str = "en", decimals: int = 0) -> str:
     >>> fmt_percent(0.125, "en"), fmt_percent(0.625, "es", 1)
     ('13%', '62,5\xa0%')
     """
-    if share is None or pd.isna(share):
+    if share is None or is_missing(share):
         return ""
     number = fmt_number(_decimal(share) * 100, lang, decimals)
     return number + ("\u00a0%" if lang == "es" else "%")
@@ -114,24 +135,24 @@ def fmt_quantity(value, qualifier=None, lang: str = "en", missing: str | None = 
     A missing value gives `missing` (default: "not given" in `lang`), never a guess.
     """
     check_lang(lang)
-    if value is None or pd.isna(value):
+    if value is None or is_missing(value):
         return words("tables", lang)["not_given"] if missing is None else missing
     text = fmt_number(value, lang)
-    if qualifier is not None and not pd.isna(qualifier) and qualifier != "":
+    if qualifier is not None and not is_missing(qualifier) and qualifier != "":
         text = f"{codebook.label('qualifiers', qualifier, lang)} {text}"
     return text
 
 
 def fmt_p(p, lang: str = "en") -> str:
     """A p-value to three decimals, ``<0.001`` below that; blank when there is no test."""
-    if p is None or pd.isna(p):
+    if p is None or is_missing(p):
         return ""
     return "<" + fmt_number(0.001, lang, 3) if p < 0.001 else fmt_number(p, lang, 3)
 
 
 def fmt_stat(x, lang: str = "en") -> str:
     """A statistic: whole numbers as they are, others to two decimals."""
-    if x is None or pd.isna(x):
+    if x is None or is_missing(x):
         return ""
     return fmt_number(x, lang, 0 if float(x).is_integer() else 2)
 
@@ -164,7 +185,7 @@ def fmt_date(date, lang: str = "en") -> str:
 
 def mark(value) -> str:
     """True/False/NA as the article marks them: X, - and blank for not given."""
-    if value is None or pd.isna(value):
+    if value is None or is_missing(value):
         return ""
     return MARK_YES if bool(value) else MARK_NO
 
@@ -249,7 +270,7 @@ def code_label(section: str, key: str, lang: str = "en") -> str:
 
 
 def _filled(value) -> bool:
-    return value is not None and not (not isinstance(value, str) and pd.isna(value)) and value != ""
+    return not is_missing(value) and value != ""
 
 
 __all__ = [
@@ -267,6 +288,7 @@ __all__ = [
     "fmt_percent",
     "fmt_quantity",
     "fmt_stat",
+    "is_missing",
     "labels",
     "mark",
     "measure_label",
@@ -274,3 +296,25 @@ __all__ = [
     "test_label",
     "words",
 ]
+
+
+#: Every ASCII punctuation character: pandoc's Markdown lets a backslash escape any of them.
+_PUNCTUATION = re.compile(r"""([!-/:-@\[-`{-~])""")
+
+
+def escape_markdown(value) -> str:
+    r"""A value of the data as literal Markdown text: it can never become markup.
+
+    Every ASCII punctuation character is backslash-escaped (``@SRE_mx`` stays a handle,
+    not a citation; ``<script>`` stays text; ``[x](javascript:...)`` stays brackets),
+    line breaks become spaces, and missing values are blank.
+
+    >>> escape_markdown("<b>@SRE_mx</b>") == r"\<b\>\@SRE\_mx\<\/b\>"
+    True
+    """
+    if value is None or (not isinstance(value, str) and is_missing(value)):
+        return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    text = re.sub(r"\s+", " ", str(value))
+    return _PUNCTUATION.sub(r"\\\1", text)

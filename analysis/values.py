@@ -241,17 +241,24 @@ def reliability_values(study: Study) -> dict | None:
 
 
 def completeness(study: Study, lang: str = "en") -> list[dict]:
-    """Per country of the pair: values filled of all values, and rows without a source.
+    """Per country of the pair: values filled of all values, rows without a source, and
+    the values each kind of source gives (``by_source``: the article, Wikidata...).
 
-    Summarises :func:`analysis.scaffold.completeness`, the report of ``make check-data``.
+    Summarises :func:`analysis.scaffold.completeness`, the report of ``make check-data``,
+    and :func:`analysis.provenance.completeness_by_source`.
     """
+    from analysis.provenance import completeness_by_source
     from analysis.scaffold import completeness as by_table
+    from analysis.text import words
 
     table = by_table(study.data_dir)
+    sources = completeness_by_source(study.data_dir)
+    said = words("sources", lang)
     out = []
     for iso in study.pair:
         part = table[table["country"] == iso]
         filled, cells = int(part["filled"].sum()), int(part["filled"].sum() + part["missing"].sum())
+        mine = sources[sources["country"] == iso].groupby("source", sort=False)["filled"].sum()
         out.append(
             {
                 "iso3": iso,
@@ -260,6 +267,15 @@ def completeness(study: Study, lang: str = "en") -> list[dict]:
                 "filled": filled,
                 "share": filled / cells if cells else 0.0,
                 "no_source": int(part["without_source"].sum()),
+                "by_source": [
+                    {
+                        "source": code,
+                        "words": f" {said['and']} ".join(said[k] for k in code.split("+")),
+                        "filled": int(n),
+                    }
+                    for code, n in mine.items()
+                    if n
+                ],
             }
         )
     return out

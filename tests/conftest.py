@@ -6,6 +6,7 @@ the suite needs nothing beside it.
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from pathlib import Path
 
@@ -28,41 +29,79 @@ def raw_copy(tmp_path: Path) -> Path:
     return dest
 
 
-@pytest.fixture(scope="session")
-def fixture_data(tmp_path_factory) -> Path:
-    """The second pair (ARG, URY) as a data directory with the project's codebook."""
-    data = tmp_path_factory.mktemp("pair") / "raw"
-    shutil.copytree(FIXTURE_PAIR, data)
+def _once(tmp_path_factory, worker_id: str, name: str, make) -> Path:
+    """`make(folder)` once for the whole run, shared by the pytest-xdist workers.
+
+    The first worker to ask builds under a file lock; the others wait and reuse it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # each worker has its own basetemp inside the run's
+        base = base.parent
+    target, done = base / name, base / f".{name}.done"
+    with open(base / f".{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                shutil.rmtree(target, ignore_errors=True)
+                make(target)
+                done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return target
+
+
+def _pair_data(target: Path) -> None:
+    shutil.copytree(FIXTURE_PAIR, target / "raw")
     for name in ("codebook.yml", "README.md"):
-        shutil.copy(RAW / name, data / name)
-    return data
+        shutil.copy(RAW / name, target / "raw" / name)
 
 
 @pytest.fixture(scope="session")
-def fixture_paper(fixture_data, tmp_path_factory) -> dict[str, Path]:
-    """The English paper of the pair URY-ARG, built once for the session."""
+def fixture_data(tmp_path_factory, worker_id) -> Path:
+    """The second pair (ARG, URY) as a data directory with the project's codebook (read-only)."""
+    return _once(tmp_path_factory, worker_id, "pair-data", _pair_data) / "raw"
+
+
+def _papers(tmp_path_factory, worker_id, pair: str, data_dir: Path | None, name: str):
+    """Both languages' papers of `pair`, built once for the run (one notebook run)."""
     from analysis import paper
 
-    root = tmp_path_factory.mktemp("build")
-    paths = paper.build("URY-ARG", "en", data_dir=fixture_data, root=root)
-    return {**paths, "out": paper.pair_dir("URY", "ARG", "en", root)}
+    root = _once(
+        tmp_path_factory,
+        worker_id,
+        name,
+        lambda target: paper.build(pair, ("en", "es"), data_dir=data_dir, root=target),
+    )
+    a, b = paper.parse_pair(pair)
+    return {
+        lang: {
+            **paper.paper_paths(a, b, lang, root),
+            "out": paper.pair_dir(a, b, lang, root),
+            "root": paper.pair_root(a, b, root),
+        }
+        for lang in ("en", "es")
+    }
 
 
 @pytest.fixture(scope="session")
-def fixture_paper_es(fixture_data, tmp_path_factory) -> dict[str, Path]:
-    """The Spanish paper of the pair URY-ARG, built once for the session."""
-    from analysis import paper
-
-    root = tmp_path_factory.mktemp("build-es")
-    paths = paper.build("URY-ARG", "es", data_dir=fixture_data, root=root)
-    return {**paths, "out": paper.pair_dir("URY", "ARG", "es", root)}
+def fixture_papers(fixture_data, tmp_path_factory, worker_id) -> dict[str, dict[str, Path]]:
+    """The papers of the pair URY-ARG in both languages, built once for the run."""
+    return _papers(tmp_path_factory, worker_id, "URY-ARG", fixture_data, "build-ury-arg")
 
 
 @pytest.fixture(scope="session")
-def mex_chl_paper(tmp_path_factory) -> dict[str, Path]:
-    """The English paper of the article's pair, MEX-CHL, built once for the session."""
-    from analysis import paper
+def fixture_paper(fixture_papers) -> dict[str, Path]:
+    """The English paper of URY-ARG: ``html``, ``pdf``, ``out`` (its English outputs), ``root``."""
+    return fixture_papers["en"]
 
-    root = tmp_path_factory.mktemp("build-mex-chl")
-    paths = paper.build("MEX-CHL", "en", root=root)
-    return {**paths, "out": paper.pair_dir("MEX", "CHL", "en", root)}
+
+@pytest.fixture(scope="session")
+def fixture_paper_es(fixture_papers) -> dict[str, Path]:
+    """The Spanish paper of URY-ARG, from the same notebook run as the English one."""
+    return fixture_papers["es"]
+
+
+@pytest.fixture(scope="session")
+def mex_chl_paper(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The English paper of the article's pair, MEX-CHL, built once for the run."""
+    return _papers(tmp_path_factory, worker_id, "MEX-CHL", None, "build-mex-chl")["en"]

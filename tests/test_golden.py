@@ -37,7 +37,7 @@ def _close(got, want, where: str) -> None:
 
 
 def test_comparisons_match_the_golden_results(mex_chl_paper):
-    comparisons, _ = golden_of(mex_chl_paper["out"])
+    comparisons, _ = golden_of(mex_chl_paper["root"])
     got = pd.read_csv(io.StringIO(comparisons), keep_default_na=False)
     want = pd.read_csv(GOLDEN / "comparisons.csv", keep_default_na=False)
     assert list(got.columns) == list(want.columns)
@@ -61,7 +61,7 @@ def _is_number(x) -> bool:
 
 
 def test_values_match_the_golden_results(mex_chl_paper):
-    _, values = golden_of(mex_chl_paper["out"])
+    _, values = golden_of(mex_chl_paper["root"])
     want = json.loads((GOLDEN / "values.json").read_text(encoding="utf-8"))
     _close(values, want, "values")
 

@@ -76,5 +76,5 @@ def test_notebooks_run_with_their_default_parameters(tmp_path):
             timeout=300,
             resources={"metadata": {"path": str(folder)}},
         ).execute()
-    values = tmp_path / "build" / "MEX-CHL" / "values"
+    values = tmp_path / "build" / "MEX-CHL" / "results" / "values"
     assert sorted(p.stem for p in values.glob("*.json")) == [nb.stem for nb in paper.notebooks()]

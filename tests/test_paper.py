@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from conftest import REPO
 
 from analysis import assemble, paper
 from analysis.errors import BuildError, UsageError
+from analysis.record import values_by_notebook
 
 TEXT = REPO / "paper" / "text"
 
@@ -80,8 +80,8 @@ def test_malformed_pair(pair):
 
 
 @pytest.fixture(params=["en", "es"])
-def built(request, fixture_paper, fixture_paper_es):
-    paths = fixture_paper if request.param == "en" else fixture_paper_es
+def built(request, fixture_papers):
+    paths = fixture_papers[request.param]
     return request.param, paths, paths["out"]
 
 
@@ -90,10 +90,10 @@ def test_paper_of_another_pair(built):
     """Every notebook runs with papermill for a pair that is not Mexico-Chile."""
     lang, paths, out = built
     assert paths["pdf"].stat().st_size > 10_000 and paths["html"].stat().st_size > 10_000
-    assert sorted(p.name for p in (out / "notebooks").glob("*.ipynb")) == [
+    assert sorted(p.name for p in (paths["root"] / "notebooks").glob("*.ipynb")) == [
         nb.name for nb in paper.notebooks()
     ]
-    values = {p.stem: json.loads(p.read_text())["values"] for p in (out / "values").glob("*.json")}
+    values = values_by_notebook(paths["root"], lang)
     assert values["01_presence"]["a"] == "URY"
     assert values["04_interaction"]["measured_accounts"] == {"URY": 0, "ARG": 1}
     assert set(values["04_interaction"]["reliability"]) == {"level", "topic"}
@@ -110,10 +110,8 @@ def test_paper_of_another_pair(built):
 
 @pytest.mark.slow
 def test_figure_and_table_numbers_resolve(fixture_data, tmp_path):
-    paper.run_notebooks("ARG", "URY", "en", fixture_data, tmp_path)
-    md = assemble.render_markdown(
-        paper.pair_dir("ARG", "URY", "en", tmp_path), "en", REPO / "paper"
-    )
+    paper.run_notebooks("ARG", "URY", fixture_data, tmp_path, languages=("en",))
+    md = assemble.render_markdown(paper.pair_root("ARG", "URY", tmp_path), "en", REPO / "paper")
     figures = re.findall(r"!\[Figure (\d+)\.", md)
     tables = re.findall(r"^: Table (\d+)\.", md, flags=re.M)
     assert figures == [str(i) for i in range(1, len(figures) + 1)] and len(figures) == 8

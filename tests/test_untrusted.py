@@ -132,7 +132,7 @@ def test_code_never_overwrites_its_input(tmp_path):
                 str(out),
             )
         )
-        assert "the export itself" in line
+        assert "is, holds or lies inside the input" in line
     assert _digest(export) == before
 
 
@@ -141,7 +141,14 @@ def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path)
     shutil.copy(FIXTURE_PAIR / "posts" / "arg-foreign-ministry.jsonl", export)
     base = ["code", str(export), "--format", "twitter_v2", "--role", "foreign_ministry"]
     out = ["--out", str(tmp_path / "o.parquet")]
-    assert "is a directory" in _one_line(_cli(*base, "--country", "MEX", "--out", str(tmp_path)))
+    # a directory as output is a dataset: never one holding the input, nor one it did not write
+    line = _one_line(_cli(*base, "--country", "MEX", "--out", str(tmp_path)))
+    assert "holds or lies inside the input" in line
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    line = _one_line(_cli(*base, "--country", "MEX", "--out", str(other)))
+    assert "did not write" in line and (other / "keep.txt").read_text() == "mine"
     assert "has no data" in _one_line(_cli(*base, "--country", "XYZ", *out))
     assert "is not a role" in _one_line(
         _cli(
@@ -171,7 +178,7 @@ def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path)
             *out,
         )
     )
-    assert "adir" in line and "not a file" in line
+    assert "adir" in line and "holds no Parquet files" in line
     ok = _cli(*base, "--country", "mex", *out)  # lower case is fine
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "o.parquet").stat().st_mode & 0o777 == 0o666 & ~files.umask()
@@ -258,7 +265,7 @@ def test_make_variables_cannot_run_commands(tmp_path, variable, value):
 
 def test_make_normalises_case_and_quotes_what_reaches_the_shell():
     run = subprocess.run(
-        ["make", "-n", "paper", "PAIR=mex-chl"], capture_output=True, text=True, cwd=REPO
+        ["make", "-n", "-B", "paper", "PAIR=mex-chl"], capture_output=True, text=True, cwd=REPO
     )
     assert "--pair 'MEX-CHL'" in run.stdout
     run = subprocess.run(
@@ -280,11 +287,14 @@ def test_a_change_in_posts_makes_the_paper_stale(tmp_path):
     (tmp_path / ".venv").mkdir()
     (tmp_path / ".venv" / ".installed").write_text("")
     pdf = tmp_path / "build" / "MEX-CHL" / "paper.pdf"
-    pdf.parent.mkdir(parents=True)
+    results = tmp_path / "build" / "MEX-CHL" / "results" / ".done"
+    results.parent.mkdir(parents=True)
     pdf.write_text("")
+    results.write_text("")
     old = time.time() - 100
     for path in tmp_path.rglob("*"):
         os.utime(path, (old, old))
+    os.utime(results, (old + 50, old + 50))
     os.utime(pdf, None)
 
     def up_to_date() -> bool:
@@ -385,8 +395,8 @@ def test_sigterm_during_assembly_leaves_the_previous_paper_and_no_temporaries(
         cwd=REPO,
     )
     for line in proc.stderr:
-        if "assembling the paper" in line:
-            time.sleep(0.5)
+        if "assembling the paper" in line:  # paper.assemble_paper says so
+            time.sleep(0.2)
             proc.terminate()
             break
     proc.wait(60)
@@ -487,7 +497,7 @@ def test_two_builds_of_one_commit_are_byte_identical(fixture_paper, fixture_data
     again = paper.build("URY-ARG", "en", data_dir=fixture_data, root=tmp_path)
     for kind in ("html", "pdf"):
         assert again[kind].read_bytes() == fixture_paper[kind].read_bytes(), kind
-    first, second = fixture_paper["out"] / "figures", tmp_path / "URY-ARG" / "figures"
+    first, second = fixture_paper["out"] / "figures", tmp_path / "URY-ARG" / "en" / "figures"
     for svg in sorted(first.glob("*.svg")):
         assert svg.read_bytes() == (second / svg.name).read_bytes(), svg.name
     pdf = again["pdf"].read_bytes()

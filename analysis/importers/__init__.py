@@ -229,7 +229,7 @@ def count_value(value: object, path: str | Path, where: str, field: str) -> int 
 
 
 #: The export formats, each read by the module of the same name (exports.csv ``format``).
-FORMATS: tuple[str, ...] = ("twitter_v2", "meta_csv", "youtube")
+FORMATS: tuple[str, ...] = ("twitter_v2", "meta_csv", "youtube", "youtube_comments")
 
 
 def reader(fmt: str):

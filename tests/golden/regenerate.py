@@ -3,8 +3,9 @@
     python tests/golden/regenerate.py            # MEX-CHL
     python tests/golden/regenerate.py CHL-MEX    # any pair with data
 
-Runs the pair's notebooks (papermill, English) into a temporary directory and writes
-``tests/golden/<A>-<B>/comparisons.csv`` and ``values.json``. Regenerate only when a
+Runs the pair's notebooks (papermill, drawn in English) into a temporary directory and
+writes ``tests/golden/<A>-<B>/comparisons.csv`` and ``values.json``: the language-free
+results and the English words of the values, by notebook. Regenerate only when a
 change is meant to move a number, and say which numbers moved in the commit message:
 ``tests/test_golden.py`` fails on any other change.
 """
@@ -21,20 +22,19 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from analysis import paper  # noqa: E402
-from analysis.record import read_values  # noqa: E402
+from analysis.record import RESULTS, values_by_notebook  # noqa: E402
 
 
-def golden_of(out_dir: Path) -> tuple[str, dict]:
-    """The comparisons CSV and the values of every notebook of a build directory."""
-    comparisons = (out_dir / "tables" / "comparisons.csv").read_text(encoding="utf-8")
-    values = {name: record["values"] for name, record in read_values(out_dir).items()}
-    return comparisons, values
+def golden_of(pair_dir: Path) -> tuple[str, dict]:
+    """The comparisons CSV and the values of every notebook of a pair's build folder."""
+    comparisons = (pair_dir / RESULTS / "tables" / "comparisons.csv").read_text(encoding="utf-8")
+    return comparisons, values_by_notebook(pair_dir, "en")
 
 
 def regenerate(pair: str) -> Path:
     a, b = paper.parse_pair(pair)
     with tempfile.TemporaryDirectory() as tmp:
-        out = paper.run_notebooks(a, b, "en", root=Path(tmp))
+        out = paper.run_notebooks(a, b, root=Path(tmp), languages=("en",))
         comparisons, values = golden_of(out)
     target = HERE / f"{a}-{b}"
     target.mkdir(exist_ok=True)

@@ -41,6 +41,16 @@ $(error PAIRS must be pairs like MEX-CHL separated by spaces)
 endif
 override PAIRS := $(PAIRS_SAFE)
 
+COUNTRIES_GIVEN := $(value COUNTRIES)
+COUNTRIES_SAFE := $(call UPPER,$(if $(COUNTRIES_GIVEN),$(COUNTRIES_GIVEN),MEX CHL))
+ifneq ($(words $(COUNTRIES_SAFE)),$(words $(foreach c,$(COUNTRIES_SAFE),$(if $(call IS_ISO,$(c)),ok))))
+$(error COUNTRIES must be ISO 3166-1 alpha-3 codes separated by spaces, e.g. "MEX CHL ARG")
+endif
+override COUNTRIES := $(COUNTRIES_SAFE)
+EMPTY :=
+SPACE := $(EMPTY) $(EMPTY)
+PANEL := panel-$(subst $(SPACE),-,$(strip $(COUNTRIES)))
+
 ISO_GIVEN := $(value ISO)
 override ISO := $(call UPPER,$(ISO_GIVEN))
 ifneq ($(ISO_GIVEN),)
@@ -102,8 +112,8 @@ $(CONDA_PREFIX)/share/jupyter/kernels/dpd-compendium/kernel.json:
 # Fast tests first (they fail in seconds), then the slow ones (notebooks, papers, browser),
 # each on as many workers as cores; the slow tests share one build of each pair.
 test: $(ENV_STAMP) ## Run the test suite: fast tests, then slow ones (notebooks, papers), in parallel
-	$(PY) -m pytest -q -n auto -m "not slow"
-	$(PY) -m pytest -q -n auto -m slow
+	$(PY) -m pytest -q -n auto --dist worksteal -m "not slow"
+	$(PY) -m pytest -q -n auto --dist worksteal -m slow
 
 data: data/processed/.stamp ## Validate data/raw and write data/processed
 
@@ -135,6 +145,11 @@ build/%/paper.es.pdf: build/%/results/.done $(LABELS) $(TEMPLATE) $(TEXT_ES)
 	$(PY) -m analysis assemble --pair '$*' --lang es
 
 .PRECIOUS: build/%/results/.done
+
+panel: build/$(PANEL)/panel$(LANG_SUFFIX).pdf ## The report on a panel of countries (COUNTRIES="MEX CHL ARG"; LANG=es)
+
+build/$(PANEL)/panel$(LANG_SUFFIX).pdf: $(RAW) $(CODE) notebooks/panel.ipynb $(TEMPLATE) $(LABELS) $(TEXT_EN) $(TEXT_ES) $(ENV_STAMP)
+	$(PY) -m analysis panel --countries $(foreach c,$(COUNTRIES),'$(c)') --lang '$(PAPER_LANG)'
 
 check-data: $(ENV_STAMP) ## Report per country how complete data/raw is
 	$(PY) -m analysis check-data

@@ -51,6 +51,13 @@ def _paper(args) -> int:
     return 0
 
 
+def _panel(args) -> int:
+    from analysis import paper
+
+    paper.build_panel(args.countries, args.lang, args.data_dir, root=args.build_dir)
+    return 0
+
+
 def _results(args) -> int:
     from analysis import paper
 
@@ -229,6 +236,16 @@ def build_parser() -> argparse.ArgumentParser:
     pair_options(p, "one")
     jobs_option(p)
     p.set_defaults(func=_paper)
+
+    p = sub.add_parser("panel", help="the report on a panel of countries (HTML and PDF)")
+    p.add_argument(
+        "--countries", nargs="+", required=True, help="two or more ISO codes, e.g. MEX CHL ARG"
+    )
+    p.add_argument("--lang", default="en", choices=LANGUAGES)
+    p.add_argument(
+        "--build-dir", type=Path, default=BUILD_DIR, help="where builds go (default: build)"
+    )
+    p.set_defaults(func=_panel)
 
     p = sub.add_parser(
         "results", help="run the notebooks (a pair's results) and draw each in every language"

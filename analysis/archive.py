@@ -719,6 +719,10 @@ class _Progress:
         self.stream.flush()
 
 
+#: How long to wait for a Dask scheduler that does not answer.
+CONNECT_TIMEOUT = "20s"
+
+
 def _connect(dask) -> tuple[object | None, Callable[[], None]]:
     """A Dask client for ``dask`` (None, ``"local"``, an address or a Client), and its closer."""
     if dask is None:
@@ -750,7 +754,7 @@ def _connect(dask) -> tuple[object | None, Callable[[], None]]:
 
         return client, close
     try:
-        client = Client(dask, timeout="20s")
+        client = Client(dask, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler {dask!r}: {exc}") from None
     return client, client.close

@@ -1,6 +1,7 @@
 """Fill the paper template with a build's values, tables and figures; write HTML and PDF.
 
-The template (``paper/paper.md.j2``) holds the structure, ``paper/text/<lang>.yml``
+The template (``paper/paper.md.j2``; ``paper/panel.md.j2`` for the report on a panel of
+countries) holds the structure, ``paper/text/<lang>.yml``
 every sentence; both are Jinja2, so a sentence can quote a recorded number. Figures
 and tables are numbered in the order they appear and referred to by name
 (``ref("figura1")``), so the numbers resolve the same in HTML and PDF. Pandoc
@@ -164,7 +165,9 @@ def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering) -> di
     return ctx
 
 
-def render_markdown(pair_dir: Path, lang: str, template_dir: Path) -> str:
+def render_markdown(
+    pair_dir: Path, lang: str, template_dir: Path, template: str = "paper.md.j2"
+) -> str:
     """The filled Markdown of the paper (rendered twice so forward references resolve).
 
     Raises
@@ -176,7 +179,7 @@ def render_markdown(pair_dir: Path, lang: str, template_dir: Path) -> str:
     from jinja2 import TemplateError as JinjaError
 
     text = load_text(lang, template_dir)
-    source_path = Path(template_dir) / "paper.md.j2"
+    source_path = Path(template_dir) / template
     source = source_path.read_text(encoding="utf-8")
     numbering = _Numbering()
     ctx = _context(pair_dir, lang, text, numbering)
@@ -227,6 +230,7 @@ def assemble(
     targets: dict[str, Path],
     template_dir: Path,
     timestamp: int | None = None,
+    template: str = "paper.md.j2",
 ) -> dict[str, Path]:
     """Write the paper's Markdown, HTML and PDF; the finished files appear only at the end.
 
@@ -237,7 +241,7 @@ def assemble(
     from concurrent.futures import ThreadPoolExecutor
 
     out_dir = Path(pair_dir) / lang
-    markdown = render_markdown(pair_dir, lang, template_dir)
+    markdown = render_markdown(pair_dir, lang, template_dir, template)
     source = out_dir / "paper.md"
     write_atomic(source, markdown)
     bib = str(Path(template_dir) / "references.bib")

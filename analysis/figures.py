@@ -382,6 +382,72 @@ def presence_heatmap(study: Study, lang: str = "en") -> Figure:
     return fig
 
 
+#: Okabe-Ito colours beyond the pair's two, for a panel of more countries.
+PANEL_COLOURS = (*COUNTRY_COLOURS, "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", INK)
+
+
+@_styled
+def panel_presence(matrix: pd.DataFrame, panel, column_labels: dict, lang: str = "en") -> Figure:
+    """A panel's presence (:func:`analysis.panel.presence_matrix`) as a tile chart.
+
+    One row per institution, the countries one below the other (a colour each, repeated
+    after eight), one column per website and platform ("o:" marks the other platforms).
+    """
+    t = _words(lang)
+    roles = codebook.labels("roles", lang, panel.data_dir)
+    colours = {c: PANEL_COLOURS[i % len(PANEL_COLOURS)] for i, c in enumerate(panel.countries)}
+    rows = list(dict.fromkeys(zip(matrix["country"], matrix["role"], strict=True)))
+    state = {(r.country, r.role, r.column): r.state for r in matrix.itertuples(index=False)}
+    columns = list(column_labels)
+    cited = {
+        str(s).split(",")[0].strip()
+        for df in (panel.institutions, panel.accounts)
+        for s in df["source"].dropna()
+    }
+    snapshots = panel.names.set_index("iso3")["snapshot"]
+    snapshot = ", ".join(f"{c} {snapshots.get(c, '-')}" for c in panel.countries)
+    note = t["source"].format(sources="; ".join(sorted(cited)) or "-", snapshot=snapshot)
+    fig, main = _new_figure(0.3 * len(rows) + 1.6, note)
+    ax = main.subplots()
+    for i, (country, role) in enumerate(rows):
+        for j, column in enumerate(columns):
+            _tile(
+                ax,
+                j + 0.05,
+                i + 0.08,
+                0.9,
+                0.84,
+                state.get((country, role, column)),
+                colours[country],
+                gid=f"{country}:{role}:{column}",
+            )
+    for i in range(1, len(rows)):
+        if rows[i][0] != rows[i - 1][0]:
+            ax.axhline(i, color=INK, linewidth=0.6)
+    ax.axvline(1, color=INK, linewidth=0.6)
+    ax.set_xlim(0, len(columns))
+    ax.set_ylim(len(rows), 0)
+    ax.set_xticks(
+        np.arange(len(columns)) + 0.5, list(column_labels.values()), rotation=35, ha="left"
+    )
+    ax.xaxis.tick_top()
+    labels = [f"{country} · {_wrap(roles[role], 30)}" for country, role in rows]
+    ax.set_yticks(np.arange(len(rows)) + 0.5, labels)
+    ax.tick_params(length=0)
+    for side in ("left", "bottom", "top", "right"):
+        ax.spines[side].set_visible(False)
+    main.suptitle(t["panel_presence_title"], x=0.01, ha="left")
+    handles = [
+        Patch(facecolor=col, label=t["yes"].format(country=panel.country_name(c, lang)))
+        for c, col in colours.items()
+    ] + [
+        Patch(facecolor=LIGHT, label=t["no"]),
+        Patch(facecolor="white", hatch="////", edgecolor=GREY, label=t["not_given"]),
+    ]
+    main.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+    return fig
+
+
 @_styled
 def website_criteria_figure(study: Study, lang: str = "en") -> Figure:
     """Tabla 2 as a tile chart: the ten criteria side by side, with the count met per country."""

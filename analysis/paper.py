@@ -222,21 +222,40 @@ def run_notebooks(
     as it has run, by whichever kernel is free, so drawing overlaps computing. A
     failing cell stops the build with papermill's error, which names the cell.
     """
-    import threading
+    from analysis.load import check_pair
 
     out = pair_root(a, b, root)
     data_dir = Path(data_dir or DATA_DIR).resolve()
+    params = {"country_a": a, "country_b": b}
+    books = notebooks(folder)
+    if not books:
+        raise FileNotFoundError(f"no notebooks in {folder}")
+    _run_pool(
+        books,
+        params,
+        out,
+        data_dir,
+        languages,
+        jobs,
+        f"{a}-{b}",
+        lambda: check_pair(a, b, data_dir),
+    )
+    return out
+
+
+def _run_pool(books, params, out, data_dir, languages, jobs, label, check) -> None:
+    """Run `books` with `params` on a pool of kernels, drawing each in `languages`.
+
+    `check` runs while the kernels start; nothing is written before it passes.
+    """
+    import threading
+
     params = {
-        "country_a": a,
-        "country_b": b,
+        **params,
         "data_dir": str(data_dir),
         "out_dir": str(out.resolve()),
         "lang": None,  # record the renderings; they are drawn in every language below
     }
-    books = notebooks(folder)
-    if not books:
-        raise FileNotFoundError(f"no notebooks in {folder}")
-    label = f"{a}-{b}"
     tasks: list[tuple] = [("run", nb) for nb in books]
     busy = 0
     failures: list[BaseException] = []
@@ -286,14 +305,14 @@ def run_notebooks(
     kernels = []
     for _ in range(max(1, min(jobs or default_jobs(), len(books)))):
         km = _kernel_manager(_kernel_name())
-        km.start_kernel(cwd=str(folder), extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+        km.start_kernel(
+            cwd=str(books[0].parent), extra_arguments=["--IPKernelApp.log_level=CRITICAL"]
+        )
         kernels.append(km)
     threads = [threading.Thread(target=worker, args=(km,)) for km in kernels]
     try:
         _import_papermill()
-        from analysis.load import check_pair
-
-        check_pair(a, b, data_dir)
+        check()
         lock = build_lock(out, label)
         lock.__enter__()
     except BaseException:
@@ -309,7 +328,6 @@ def run_notebooks(
         lock.__exit__(None, None, None)
     if failures:
         raise failures[0]
-    return out
 
 
 @contextmanager
@@ -493,12 +511,72 @@ def build(
     return paths
 
 
+PANEL_NOTEBOOK = "panel.ipynb"
+
+
+def panel_root(countries, root: Path = BUILD_DIR) -> Path:
+    """A panel's build folder: ``build/panel-<A>-<B>-.../``."""
+    return Path(root) / ("panel-" + "-".join(countries))
+
+
+def build_panel(
+    countries,
+    lang: str | tuple[str, ...] = "en",
+    data_dir: str | Path | None = None,
+    root: Path = BUILD_DIR,
+    folder: Path = NOTEBOOK_DIR,
+    template_dir: Path = TEMPLATE_DIR,
+) -> dict[str, Path]:
+    """The report on a panel of countries: ``panel.ipynb``, then ``panel.html``/``.pdf``.
+
+    The countries (two or more, each with data) are checked while the kernel starts;
+    the report is written beside the pair papers (``panel.es.*`` in Spanish).
+    """
+    from analysis import assemble
+    from analysis.panel import load_panel
+
+    codes = tuple(str(c).strip().upper() for c in countries)
+    for code in codes:
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise UsageError(f"a country is an ISO 3166-1 alpha-3 code, e.g. MEX; got {code!r}")
+    languages = (lang,) if isinstance(lang, str) else tuple(lang)
+    _check_languages(languages)
+    out = panel_root(codes, root)
+    data_dir = Path(data_dir or DATA_DIR).resolve()
+    book = Path(folder) / PANEL_NOTEBOOK
+    start = time.perf_counter()
+    _run_pool(
+        [book],
+        {"countries": list(codes)},
+        out,
+        data_dir,
+        languages,
+        1,
+        out.name,
+        lambda: load_panel(codes, data_dir),
+    )
+    paths: dict[str, Path] = {}
+    for i, language in enumerate(languages):
+        suffix = "" if language == "en" else f".{language}"
+        targets = {"html": out / f"panel{suffix}.html", "pdf": out / f"panel{suffix}.pdf"}
+        with build_lock(out, f"{out.name} {language}"):
+            made = assemble.assemble(
+                out, language, targets, template_dir, source_date_epoch(data_dir), "panel.md.j2"
+            )
+        paths.update(made if i == 0 else {f"{k}.{language}": v for k, v in made.items()})
+    took = time.perf_counter() - start
+    _log(f"[{out.name}] wrote {', '.join(map(str, paths.values()))} in {took:.1f} s")
+    return paths
+
+
 __all__ = [
     "assemble_paper",
     "build",
+    "build_panel",
     "compute",
     "default_jobs",
     "pair_root",
+    "panel_root",
     "render",
     "results_dir",
     "build_lock",

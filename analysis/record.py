@@ -9,8 +9,8 @@ English one, or an edit of the paper's words, reruns no notebook. Each output ke
 the notebook and the function that made it, so the paper can say under each figure
 and table where it comes from (after showyourwork!).
 
-An argument of a rendering is the language placeholder :data:`LANG`, the study, a
-table recorded by the same notebook, or a plain value (text, number, list). Run by
+An argument of a rendering is the language placeholder :data:`LANG`, the study (or
+the panel), a table recorded by the same notebook, or a plain value (text, number, list). Run by
 hand with ``lang`` set, the Recorder also draws each rendering in that language and
 returns it, so the notebook shows what the paper will.
 """
@@ -117,7 +117,7 @@ class Recorder:
     >>> rec.values(criteria_met={"MEX": 6, "CHL": 8})
     >>> record = read_values(Path(out) / RESULTS)["02_website"]
     >>> record["renderings"][0]["function"], record["renderings"][0]["args"]
-    ('analysis.tables.tabla2', [{'study': True}, {'lang': True}])
+    ('analysis.tables.tabla2', [{'study': ['MEX', 'CHL']}, {'lang': True}])
     """
 
     def __init__(self, out_dir: str | Path, notebook: str, lang: str | None = None):
@@ -129,7 +129,6 @@ class Recorder:
         self._outputs: dict[str, dict[str, str]] = {}
         self._renderings: list[dict] = []
         self._tables: dict[int, str] = {}
-        self._study = None
         for sub in ("tables", "values"):
             (self.results / sub).mkdir(parents=True, exist_ok=True)
 
@@ -194,12 +193,14 @@ class Recorder:
         import pandas as pd
 
         from analysis.load import Study
+        from analysis.panel import Panel
 
         if value is LANG:
             return {"lang": True}
         if isinstance(value, Study):
-            self._study = value
-            return {"study": True}
+            return {"study": list(value.pair)}
+        if isinstance(value, Panel):
+            return {"panel": list(value.countries)}
         if isinstance(value, pd.DataFrame):
             if id(value) not in self._tables:
                 raise UsageError(
@@ -210,8 +211,8 @@ class Recorder:
         if _is_plain(value):
             return {"value": value}
         raise UsageError(
-            f"{where}: {type(value).__name__} is not LANG, the study, a recorded table "
-            "or a plain value"
+            f"{where}: {type(value).__name__} is not LANG, the study, the panel, a recorded "
+            "table or a plain value"
         )
 
     def _render(self, kind: str, name: str, builder, args, kwargs):

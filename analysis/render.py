@@ -50,16 +50,18 @@ def render_notebook(
     notebook: str,
     lang: str,
     data_dir: str | Path | None = None,
-    study=None,
+    loaded: dict | None = None,
 ) -> Path:
     """Replay the renderings `notebook` recorded in `out_dir`, in `lang`.
 
-    Returns the language's record, ``<out_dir>/<lang>/values/<notebook>.json``, written
-    last, so a record exists only for a complete rendering.
+    `loaded` keeps the studies and panels already read (by their countries), for the
+    caller that draws several notebooks. Returns the language's record,
+    ``<out_dir>/<lang>/values/<notebook>.json``, written last, so a record exists only
+    for a complete rendering.
     """
     import pandas as pd
 
-    from analysis import figures, load, tables
+    from analysis import figures, load, panel, tables
     from analysis.files import csv_text, write_atomic
     from analysis.record import _plain, _provenance, resolve
 
@@ -72,16 +74,22 @@ def render_notebook(
     target = out_dir / lang
     for sub in ("figures", "tables", "values"):
         (target / sub).mkdir(parents=True, exist_ok=True)
-    if study is None and record["renderings"]:
-        a, b = out_dir.name.split("-")
-        study = load.study(a, b, data_dir)
+    loaded = {} if loaded is None else loaded
     read: dict[str, pd.DataFrame] = {}
 
     def argument(ref: dict):
         if ref.get("lang"):
             return lang
-        if ref.get("study"):
-            return study
+        if "study" in ref:
+            key = ("study", *ref["study"])
+            if key not in loaded:
+                loaded[key] = load.study(*ref["study"], data_dir)
+            return loaded[key]
+        if "panel" in ref:
+            key = ("panel", *ref["panel"])
+            if key not in loaded:
+                loaded[key] = panel.load_panel(ref["panel"], data_dir)
+            return loaded[key]
         if "table" in ref:
             name = ref["table"]
             if name not in read:
@@ -129,11 +137,7 @@ def render(
     if not names:
         raise BuildError(f"no results in {out_dir / RESULTS}: run the notebooks first")
     todo = stale(out_dir, lang) if only_stale else names
-    if todo:
-        from analysis import load
-
-        a, b = out_dir.name.split("-")
-        study = load.study(a, b, data_dir)
-        for notebook in todo:
-            render_notebook(out_dir, notebook, lang, data_dir, study=study)
+    loaded: dict = {}
+    for notebook in todo:
+        render_notebook(out_dir, notebook, lang, data_dir, loaded)
     return todo

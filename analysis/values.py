@@ -105,8 +105,9 @@ def comparison_values(study: Study, comparisons, lang: str = "en") -> dict:
 
     ``audiences``: every matched institution and platform where both countries give an
     exact figure (metric, institution, platform, the two values, the ratio a / b).
-    ``gaps``: the first-account gap in months (estimate and range) overall and for the
-    foreign ministries; ``later``: on how many platforms each country certainly came later.
+    ``gaps``: the first-account gap in months (estimate and range) overall (``any``) and
+    for the foreign ministries, None where the dates do not give one; ``later``: on how
+    many platforms each country certainly came later.
     """
     roles = labels("roles", lang, study.data_dir)
     platforms = labels("platforms", lang, study.data_dir)
@@ -123,7 +124,7 @@ def comparison_values(study: Study, comparisons, lang: str = "en") -> dict:
         for r in aud.itertuples()
     ]
     first = comparisons[comparisons["measure"] == "first_adoption"]
-    gaps = {}
+    gaps: dict = {"any": None, "foreign_ministry": None}  # the template asks for both
     for key, sel in (
         ("any", (first["role"] == "") & (first["platform"] == "")),
         ("foreign_ministry", first["role"] == "foreign_ministry"),

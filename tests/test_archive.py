@@ -297,8 +297,11 @@ def test_dask_local_processes_write_the_same_bytes_and_raise_our_errors(archive_
 
 
 @pytest.mark.slow
-def test_tcp_address_that_does_not_answer_is_a_usage_error(archive_inputs, tmp_path):
+def test_tcp_address_that_does_not_answer_is_a_usage_error(archive_inputs, tmp_path, monkeypatch):
     pytest.importorskip("distributed")
+    import analysis.archive
+
+    monkeypatch.setattr(analysis.archive, "CONNECT_TIMEOUT", "2s")
     paths, _ = archive_inputs
     with pytest.raises(UsageError, match="Dask scheduler"):
         code_archive(paths, tmp_path / "out", dask="tcp://127.0.0.1:9", progress=False)

@@ -836,3 +836,60 @@ def test_an_api_error_body_is_not_taken_for_data(data):
         youtube.collect(
             "PER", data, client=FakeClient(_youtube_answers(channels=error)), api_key=KEY
         )
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def _set_wikidata(institutions: Path, iso: str, role: str, qid: str) -> None:
+    import csv
+    import io
+
+    text = institutions.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    for row in rows:
+        if (row["country"], row["role"]) == (iso, role):
+            row["wikidata"] = qid
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    institutions.write_text(out.getvalue(), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_country_filled_offline_builds_its_paper_and_joins_the_panel(raw_copy, tmp_path):
+    """make country, the Wikidata items, make collect OFFLINE=1: a pair paper and the panel."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    from analysis import paper
+
+    scaffold.add_country("PER", raw_copy, name_en="Peru", name_es="Perú")
+    _set_wikidata(raw_copy / "institutions.csv", "PER", "foreign_ministry", "Q4115189")
+    _set_wikidata(raw_copy / "institutions.csv", "PER", "trade_promotion", "Q43404")
+    # the saved responses, as an earlier online collection kept them (in another copy)
+    earlier = tmp_path / "earlier"
+    shutil.copytree(raw_copy, earlier)
+    wikidata.collect("PER", earlier, client=_wikidata_client(), now=lambda: NOW)
+    shutil.copytree(earlier / "snapshots", raw_copy / "snapshots")
+    run = subprocess.run(
+        [sys.executable, "-m", "analysis", "--data-dir", str(raw_copy)]
+        + ["collect", "wikidata", "per", "--offline"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert run.returncode == 0, run.stderr
+    filled = load.read_table("accounts", raw_copy)
+    filled = filled[(filled["country"] == "PER") & filled["present"].fillna(False)]
+    assert len(filled) >= 5 and filled["source"].str.startswith("Wikidata Q").all()
+    built = paper.build("PER-MEX", "en", data_dir=raw_copy, root=tmp_path / "build")
+    html = built["html"].read_text(encoding="utf-8")
+    assert "Peru" in html and "Mexico" in html
+    report = paper.build_panel(["MEX", "CHL", "PER"], data_dir=raw_copy, root=tmp_path / "build")
+    text = (tmp_path / "build" / "panel-MEX-CHL-PER" / "en" / "paper.md").read_text()
+    assert report["pdf"].stat().st_size > 10_000
+    assert "| Peru | Foreign ministry | X | X |" in text  # its website and X account

@@ -65,9 +65,12 @@ def test_make_lab_starts_and_offers_the_project_kernel():
 
 def test_notebooks_run_with_their_default_parameters(tmp_path):
     """As in JupyterLab: no parameter injected, the notebook's folder as working directory."""
+    from concurrent.futures import ThreadPoolExecutor
+
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    for nb in paper.notebooks():
+
+    def run(nb):
         shutil.copy(nb, folder / nb.name)
         book = nbformat.read(folder / nb.name, as_version=4)
         NotebookClient(
@@ -76,5 +79,10 @@ def test_notebooks_run_with_their_default_parameters(tmp_path):
             timeout=300,
             resources={"metadata": {"path": str(folder)}},
         ).execute()
+
+    books = [*paper.notebooks(), paper.NOTEBOOK_DIR / paper.PANEL_NOTEBOOK]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each in its own kernel, as in JupyterLab
+        list(pool.map(run, books))
     values = tmp_path / "build" / "MEX-CHL" / "results" / "values"
     assert sorted(p.stem for p in values.glob("*.json")) == [nb.stem for nb in paper.notebooks()]
+    assert (tmp_path / "build" / "panel-MEX-CHL" / "results" / "values" / "panel.json").is_file()

@@ -34,6 +34,7 @@ def test_every_key_the_template_says_is_written():
     used = set()
     for source in [
         (REPO / "paper" / "paper.md.j2").read_text(encoding="utf-8"),
+        (REPO / "paper" / "panel.md.j2").read_text(encoding="utf-8"),
         *(p.read_text(encoding="utf-8") for p in TEXT.glob("*.yml")),
     ]:
         used |= set(re.findall(r"say\('([a-z_]+)'\)", source))
@@ -41,13 +42,16 @@ def test_every_key_the_template_says_is_written():
     assert used | figures_tables <= set(_text("en"))
 
 
-@pytest.mark.parametrize("nb", paper.notebooks(), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "nb", [*paper.notebooks(), paper.NOTEBOOK_DIR / paper.PANEL_NOTEBOOK], ids=lambda p: p.stem
+)
 def test_notebooks_are_thin_and_clean(nb):
     book = nbformat.read(nb, as_version=4)
     code = [c for c in book.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
     params = code[0].source
-    for name in ("country_a", "country_b", "data_dir", "out_dir", "lang"):
+    countries = ("countries",) if nb.name == paper.PANEL_NOTEBOOK else ("country_a", "country_b")
+    for name in (*countries, "data_dir", "out_dir", "lang"):
         assert re.search(rf"^{name} = ", params, re.M), name
     assert all(not c.outputs and c.execution_count is None for c in code), "committed with outputs"
     assert book.metadata["kernelspec"]["name"] == paper.KERNEL
@@ -109,9 +113,8 @@ def test_paper_of_another_pair(built):
 
 
 @pytest.mark.slow
-def test_figure_and_table_numbers_resolve(fixture_data, tmp_path):
-    paper.run_notebooks("ARG", "URY", fixture_data, tmp_path, languages=("en",))
-    md = assemble.render_markdown(paper.pair_root("ARG", "URY", tmp_path), "en", REPO / "paper")
+def test_figure_and_table_numbers_resolve(fixture_paper):
+    md = assemble.render_markdown(fixture_paper["root"], "en", REPO / "paper")
     figures = re.findall(r"!\[Figure (\d+)\.", md)
     tables = re.findall(r"^: Table (\d+)\.", md, flags=re.M)
     assert figures == [str(i) for i in range(1, len(figures) + 1)] and len(figures) == 8

@@ -371,11 +371,11 @@ def test_stale_temporaries_are_cleared_and_the_paper_kept(tmp_path):
 
 @pytest.mark.slow
 def test_sigterm_during_assembly_leaves_the_previous_paper_and_no_temporaries(
-    fixture_data, tmp_path
+    fixture_data, fixture_paper, tmp_path
 ):
     root = tmp_path / "build"
     pair = root / "URY-ARG"
-    pair.mkdir(parents=True)
+    shutil.copytree(fixture_paper["root"], pair)  # the results and drawings of a build
     (pair / "paper.html").write_text("the previous paper")
     proc = subprocess.Popen(
         [
@@ -384,7 +384,7 @@ def test_sigterm_during_assembly_leaves_the_previous_paper_and_no_temporaries(
             "analysis",
             "--data-dir",
             str(fixture_data),
-            "paper",
+            "assemble",
             "--pair",
             "URY-ARG",
             "--build-dir",

@@ -1,0 +1,112 @@
+"""The panel of several countries: a census of presence, audiences and adoption, ranked."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pandas as pd
+import pytest
+from conftest import REPO
+
+from analysis import panel
+from analysis.errors import UnknownCountryError, UsageError
+
+
+@pytest.fixture(scope="module")
+def mex_chl():
+    return panel.load_panel(["MEX", "CHL"])
+
+
+def test_countries_keep_their_order_and_are_checked(mex_chl):
+    assert mex_chl.countries == ("MEX", "CHL")
+    assert panel.load_panel(["chl", "mex"]).countries == ("CHL", "MEX")
+    with pytest.raises(UsageError, match="two countries or more"):
+        panel.load_panel(["MEX"])
+    with pytest.raises(UsageError, match="given twice"):
+        panel.load_panel(["MEX", "CHL", "MEX"])
+    with pytest.raises(UnknownCountryError, match="CHL, MEX"):
+        panel.load_panel(["MEX", "PER"])
+
+
+def test_presence_matrix_reads_the_data(mex_chl):
+    m = panel.presence_matrix(mex_chl).set_index(["country", "role", "column"])["state"]
+    assert m[("MEX", "foreign_ministry", "website")]
+    assert m[("MEX", "foreign_ministry", "twitter")] and m[("CHL", "government", "telegram")]
+    assert not m[("MEX", "government", "instagram")]  # checked and absent
+    # every institution has a website and a cell for each column; no cell twice
+    assert m.index.is_unique and len(m) == 10 * len(set(m.index.get_level_values("column")))
+
+
+def test_audiences_sum_only_the_figures_given(mex_chl):
+    aud = panel.audiences(mex_chl).set_index(["country", "role", "platform"])
+    fm_tw = aud.loc[("MEX", "foreign_ministry", "twitter")]
+    assert (fm_tw["followers"], fm_tw["given"], fm_tw["accounts"]) == (870000, 1, 1)
+    assert aud.loc[("MEX", "foreign_ministry", "facebook"), "qualifier"] == "more_than"
+    missing = aud.loc[("MEX", "government", "twitter")]
+    assert pd.isna(missing["followers"]) and missing["given"] == 0  # not a zero
+
+
+def test_adoption_orders_only_what_cannot_overlap(mex_chl):
+    adopted = panel.adoption(mex_chl).set_index(["platform", "country"])
+    # 2009-12 and 2009-Q4 overlap: neither is certainly first
+    assert adopted.loc[("twitter", "MEX"), "rank"] == adopted.loc[("twitter", "CHL"), "rank"] == 1
+    assert adopted.loc[("facebook", "MEX"), "rank"] == 1  # 2011, by 2011-09
+    assert adopted.loc[("facebook", "CHL"), "rank"] == 2  # 2017-03-20
+    assert pd.isna(adopted.loc[("linkedin", "MEX"), "rank"])  # no account
+
+
+def test_ranks_share_ties_and_skip_missing():
+    assert panel._ranks([3, 1, 3, None]) == [1, 3, 1, pd.NA]
+    assert panel._ranks([pd.NA, 2]) == [pd.NA, 1]
+
+
+def test_audience_is_ranked_only_on_complete_figures(mex_chl):
+    ranked = panel.ranking(mex_chl)
+    assert ranked["rank_audience"].isna().all()  # the article gives a few figures only
+    assert ranked.set_index("country").loc["CHL", "rank_presence"] == 1
+    complete = mex_chl.accounts.assign(followers=100)
+    full = panel.Panel(
+        mex_chl.countries,
+        mex_chl.names,
+        mex_chl.institutions,
+        complete,
+        mex_chl.accounts_all,
+        mex_chl.data_dir,
+    )
+    ranked = panel.ranking(full).set_index("country")
+    assert ranked["rank_audience"].tolist() == [2, 1]  # CHL has more accounts: more followers
+    assert panel.panel_values(panel.ranking(full), full)["panel_audience_ranked"]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_tables_and_figure_in_both_languages(mex_chl, lang, tmp_path):
+    from analysis import figures
+
+    matrix = panel.presence_matrix(mex_chl)
+    shown = panel.presence_table(matrix, mex_chl, lang)
+    assert shown.iloc[0, 0] == ("Mexico" if lang == "en" else "México")
+    assert set(shown.iloc[:, 2:].stack()) <= {"X", "-", ""}
+    table = panel.ranking_table(panel.ranking(mex_chl), mex_chl, lang)
+    assert "(1)" in table.iloc[1, 3]  # Chile first on core platforms per institution
+    adoption = panel.adoption_table(panel.adoption(mex_chl), mex_chl, lang)
+    assert adoption.iloc[0, -1] == "-"  # Mexico has no LinkedIn account
+    fig = panel.presence_figure(matrix, mex_chl, lang)
+    paths = figures.save_figure(fig, tmp_path, "panel")
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_make_panel_checks_countries_before_anything_runs():
+    bad = subprocess.run(
+        ["make", "-n", "panel", "COUNTRIES=MEX;touch x CHL"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert bad.returncode != 0 and "COUNTRIES must be" in bad.stderr
+    good = subprocess.run(
+        ["make", "-n", "-B", "panel", "COUNTRIES=mex chl arg"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert "panel --countries 'MEX' 'CHL' 'ARG'" in good.stdout

@@ -92,7 +92,7 @@ LABELS := $(wildcard paper/text/labels.yml)
 TEXT_EN := $(wildcard paper/text/en.yml)
 TEXT_ES := $(wildcard paper/text/es.yml)
 
-.PHONY: help env test data paper papers lab clean check-data validate country collect panel bench lint datapackage
+.PHONY: help env test data paper papers lab clean check-data validate country collect panel bench bench-scale lint datapackage
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -178,6 +178,9 @@ lab: $(ENV_STAMP) ## Start JupyterLab on notebooks/ with the project's kernel
 bench: $(ENV_STAMP) ## Run the benchmarks (coding 1,000,000 posts; paper build vs papermill floor)
 	$(PY) benchmarks/bench_coding.py
 	$(PY) benchmarks/bench_paper.py
+
+bench-scale: $(ENV_STAMP) ## Benchmark: 10,000,000 posts partition by partition, here and on Dask (minutes)
+	$(PY) benchmarks/bench_scale.py
 
 datapackage: $(ENV_STAMP) ## Regenerate data/raw/datapackage.json from the codebook
 	$(PY) -m analysis datapackage --write

@@ -1086,7 +1086,8 @@ def _check_out(out: Path, paths: Sequence) -> None:
         path = Path(given).resolve()
         if target == path or target.is_relative_to(path) or path.is_relative_to(target):
             raise UsageError(
-                f"is, holds or lies inside the input {given}; choose another output directory",
+                f"is, holds or lies inside the input {given}: writing it would lose the input; "
+                "choose another output",
                 out,
             )
     if out.is_symlink() or (out.exists() and not out.is_dir()):

@@ -24,7 +24,6 @@ Decisions
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -34,7 +33,8 @@ from . import ExportFormatError, count_value, parse_utc, posts_frame
 
 __all__ = ["read"]
 
-_MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_.\-]{3,30})")
+#: A YouTube handle named in a text: @ and 3 to 30 letters, digits, ``_``, ``.`` or ``-``.
+MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_.\-]{3,30})")
 
 
 def read(path: str | Path, country: str, role: str, platform: str = "youtube") -> pd.DataFrame:
@@ -112,7 +112,7 @@ def read(path: str | Path, country: str, role: str, platform: str = "youtube") -
         cols["account_id"].append(channel)
         cols["account"].append(snippet.get("channelTitle"))
         cols["post_id"].append(video_id)
-        cols["mentions"].append(sorted({m.lower() for m in _MENTION.findall(text)}))
+        cols["mentions"].append(sorted({m.lower() for m in MENTION.findall(text)}))
         cols["replies"].append(
             count_value(stats.get("commentCount"), path, where, "statistics.commentCount")
         )
@@ -139,37 +139,9 @@ def read(path: str | Path, country: str, role: str, platform: str = "youtube") -
 
 
 def _videos(path: Path):
-    text = path.read_text(encoding="utf-8")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError:
-        doc = None
-    if doc is None:
-        responses = []
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                responses.append((f"line {lineno}", json.loads(line)))
-            except json.JSONDecodeError as err:
-                raise ExportFormatError(
-                    path, f"line {lineno}", None, f"not valid JSON ({err.msg})"
-                ) from None
-    elif isinstance(doc, dict):
-        responses = [("response", doc)]
-    elif isinstance(doc, list):
-        responses = [(f"response[{i}]", r) for i, r in enumerate(doc)]
-    else:
-        raise ExportFormatError(
-            path, "file", None, "must hold a videos.list response or a list of them"
-        )
-    for where, response in responses:
-        if not isinstance(response, dict):
-            raise ExportFormatError(path, where, None, "a response must be a JSON object")
-        items = response.get("items")
-        if not isinstance(items, list):
-            raise ExportFormatError(
-                path, where, "items", "missing or not a list (is this a videos.list response?)"
-            )
-        for i, video in enumerate(items):
+    """Every video of the ``videos.list`` responses in `path`, with where it is."""
+    from .youtube_channels import responses
+
+    for where, response in responses(path, ("youtube#videoListResponse",), "videos.list"):
+        for i, video in enumerate(response["items"]):
             yield f"{where}, items[{i}]", video

@@ -42,13 +42,13 @@ Fields used (``youtube#commentThread``): ``id``, ``snippet.channelId``,
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from . import ExportFormatError, count_value, parse_utc, posts_frame
+from .youtube import MENTION
 from .youtube_channels import responses
 
 __all__ = ["read"]
@@ -57,7 +57,6 @@ __all__ = ["read"]
 #: ``none``, not an empty export (an empty file is still refused, by :func:`responses`).
 MAY_HOLD_NO_POST = True
 
-_MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_.\-]{3,30})")
 _THREADS = "youtube#commentThreadListResponse"
 _COMMENTS = "youtube#commentListResponse"
 
@@ -257,7 +256,7 @@ def _posts(
             cols["in_reply_to"].append(top_id if reply else None)
             cols["in_reply_to_account_id"].append((last_other or thread.channel) if reply else None)
             cols["kind_ref"].append("replied_to" if reply else None)
-            cols["mentions"].append(sorted({m.lower() for m in _MENTION.findall(comment.text)}))
+            cols["mentions"].append(sorted({m.lower() for m in MENTION.findall(comment.text)}))
             cols["likes"].append(comment.likes)
             cols["text"].append(comment.text)
     n = len(cols["post_id"])

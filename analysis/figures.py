@@ -589,8 +589,8 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
                     mpl.dates.date2num(end) - mpl.dates.date2num(start),
                     left=mpl.dates.date2num(start),
                     height=0.5,
-                    color=colours[c],
-                    alpha=0.35 if precision != "range" else 0.15,
+                    # the fill is light; the edge, and a range's hatching, stay opaque
+                    color=mpl.colors.to_rgba(colours[c], 0.35 if precision != "range" else 0.12),
                     edgecolor=colours[c],
                     linewidth=0.8,
                     hatch="////" if precision == "range" else None,
@@ -652,11 +652,16 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
     main.suptitle(t["timeline_title"], x=0.01, ha="left")
     handles = _country_handles(study, lang) + [
         Line2D([], [], marker="o", color=INK, linestyle="", markersize=4.5, label=t["precise"]),
-        Patch(facecolor=GREY, alpha=0.35, edgecolor=GREY, label=t["year_only"]),
+        Patch(facecolor=mpl.colors.to_rgba(GREY, 0.35), edgecolor=GREY, label=t["year_only"]),
     ]
     if ranges:
         handles.append(
-            Patch(facecolor=GREY, alpha=0.15, hatch="////", edgecolor=GREY, label=t["two_readings"])
+            Patch(
+                facecolor=mpl.colors.to_rgba(GREY, 0.12),
+                hatch="////",
+                edgecolor=GREY,
+                label=t["two_readings"],
+            )
         )
     main.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
     return fig

@@ -7,17 +7,17 @@ every country with data on the same descriptive measures, for the report that
 - :func:`presence_matrix`: each institution's website and accounts, platform by platform;
 - :func:`audiences`: followers per institution on the core platforms, where given;
 - :func:`adoption`: when each country first opened an account on each core platform;
-- :func:`ranking`: the countries ordered by presence, audience and adoption.
+- :func:`ranking`: the countries ordered by presence and adoption.
 
 Every value is a census of what data/raw holds: the panel describes, it tests nothing.
-Missing values stay missing: an account without a figure is not a zero, and countries
-are ranked on audience only when every core account of every country gives a figure
-(a sum over part of the accounts would rank the sources, not the audiences).
+Missing values stay missing: an account without a figure is not a zero, so audiences are
+shown institution by institution and never ranked or summed; an undated account could be
+the oldest, so the adoption order holds among the dated accounts.
 The ``*_table`` functions and :func:`presence_figure` put the results in words.
 
 >>> r = ranking(load_panel(["MEX", "CHL"]))
->>> r["rank_presence"].tolist(), r["rank_audience"].tolist()
-([2, 1], [<NA>, <NA>])
+>>> r["rank_presence"].tolist(), r["rank_adoption"].tolist()
+([2, 1], [1, 1])
 """
 
 from __future__ import annotations
@@ -236,25 +236,30 @@ def adoption(panel: Panel) -> pd.DataFrame:
     ``first`` is the earliest opening date of the country's accounts there (a partial
     date: ``2009``, ``2009-Q4``, ``2011/2011-04``; missing without an account or without
     a date); ``rank`` is 1 for the earliest country; two countries whose dates overlap
-    share a rank (neither is certainly first).
+    share a rank (neither is certainly first); ``undated`` accounts of the country there
+    could be older, so the order holds among the dated accounts.
     """
     core = codebook.core_platforms(panel.data_dir)
     out = []
     for platform in core:
-        firsts, counts = [], []
+        firsts, counts, undated = [], [], []
         for country in panel.countries:
             acc = panel.accounts[
                 (panel.accounts["country"] == country) & (panel.accounts["platform"] == platform)
             ]
             counts.append(len(acc))
+            undated.append(int(acc["created"].isna().sum()))
             firsts.append(dates.earliest(acc["created"]) if len(acc) else None)
         ranks = _ranks(firsts, lambda x, y: x.before(y))
-        for country, n, first, rank in zip(panel.countries, counts, firsts, ranks, strict=True):
+        for country, n, u, first, rank in zip(
+            panel.countries, counts, undated, firsts, ranks, strict=True
+        ):
             out.append(
                 {
                     "platform": platform,
                     "country": country,
                     "accounts": n,
+                    "undated": u,
                     "first": first.text if first else pd.NA,
                     "rank": rank,
                 }
@@ -264,6 +269,7 @@ def adoption(panel: Panel) -> pd.DataFrame:
             "platform": "string",
             "country": "string",
             "accounts": "Int64",
+            "undated": "Int64",
             "first": "string",
             "rank": "Int64",
         }
@@ -271,16 +277,17 @@ def adoption(panel: Panel) -> pd.DataFrame:
 
 
 def ranking(panel: Panel) -> pd.DataFrame:
-    """The countries on the panel's measures, each with its rank (1 = most, or earliest).
+    """The countries on presence and adoption, each with its rank (1 = most, or earliest).
 
     ``presence_index``: the mean, over the country's institutions, of the share of the
-    core platforms each is on; ``followers``: the sum of the figures given on the core
-    platforms (``given`` of ``core_accounts`` have one), ranked only when every core
-    account of every country gives a figure; ``first_account``: the earliest opening
-    date of any core account (overlapping dates share a rank).
+    core platforms each is on; ``first_account``: the earliest opening date of its core
+    accounts that are dated (overlapping dates share a rank; ``undated`` core accounts
+    could be older, so the adoption rank holds among the dated ones). Audiences are not
+    ranked: the sources give figures for some accounts only, and a sum over some accounts,
+    or over institutions of different kinds, would rank the sources, not the audiences
+    (:func:`audiences` shows them institution by institution).
     """
     core = set(codebook.core_platforms(panel.data_dir))
-    aud = audiences(panel)
     out = []
     for country in panel.countries:
         inst = panel.institutions[panel.institutions["country"] == country]
@@ -288,8 +295,6 @@ def ranking(panel: Panel) -> pd.DataFrame:
         on_core = acc[acc["platform"].isin(core)]
         per_inst = on_core.drop_duplicates(["role", "platform"]).groupby("role").size()
         shares = [per_inst.get(r, 0) / len(core) for r in inst["role"]]
-        mine = aud[aud["country"] == country]
-        given = int(mine["given"].sum())
         first = dates.earliest(on_core["created"])
         out.append(
             {
@@ -298,38 +303,30 @@ def ranking(panel: Panel) -> pd.DataFrame:
                 "with_website": int(inst["website"].fillna(False).sum()),
                 "accounts": len(acc),
                 "presence_index": round(float(np.mean(shares)), 6) if shares else pd.NA,
-                "followers": int(mine["followers"].sum()) if given else pd.NA,
-                "given": given,
-                "core_accounts": len(on_core),
                 "first_account": first.text if first else pd.NA,
+                "undated": int(on_core["created"].isna().sum()),
             }
         )
     frame = pd.DataFrame(out)
     frame["rank_presence"] = _ranks(frame["presence_index"].tolist())
-    complete = bool((frame["given"] == frame["core_accounts"]).all())
-    frame["rank_audience"] = (
-        _ranks(frame["followers"].tolist()) if complete else [pd.NA] * len(frame)
-    )
     firsts = [dates.parse_or_none(v) for v in frame["first_account"]]
     frame["rank_adoption"] = _ranks(firsts, lambda x, y: x.before(y))
     return frame.astype(
         {
             "country": "string",
             "presence_index": "Float64",
-            "followers": "Int64",
             "first_account": "string",
             "rank_presence": "Int64",
-            "rank_audience": "Int64",
             "rank_adoption": "Int64",
         }
     )
 
 
 def panel_values(ranked: pd.DataFrame, panel: Panel) -> dict:
-    """What the report's sentences quote: the countries, and whether audience is ranked."""
+    """What the report's sentences quote: the countries, and how many accounts are undated."""
     return {
         "panel_countries": list(panel.countries),
-        "panel_audience_ranked": bool(ranked["rank_audience"].notna().any()),
+        "panel_undated": int(ranked["undated"].sum()),
     }
 
 
@@ -337,8 +334,12 @@ def panel_values(ranked: pd.DataFrame, panel: Panel) -> dict:
 
 
 def panel_names(panel: Panel, lang: str = "en") -> dict:
-    """The countries' names in `lang`, in the panel's order."""
-    return {"panel_names": [panel.country_name(c, lang) for c in panel.countries]}
+    """The countries' names in `lang`, in the panel's order, and as a phrase (A, B and C)."""
+    from analysis.text import words
+
+    names = [panel.country_name(c, lang) for c in panel.countries]
+    phrase = ", ".join(names[:-1]) + f" {words('panel', lang)['and']} " + names[-1]
+    return {"panel_names": names, "panel_names_text": phrase}
 
 
 def _column_labels(panel: Panel, lang: str) -> dict[str, str]:
@@ -412,7 +413,10 @@ def adoption_table(adopted: pd.DataFrame, panel: Panel, lang: str = "en") -> pd.
             elif pd.isna(r.first):
                 row[platforms[r.platform]] = t["not_given"]
             else:
-                row[platforms[r.platform]] = f"{fmt_date(dates.parse(r.first), lang)} ({r.rank})"
+                cell = f"{fmt_date(dates.parse(r.first), lang)} ({r.rank})"
+                if r.undated:
+                    cell += "; " + t["undated"].format(n=r.undated)
+                row[platforms[r.platform]] = cell
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -428,12 +432,11 @@ def ranking_table(ranked: pd.DataFrame, panel: Panel, lang: str = "en") -> pd.Da
 
     rows = []
     for r in ranked.itertuples(index=False):
-        followers = t["not_given"] if pd.isna(r.followers) else fmt_number(r.followers, lang)
-        if 0 < r.given < r.core_accounts:
-            followers += " " + t["given_of"].format(given=r.given, n=r.core_accounts)
-        first = t["not_given"] if pd.isna(r.first_account) else r.first_account
+        first = t["not_given"]
         if not pd.isna(r.first_account):
-            first = fmt_date(dates.parse(r.first_account), lang)
+            first = ranked_cell(fmt_date(dates.parse(r.first_account), lang), r.rank_adoption)
+        if r.undated:
+            first += "; " + t["undated"].format(n=r.undated)
         rows.append(
             {
                 t["country"]: panel.country_name(r.country, lang),
@@ -442,8 +445,7 @@ def ranking_table(ranked: pd.DataFrame, panel: Panel, lang: str = "en") -> pd.Da
                 t["presence_index"]: ranked_cell(
                     fmt_percent(r.presence_index, lang), r.rank_presence
                 ),
-                t["followers"]: ranked_cell(followers, r.rank_audience),
-                t["first_account"]: ranked_cell(first, r.rank_adoption),
+                t["first_account"]: first,
             }
         )
     return pd.DataFrame(rows)

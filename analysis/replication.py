@@ -95,8 +95,23 @@ def params_problem(check_name: str, params_text: str | None) -> str | None:
     return None
 
 
-def _names(df: pd.DataFrame) -> str:
-    return ", ".join(f"{c}:{r}" for c, r in zip(df["country"], df["role"], strict=True))
+def _inst(country: str, role: str, platform: str | None = None) -> dict:
+    """An institution (or one of its platforms) in a check's values, worded by the labels."""
+    return {"inst": [country, role, platform] if platform else [country, role]}
+
+
+def _codes(section: str, keys) -> dict:
+    """Codes of a codebook list (``platforms``, ``roles``...) or of labels.yml ``counted``."""
+    return {"codes": section, "keys": [str(k) for k in keys]}
+
+
+def _item(what, detail) -> dict:
+    """Something and a detail about it: an institution and its date, a platform and a count."""
+    return {"item": [what, detail]}
+
+
+def _names(df: pd.DataFrame) -> list[dict]:
+    return [_inst(c, r) for c, r in zip(df["country"], df["role"], strict=True)]
 
 
 def _verdict(ok: bool) -> str:
@@ -183,7 +198,11 @@ def count_is(
     else:
         ok = all(n == int(expected) for n in counts.values())
     listed = ", ".join(f"{c} {n}".strip() for c, n in counts.items())
-    return _verdict(ok), "count", {"listed": listed, "table": table}
+    return (
+        _verdict(ok),
+        "count",
+        {"listed": listed, "table": _codes("counted", [distinct or table])},
+    )
 
 
 @_check
@@ -228,7 +247,7 @@ def institutions_only(s: Study, countries: list[str], field: str, who: str) -> V
     return (
         _verdict(names == sorted(_list(who))),
         "inst_only",
-        {"field": field, "names": ", ".join(names) or "-"},
+        {"field": field, "names": _names(having) or "-"},
     )
 
 
@@ -240,7 +259,7 @@ def accounts_min_per_institution(s: Study, countries: list[str], min: str) -> Ve
     counts = counts.reindex(pd.MultiIndex.from_frame(inst[["country", "role"]]), fill_value=0)
     short = counts[counts < int(min)]
     if len(short):
-        listed = ", ".join(f"{c}:{r} ({n})" for (c, r), n in short.items())
+        listed = [_item(_inst(c, r), f"({n})") for (c, r), n in short.items()]
         return DISAGREE, "accounts_min_disagree", {"min": int(min), "listed": listed}
     return AGREE, "accounts_min_agree", {"min": int(min), "fewest": int(counts.min())}
 
@@ -251,11 +270,11 @@ def platform_everywhere(s: Study, countries: list[str], platform: str) -> Verdic
     inst = _institutions(s, countries)
     acc = _accounts(s, countries)
     on = set(map(tuple, acc.loc[acc["platform"] == platform, ["country", "role"]].values))
-    lacking = [f"{c}:{r}" for c, r in inst[["country", "role"]].values if (c, r) not in on]
+    lacking = [_inst(c, r) for c, r in inst[["country", "role"]].values if (c, r) not in on]
+    word = _codes("platforms", [platform])
     if lacking:
-        names = ", ".join(lacking)
-        return DISAGREE, "platform_all_disagree", {"platform": platform, "names": names}
-    return AGREE, "platform_all_agree", {"platform": platform, "n": len(inst)}
+        return DISAGREE, "platform_all_disagree", {"platform": word, "names": lacking}
+    return AGREE, "platform_all_agree", {"platform": word, "n": len(inst)}
 
 
 @_check
@@ -264,11 +283,11 @@ def platform_rank(s: Study, countries: list[str], platform: str, max_rank: str) 
     acc = _accounts(s, countries).drop_duplicates(["country", "role", "platform"])
     counts = acc["platform"].value_counts()
     rank = int((counts > counts.get(platform, 0)).sum()) + 1
-    shown = ", ".join(f"{p} {n}" for p, n in counts.items())
+    shown = [_item(_codes("platforms", [p]), int(n)) for p, n in counts.items()]
     return (
         _verdict(rank <= int(max_rank)),
         "platform_rank",
-        {"platform": platform, "rank": rank, "counts": shown},
+        {"platform": _codes("platforms", [platform]), "rank": rank, "counts": shown},
     )
 
 
@@ -293,7 +312,7 @@ def platforms_are(
     return (
         _verdict(ok),
         "platforms",
-        {"who": f"{country}:{role}", "platforms": ", ".join(sorted(used)) or "-"},
+        {"who": _inst(country, role), "platforms": _codes("platforms", sorted(used))},
     )
 
 
@@ -307,7 +326,8 @@ def platform_holders(
     holders = set(acc.loc[acc["platform"] == platform, "role"])
     said = set(_list(roles))
     ok = holders == said if exact == "true" else said <= holders
-    return _verdict(ok), "holders", {"platform": platform, "roles": ", ".join(sorted(holders))}
+    values = {"platform": _codes("platforms", [platform]), "roles": _codes("roles", holders)}
+    return _verdict(ok), "holders", values
 
 
 @_check
@@ -319,10 +339,11 @@ def all_sampled_on(
     n = int(((sites["country"] == country) & (sites["kind"] == kind)).sum())
     sp = s.sample_platforms
     row = sp[(sp["country"] == country) & (sp["kind"] == kind) & (sp["platform"] == platform)]
+    word = _codes("platforms", [platform])
     if row.empty or row["sites_with"].isna().all():
-        return UNDETERMINED, "sampled_unknown", {"platform": platform, "n": n}
+        return UNDETERMINED, "sampled_unknown", {"platform": word, "n": n}
     with_it = int(row["sites_with"].iloc[0])
-    values = {"platform": platform, "n": n, "with": with_it}
+    values = {"platform": word, "n": n, "with": with_it}
     return _verdict(with_it == n and n > 0), "sampled", values
 
 
@@ -352,7 +373,7 @@ def criteria_shared(s: Study, countries: list[str], criteria: str) -> Verdict:
     return (
         _verdict(shared == sorted(_list(criteria))),
         "criteria_shared",
-        {"criteria": ", ".join(shared) or "-"},
+        {"criteria": _codes("website_criteria", shared)},
     )
 
 
@@ -367,7 +388,7 @@ def criteria_only(s: Study, countries: list[str], country: str, criteria: str) -
     return (
         _verdict(only == sorted(_list(criteria))),
         "criteria_only",
-        {"country": country, "criteria": ", ".join(only) or "-"},
+        {"country": country, "criteria": _codes("website_criteria", only)},
     )
 
 
@@ -375,10 +396,15 @@ def criteria_only(s: Study, countries: list[str], country: str, criteria: str) -
 def criteria_absent_everywhere(s: Study, countries: list[str], criteria: str) -> Verdict:
     """No country's site meets any of these criteria."""
     crit = _criteria(s, countries).loc[_list(criteria)]
-    found = [f"{c}: {k}" for k in crit.index for c in crit.columns if crit.at[k, c] is True]
+    found = [
+        _item(c, _codes("website_criteria", [k]))
+        for k in crit.index
+        for c in crit.columns
+        if crit.at[k, c] is True
+    ]
     if found:
-        return DISAGREE, "criteria_absent_disagree", {"found": ", ".join(found)}
-    return AGREE, "criteria_absent_agree", {"criteria": ", ".join(crit.index)}
+        return DISAGREE, "criteria_absent_disagree", {"found": found}
+    return AGREE, "criteria_absent_agree", {"criteria": _codes("website_criteria", crit.index)}
 
 
 # --- dates ------------------------------------------------------------------------------
@@ -412,7 +438,7 @@ def created_matches(
     if handle:
         acc = acc[acc["handle"] == handle]
     known = [d for d in acc["date"] if d is not None]
-    who = f"{country}:{role}:{platform}"
+    who = _inst(country, role, platform)
     if not known:
         return UNDETERMINED, "created_none", {"who": who}
     said, recorded = dates.parse(stated), dates.earliest(known)
@@ -448,7 +474,7 @@ def oldest_in_country(
     rest = acc.drop(mine.index)
     other, undated = _first(rest)
     values = {
-        "dates": ", ".join(d.text for d in mine["date"]),
+        "dates": list(mine["date"]),
         "other": other if other is not None else "-",
         "undated": undated,
         "country": country,
@@ -475,15 +501,15 @@ def last_to_join(
     firsts = {w: _first(g)[0] for w, g in acc.groupby("who")}
     first = firsts.get(me)
     if first is None:
-        return UNDETERMINED, "last_none", {"who": me}
+        return UNDETERMINED, "last_none", {"who": _inst(country, role)}
     others = {w: d for w, d in firsts.items() if w != me and d is not None}
     everyone = (f"{c}:{r}" for c, r in _institutions(s, within)[["country", "role"]].values)
     undated = sorted(w for w in everyone if w != me and firsts.get(w) is None)
     values = {
-        "role": me,
+        "role": _inst(country, role),
         "first": first,
-        "others": ", ".join(f"{w} {d.text}" for w, d in sorted(others.items())) or "-",
-        "undated": ", ".join(undated) or "-",
+        "others": [_item(_inst(*w.split(":")), d) for w, d in sorted(others.items())] or "-",
+        "undated": [_inst(*w.split(":")) for w in undated] or "-",
     }
     if any(first.before(d) for d in others.values()):
         return DISAGREE, "last", values
@@ -502,17 +528,17 @@ def earlier_than(s: Study, countries: list[str], country: str, role: str, earlie
     acc = _dated(s, [country])
     later, undated = _first(acc[acc["role"] == role])
     if later is None:
-        return UNDETERMINED, "last_none", {"who": f"{country}:{role}"}
+        return UNDETERMINED, "last_none", {"who": _inst(country, role)}
     parts, ok, decided = [], True, True
     for item in _list(earlier):
         r, p = item.split(":")
         first, _ = _first(acc[(acc["role"] == r) & (acc["platform"] == p)])
         if first is None:
-            return UNDETERMINED, "created_none", {"who": f"{country}:{r}:{p}"}
+            return UNDETERMINED, "created_none", {"who": _inst(country, r, p)}
         ok &= first.before(later)
         decided &= first.before(later) or later.before(first)
-        parts.append(f"{r}:{p} {first.text}")
-    values = {"role": role, "first": later, "parts": ", ".join(parts), "undated": undated}
+        parts.append(_item(_inst(country, r, p), first))
+    values = {"role": _inst(country, role), "first": later, "parts": parts, "undated": undated}
     if not ok:
         return (DISAGREE if decided else UNDETERMINED), "earlier", values
     return (UNDETERMINED if undated else AGREE), "earlier", values
@@ -575,7 +601,14 @@ def most_followers_on(
     acc = s.accounts[(s.accounts["country"] == country) & (s.accounts["role"] == role)]
     known = acc[acc["followers"].notna()]
     if platform not in set(known["platform"]):
-        return UNDETERMINED, "followers_none", {"who": f"{country}:{role}", "platform": platform}
+        return (
+            UNDETERMINED,
+            "followers_none",
+            {
+                "who": _inst(country, role),
+                "platform": _codes("platforms", [platform]),
+            },
+        )
     quantities = list(known[["platform", "followers", "followers_qualifier"]].values)
     bounds = {
         p: codebook.figure_bounds(n, q if isinstance(q, str) else None, s.data_dir)
@@ -618,7 +651,8 @@ def more_active(
     ra = _rate(_accounts(s, [country]), handle, snap.get(country))
     rb = _rate(_accounts(s, [than_country]), than, snap.get(than_country))
     if ra is None or rb is None:
-        return UNDETERMINED, "active_none", {"a": handle, "b": than}
+        lacking = [h for h, r in ((handle, ra), (than, rb)) if r is None]
+        return UNDETERMINED, "active_none", {"lacking": ", ".join(lacking)}
     values = {
         "a": handle,
         "b": than,
@@ -691,9 +725,10 @@ def agenda_includes(
         ag = ag[ag["platform"] == platform]
     coded = set(ag["topic"])
     if not coded:
-        return UNDETERMINED, "agenda_none", {"who": f"{country}:{role}"}
+        who = _inst(country, role) if role != "*" else country
+        return UNDETERMINED, "agenda_none", {"who": who}
     missing = [t for t in _list(topics) if t not in coded]
-    values = {"topics": ", ".join(sorted(coded)), "missing": ", ".join(missing)}
+    values = {"topics": _codes("topics", sorted(coded)), "missing": _codes("topics", missing)}
     return (DISAGREE, "agenda_missing", values) if missing else (AGREE, "agenda", values)
 
 
@@ -704,7 +739,7 @@ def interaction_level(s: Study, countries: list[str], level: str) -> Verdict:
     found = {c: sorted(set(inter.loc[inter["country"] == c, "level"])) for c in countries}
     if any(not v for v in found.values()):
         return UNDETERMINED, "level_none", {}
-    shown = "; ".join(f"{c}: {', '.join(v)}" for c, v in found.items())
+    shown = [_item(f"{c}:", _codes("account_levels", v)) for c, v in found.items()]
     return _verdict(all(v == [level] for v in found.values())), "level", {"levels": shown}
 
 
@@ -715,27 +750,21 @@ def evidence_text(key: str, values: dict, lang: str = "en") -> str:
     """The evidence of a check in `lang`: its template filled, numbers and dates as `lang`
     writes them."""
     templates = text.words("replication", lang)
-    filled = {}
-    for k, v in values.items():
-        if k.startswith("_"):
-            continue
-        if isinstance(v, dates.PartialDate):
-            v = text.fmt_date(v, lang)
-        elif isinstance(v, float):
-            v = text.fmt_number(v, lang, 2 if abs(v) < 10 else 0)
-        elif isinstance(v, int):
-            v = text.fmt_number(v, lang)
-        filled[k] = v
+    filled = {k: _word(v, lang) for k, v in values.items() if not k.startswith("_")}
     if "_quantities" in values:  # figures with the article's qualifiers, in `lang`
         filled["shown"] = "; ".join(
-            f"{p}: {text.fmt_quantity(n, q if isinstance(q, str) else None, lang)}"
+            f"{codebook.label('platforms', p, lang)}: "
+            f"{text.fmt_quantity(n, q if isinstance(q, str) else None, lang)}"
             for p, n, q in values["_quantities"]
         )
     if "_value" in values:
         v = values["_value"]
-        filled["value"] = (
-            text.fmt_quantity(v[0], v[1], lang) if isinstance(v, tuple) else _cell(v, lang)
-        )
+        if values.get("_column") == "year":  # a year is a name, not a quantity
+            filled["value"] = str(v)
+        elif isinstance(v, tuple):
+            filled["value"] = text.fmt_quantity(v[0], v[1], lang)
+        else:
+            filled["value"] = _cell(v, lang)
     if "_where" in values:  # the row a value is read from, in the paper's words
         filled["where"] = ", ".join(_scope_word(k, v, lang) for k, v in values["_where"].items())
         filled["column"] = text.words("columns", lang)[values["_column"]]
@@ -746,6 +775,38 @@ def evidence_text(key: str, values: dict, lang: str = "en") -> str:
     if "field" in filled:
         filled["field"] = text.scope_label("subgroup", filled["field"], lang)
     return templates[key].format(**filled)
+
+
+def _word(value, lang: str) -> str:
+    """A value a check quotes, in `lang`: dates and numbers as `lang` writes them, codes by
+    their labels (institutions, platforms, criteria, topics, levels), lists joined."""
+    if value is None:
+        return "-"
+    if isinstance(value, dates.PartialDate):
+        return text.fmt_date(value, lang)
+    if isinstance(value, bool):
+        return text.words("tables", lang)["yes" if value else "no"]
+    if isinstance(value, float):
+        return text.fmt_number(value, lang, 2 if abs(value) < 10 else 0)
+    if isinstance(value, int):
+        return text.fmt_number(value, lang)
+    if isinstance(value, list):
+        return ", ".join(_word(v, lang) for v in value) or "-"
+    if isinstance(value, dict) and "inst" in value:
+        country, role, *platform = value["inst"]
+        where = ", ".join([country, *(codebook.label("platforms", p, lang) for p in platform)])
+        return f"{codebook.label('roles', role, lang)} ({where})"
+    if isinstance(value, dict) and "codes" in value:
+        section = value["codes"]
+        if section == "counted":
+            said = [text.words("counted", lang)[k] for k in value["keys"]]
+        else:
+            said = [codebook.label(section, k, lang) for k in value["keys"]]
+        return ", ".join(said) or "-"
+    if isinstance(value, dict) and "item" in value:
+        what, detail = value["item"]
+        return f"{_word(what, lang)} {_word(detail, lang)}"
+    return str(value)
 
 
 def _scope_word(key: str, value: str, lang: str) -> str:

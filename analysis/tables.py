@@ -451,7 +451,11 @@ def _effect_text(row, lang: str) -> str:
     text = fmt_stat(row["estimate"], lang)
     if not (pd.isna(row["ci_low"]) or pd.isna(row["ci_high"])):
         text += f" [{fmt_stat(row['ci_low'], lang)}; {fmt_stat(row['ci_high'], lang)}]"
-    return f"{text} ({effect_label(row['effect'], row['unit'], lang)})"
+    text += f" ({effect_label(row['effect'], row['unit'], lang)})"
+    if row["measure"] == "first_adoption" and row.get("n_missing", 0) > 0:
+        # an undated account could be the first: the gap holds among the dated ones
+        text += "; " + words("tables", lang)["undated_accounts"].format(n=int(row["n_missing"]))
+    return text
 
 
 def _contrast_text(row, lang: str) -> str:

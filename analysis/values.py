@@ -7,6 +7,8 @@ are computed here, not in a notebook, so tests cover them.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from analysis.codebook import label, labels
 from analysis.load import Study
 
@@ -112,6 +114,12 @@ def comparison_values(study: Study, comparisons, lang: str = "en") -> dict:
     roles = labels("roles", lang, study.data_dir)
     platforms = labels("platforms", lang, study.data_dir)
     aud = comparisons[(comparisons["dimension"] == "audience") & comparisons["estimate"].notna()]
+    acc = study.accounts
+
+    def dated(country: str, role: str, platform: str) -> bool:
+        mine = acc[(acc["country"] == country) & (acc["role"] == role)]
+        return bool(mine.loc[mine["platform"] == platform, "as_of"].notna().any())
+
     audiences = [
         {
             "metric": r.measure,
@@ -120,6 +128,10 @@ def comparison_values(study: Study, comparisons, lang: str = "en") -> dict:
             "a": r.value_a,
             "b": r.value_b,
             "ratio": r.estimate,
+            # a figure the source does not date may not be of the same month as the other
+            "undated": [
+                study.country_name(c, lang) for c in study.pair if not dated(c, r.role, r.platform)
+            ],
         }
         for r in aud.itertuples()
     ]
@@ -132,13 +144,20 @@ def comparison_values(study: Study, comparisons, lang: str = "en") -> dict:
         row = first[sel]
         if len(row) and row["estimate"].notna().all():
             r = row.iloc[0]
-            gaps[key] = {"estimate": r.estimate, "low": r.ci_low, "high": r.ci_high}
+            undated = 0 if pd.isna(r.n_missing) else int(r.n_missing)
+            gaps[key] = {
+                "estimate": r.estimate,
+                "low": r.ci_low,
+                "high": r.ci_high,
+                "undated": undated,  # an undated account could be the first
+            }
     over = comparisons[comparisons["measure"] == "adoption_gap_over_platforms"]
     later = (
         {
             "a": int(over["value_a"].iloc[0]),
             "b": int(over["value_b"].iloc[0]),
             "dated": int(over["n"].iloc[0]),
+            "undated": int(over["n_missing"].iloc[0]),
         }
         if len(over)
         else None

@@ -60,22 +60,16 @@ def test_ranks_share_ties_and_skip_missing():
     assert panel._ranks([pd.NA, 2]) == [pd.NA, 1]
 
 
-def test_audience_is_ranked_only_on_complete_figures(mex_chl):
-    ranked = panel.ranking(mex_chl)
-    assert ranked["rank_audience"].isna().all()  # the article gives a few figures only
-    assert ranked.set_index("country").loc["CHL", "rank_presence"] == 1
-    complete = mex_chl.accounts.assign(followers=100)
-    full = panel.Panel(
-        mex_chl.countries,
-        mex_chl.names,
-        mex_chl.institutions,
-        complete,
-        mex_chl.accounts_all,
-        mex_chl.data_dir,
-    )
-    ranked = panel.ranking(full).set_index("country")
-    assert ranked["rank_audience"].tolist() == [2, 1]  # CHL has more accounts: more followers
-    assert panel.panel_values(panel.ranking(full), full)["panel_audience_ranked"]
+def test_ranking_holds_presence_and_adoption_and_says_what_is_undated(mex_chl):
+    ranked = panel.ranking(mex_chl).set_index("country")
+    assert ranked.loc["CHL", "rank_presence"] == 1 and ranked.loc["MEX", "rank_presence"] == 2
+    # 2009-12 and 2009-Q4 overlap: a shared first place, among the dated accounts
+    assert ranked["rank_adoption"].tolist() == [1, 1]
+    assert (ranked["undated"] > 0).all()
+    assert "followers" not in ranked  # audiences are shown, never summed or ranked
+    assert panel.panel_values(panel.ranking(mex_chl), mex_chl)["panel_undated"] > 0
+    names = panel.panel_names(mex_chl, "es")["panel_names_text"]
+    assert names == "México y Chile"
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -87,7 +81,7 @@ def test_tables_and_figure_in_both_languages(mex_chl, lang, tmp_path):
     assert shown.iloc[0, 0] == ("Mexico" if lang == "en" else "México")
     assert set(shown.iloc[:, 2:].stack()) <= {"X", "-", ""}
     table = panel.ranking_table(panel.ranking(mex_chl), mex_chl, lang)
-    assert "(1)" in table.iloc[1, 3]  # Chile first on core platforms per institution
+    assert "(1)" in table.iloc[1, 3]  # Chile first on the presence index
     adoption = panel.adoption_table(panel.adoption(mex_chl), mex_chl, lang)
     assert adoption.iloc[0, -1] == "-"  # Mexico has no LinkedIn account
     fig = panel.presence_figure(matrix, mex_chl, lang)

@@ -193,17 +193,22 @@ def test_the_paper_says_only_what_the_data_support(mex_chl_md):
     assert "few differences can reach" not in md.lower()
     # audiences matched role by role, never pooled medians; a bound shown as a bound
     assert "(median)" not in comparisons and "Cliff" not in comparisons
-    assert "870,000 followers in Mexico and 59,000 in Chile (14.75 times as many)" in md
+    assert "870,000 followers in Mexico and 59,000 in Chile (about 14.7 times as many" in md
+    assert "the figure of Chile is undated" in md  # not two figures of one month
     assert "more than 720,000" in comparisons and "≤ 2.99×" in comparisons
     # the agenda is described, not tested
     assert "Cramér" not in comparisons and "Fisher" not in comparisons
     # adoption gaps: mid-points inside their ranges, in words
     assert "-18.50 [-24; -13]" in comparisons
     assert "49 to 52 months before" in md
+    # an undated account could be older: the gaps hold among the dated ones, and say so
+    assert "the gaps below hold among the dated accounts" in md
+    assert "(4 of the two ministries' accounts are undated)" in md
+    assert "among dated accounts; 4 undated could be older" in comparisons
     # codings that hide a choice are visible: both readings, a quarter, a day, the blog
     assert "2014 to 2014-04" in comparisons and "Q4 2009" in comparisons
     assert "2017-03-20" in comparisons
-    assert "rests on one reading" in md and "ninguna tiene blog" in md
+    assert "rests on a single mention in the article" in md and "ninguna tiene blog" in md
     # interaction: one joint judgement, no statistic on it, the platforms stated correctly
     assert "one judgement of both countries" in md and "Interaction level" not in comparisons
     assert "commentThreads" in md and "Meta Content Library" in md and "2024" in md

@@ -75,10 +75,7 @@ def test_summary_counts_by_basis(result):
 
 def test_evidence_in_spanish(study):
     es = replication.check(study, "es").set_index("claim_id")
-    assert (
-        es.at["mex_six_criteria", "evidence"]
-        == "6 de 10 criterios cumplidos en website_criteria.csv"
-    )
+    assert es.at["mex_six_criteria", "evidence"] == "6 de 10 criterios cumplidos"
     assert "más de 720\u00a0000" in es.at["sre_facebook_most_followers", "evidence"]
     assert es.at["mex_embassies_all_but_three", "evidence"] == "80 embajadas, 77 con página web"
 
@@ -175,3 +172,15 @@ def test_created_matches_reads_two_readings_as_undecided(study):
 def test_parse_params():
     assert replication.parse_params("a=1; b = x,y") == {"a": "1", "b": "x,y"}
     assert replication.parse_params(None) == {}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_evidence_speaks_the_papers_words_not_codes(study, lang):
+    """No code of the data (diplomatic_academy, bilateral_multilateral, a file name) and, in
+    Spanish, no English platform code reaches the evidence the paper prints."""
+    import re
+
+    evidence = " | ".join(replication.check(study, lang)["evidence"])
+    assert not re.findall(r"(?<![@\w])[a-z]+_[a-z_]+\b", evidence)
+    assert ".csv" not in evidence
+    assert not re.findall(r"\b(?:twitter|facebook|youtube|instagram)\b", evidence)

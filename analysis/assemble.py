@@ -20,7 +20,7 @@ import yaml
 from analysis.errors import BuildError, TemplateError
 from analysis.files import pending, write_atomic
 from analysis.paths import RESULTS
-from analysis.record import read_values
+from analysis.record import records
 
 __all__ = ["TemplateError", "assemble", "load_text", "recorded", "render_markdown"]
 
@@ -81,13 +81,12 @@ def recorded(pair_dir: Path, lang: str) -> tuple[dict, dict]:
     """
     values: dict = {}
     provenance: dict = {}
-    for folder in (Path(pair_dir) / RESULTS, Path(pair_dir) / lang):
-        for notebook, record in read_values(folder).items():
-            for key in record["values"]:
-                if key in values:
-                    raise TemplateError(f"value {key!r} is recorded twice ({notebook})")
-            values.update(record["values"])
-            provenance.update(record["outputs"])
+    for notebook, record in records(pair_dir, lang):
+        for key in record["values"]:
+            if key in values:
+                raise TemplateError(f"value {key!r} is recorded twice ({notebook})")
+        values.update(record["values"])
+        provenance.update(record["outputs"])
     return values, provenance
 
 

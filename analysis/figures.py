@@ -121,19 +121,24 @@ def _country_handles(study, lang: str) -> list[Patch]:
     ]
 
 
-def _source_line(study, lang: str, *frames: pd.DataFrame) -> str:
-    """'Source: Benayas 2021; figures up to 2019-02.' from the rows drawn and countries.csv."""
+def _cited(*frames: pd.DataFrame) -> str:
+    """The works the rows drawn cite (the first part of each ``source``), or "-"."""
     cited = set()
     for df in frames:
         if "source" in df.columns:
-            cited |= {s.split(",")[0].strip() for s in df["source"].dropna()}
+            cited |= {str(s).split(",")[0].strip() for s in df["source"].dropna()}
+    return "; ".join(sorted(cited)) or "-"
+
+
+def _source_line(study, lang: str, *frames: pd.DataFrame) -> str:
+    """'Source: Benayas 2021; figures up to 2019-02.' from the rows drawn and countries.csv."""
     snaps = study.countries.set_index("iso3")["snapshot"]
     dates = {c: str(snaps.get(c, "")) for c in study.pair}
     if len(set(dates.values())) == 1:
         snapshot = next(iter(dates.values()))
     else:
         snapshot = ", ".join(f"{study.country_name(c, lang)} {d}" for c, d in dates.items())
-    return _words(lang)["source"].format(sources="; ".join(sorted(cited)) or "-", snapshot=snapshot)
+    return _words(lang)["source"].format(sources=_cited(*frames), snapshot=snapshot)
 
 
 def _number_axis(axis, lang: str, percent: bool = False) -> None:
@@ -395,18 +400,13 @@ def panel_presence(matrix: pd.DataFrame, panel, column_labels: dict, lang: str =
     """
     t = _words(lang)
     roles = codebook.labels("roles", lang, panel.data_dir)
-    colours = {c: PANEL_COLOURS[i % len(PANEL_COLOURS)] for i, c in enumerate(panel.countries)}
+    colours = {c: PANEL_COLOURS[i % len(PANEL_COLOURS)] for i, c in enumerate(panel.codes)}
     rows = list(dict.fromkeys(zip(matrix["country"], matrix["role"], strict=True)))
     state = {(r.country, r.role, r.column): r.state for r in matrix.itertuples(index=False)}
     columns = list(column_labels)
-    cited = {
-        str(s).split(",")[0].strip()
-        for df in (panel.institutions, panel.accounts)
-        for s in df["source"].dropna()
-    }
-    snapshots = panel.names.set_index("iso3")["snapshot"]
-    snapshot = ", ".join(f"{c} {snapshots.get(c, '-')}" for c in panel.countries)
-    note = t["source"].format(sources="; ".join(sorted(cited)) or "-", snapshot=snapshot)
+    snapshots = panel.countries.set_index("iso3")["snapshot"]
+    snapshot = ", ".join(f"{c} {snapshots.get(c, '-')}" for c in panel.codes)
+    note = t["source"].format(sources=_cited(panel.institutions, panel.accounts), snapshot=snapshot)
     fig, main = _new_figure(0.3 * len(rows) + 1.6, note)
     ax = main.subplots()
     for i, (country, role) in enumerate(rows):

@@ -51,10 +51,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Panel:
-    """The data of several countries, in the order given."""
+    """The data of several countries, in the order given.
 
-    countries: tuple[str, ...]
-    names: pd.DataFrame = field(repr=False)
+    As in :class:`analysis.load.Study`, ``countries`` is the countries table; ``codes``
+    are the panel's ISO codes in order (a study's ``pair``).
+    """
+
+    codes: tuple[str, ...]
+    countries: pd.DataFrame = field(repr=False)
     institutions: pd.DataFrame = field(repr=False)
     accounts: pd.DataFrame = field(repr=False)
     accounts_all: pd.DataFrame = field(repr=False)
@@ -62,7 +66,7 @@ class Panel:
 
     def country_name(self, iso3: str, lang: str = "en") -> str:
         """The country's name in `lang` from countries.csv."""
-        return str(self.names.set_index("iso3").at[iso3, f"name_{lang}"])
+        return str(self.countries.set_index("iso3").at[iso3, f"name_{lang}"])
 
 
 def load_panel(countries, data_dir: str | Path | None = None) -> Panel:
@@ -96,8 +100,8 @@ def load_panel(countries, data_dir: str | Path | None = None) -> Panel:
 
     accounts_all = mine(tables["accounts"])
     return Panel(
-        countries=codes,
-        names=mine(tables["countries"], "iso3"),
+        codes=codes,
+        countries=mine(tables["countries"], "iso3"),
         institutions=mine(tables["institutions"]),
         accounts=accounts_all[accounts_all["present"].fillna(False)].reset_index(drop=True),
         accounts_all=accounts_all,
@@ -133,7 +137,7 @@ def presence_matrix(panel: Panel) -> pd.DataFrame:
         )
     )
     out = []
-    for country in panel.countries:
+    for country in panel.codes:
         for role in roles:
             if (country, role) not in sites.index:
                 continue
@@ -161,7 +165,7 @@ def audiences(panel: Panel) -> pd.DataFrame:
     core = codebook.core_platforms(panel.data_dir)
     acc = panel.accounts[panel.accounts["platform"].isin(core)]
     order = {
-        "country": {c: i for i, c in enumerate(panel.countries)},
+        "country": {c: i for i, c in enumerate(panel.codes)},
         "role": {r: i for i, r in enumerate(codebook.categories("roles", panel.data_dir))},
         "platform": {p: i for i, p in enumerate(core)},
     }
@@ -243,7 +247,7 @@ def adoption(panel: Panel) -> pd.DataFrame:
     out = []
     for platform in core:
         firsts, counts, undated = [], [], []
-        for country in panel.countries:
+        for country in panel.codes:
             acc = panel.accounts[
                 (panel.accounts["country"] == country) & (panel.accounts["platform"] == platform)
             ]
@@ -252,7 +256,7 @@ def adoption(panel: Panel) -> pd.DataFrame:
             firsts.append(dates.earliest(acc["created"]) if len(acc) else None)
         ranks = _ranks(firsts, lambda x, y: x.before(y))
         for country, n, u, first, rank in zip(
-            panel.countries, counts, undated, firsts, ranks, strict=True
+            panel.codes, counts, undated, firsts, ranks, strict=True
         ):
             out.append(
                 {
@@ -289,7 +293,7 @@ def ranking(panel: Panel) -> pd.DataFrame:
     """
     core = set(codebook.core_platforms(panel.data_dir))
     out = []
-    for country in panel.countries:
+    for country in panel.codes:
         inst = panel.institutions[panel.institutions["country"] == country]
         acc = panel.accounts[panel.accounts["country"] == country]
         on_core = acc[acc["platform"].isin(core)]
@@ -325,7 +329,7 @@ def ranking(panel: Panel) -> pd.DataFrame:
 def panel_values(ranked: pd.DataFrame, panel: Panel) -> dict:
     """What the report's sentences quote: the countries, and how many accounts are undated."""
     return {
-        "panel_countries": list(panel.countries),
+        "panel_countries": list(panel.codes),
         "panel_undated": int(ranked["undated"].sum()),
     }
 
@@ -337,7 +341,7 @@ def panel_names(panel: Panel, lang: str = "en") -> dict:
     """The countries' names in `lang`, in the panel's order, and as a phrase (A, B and C)."""
     from analysis.text import words
 
-    names = [panel.country_name(c, lang) for c in panel.countries]
+    names = [panel.country_name(c, lang) for c in panel.codes]
     phrase = ", ".join(names[:-1]) + f" {words('panel', lang)['and']} " + names[-1]
     return {"panel_names": names, "panel_names_text": phrase}
 
@@ -404,7 +408,7 @@ def adoption_table(adopted: pd.DataFrame, panel: Panel, lang: str = "en") -> pd.
     t = words("panel", lang)
     platforms = codebook.labels("platforms", lang, panel.data_dir)
     rows = []
-    for country in panel.countries:
+    for country in panel.codes:
         row = {t["country"]: panel.country_name(country, lang)}
         mine = adopted[adopted["country"] == country]
         for r in mine.itertuples(index=False):

@@ -62,11 +62,15 @@ def results_dir(a: str, b: str, root: Path = BUILD_DIR) -> Path:
     return pair_root(a, b, root) / RESULTS
 
 
+def _documents(folder: Path, stem: str, lang: str) -> dict[str, Path]:
+    """``<stem>.html`` and ``<stem>.pdf`` in `folder`; ``<stem>.<lang>.*`` beyond English."""
+    suffix = "" if lang == "en" else f".{lang}"
+    return {kind: Path(folder) / f"{stem}{suffix}.{kind}" for kind in ("html", "pdf")}
+
+
 def paper_paths(a: str, b: str, lang: str = "en", root: Path = BUILD_DIR) -> dict[str, Path]:
     """The finished article's files: ``paper.html``/``paper.pdf`` (``paper.es.*`` in Spanish)."""
-    suffix = "" if lang == "en" else f".{lang}"
-    base = pair_root(a, b, root)
-    return {"html": base / f"paper{suffix}.html", "pdf": base / f"paper{suffix}.pdf"}
+    return _documents(pair_root(a, b, root), "paper", lang)
 
 
 def notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -484,6 +488,23 @@ def _check_languages(languages) -> None:
             raise UsageError(f"language must be one of {', '.join(LANGUAGES)}; got {lang!r}")
 
 
+def _languages(lang: str | tuple[str, ...]) -> tuple[str, ...]:
+    """One language or several, as a checked tuple."""
+    languages = (lang,) if isinstance(lang, str) else tuple(lang)
+    _check_languages(languages)
+    return languages
+
+
+def _each_language(languages: tuple[str, ...], make) -> dict[str, Path]:
+    """``make(lang)`` for each language: the first's files as they are, the others' keyed
+    ``html.<lang>``, ``pdf.<lang>``."""
+    paths: dict[str, Path] = {}
+    for i, language in enumerate(languages):
+        made = make(language)
+        paths.update(made if i == 0 else {f"{k}.{language}": v for k, v in made.items()})
+    return paths
+
+
 def build(
     pair: str,
     lang: str | tuple[str, ...] = "en",
@@ -501,14 +522,11 @@ def build(
     Returns the paper's files (``html``, ``pdf``; with several languages, keyed
     ``html.es``, ``pdf.es`` beyond the first).
     """
-    languages = (lang,) if isinstance(lang, str) else tuple(lang)
-    _check_languages(languages)
+    languages = _languages(lang)
     compute(pair, data_dir, root, folder, jobs, languages)
-    paths: dict[str, Path] = {}
-    for i, language in enumerate(languages):
-        made = assemble_paper(pair, language, data_dir, root, template_dir)
-        paths.update(made if i == 0 else {f"{k}.{language}": v for k, v in made.items()})
-    return paths
+    return _each_language(
+        languages, lambda language: assemble_paper(pair, language, data_dir, root, template_dir)
+    )
 
 
 PANEL_NOTEBOOK = "panel.ipynb"
@@ -539,8 +557,7 @@ def build_panel(
     for code in codes:
         if not re.fullmatch(r"[A-Z]{3}", code):
             raise UsageError(f"a country is an ISO 3166-1 alpha-3 code, e.g. MEX; got {code!r}")
-    languages = (lang,) if isinstance(lang, str) else tuple(lang)
-    _check_languages(languages)
+    languages = _languages(lang)
     out = panel_root(codes, root)
     data_dir = Path(data_dir or DATA_DIR).resolve()
     book = Path(folder) / PANEL_NOTEBOOK
@@ -555,15 +572,19 @@ def build_panel(
         out.name,
         lambda: load_panel(codes, data_dir),
     )
-    paths: dict[str, Path] = {}
-    for i, language in enumerate(languages):
-        suffix = "" if language == "en" else f".{language}"
-        targets = {"html": out / f"panel{suffix}.html", "pdf": out / f"panel{suffix}.pdf"}
+
+    def assemble_report(language: str) -> dict[str, Path]:
         with build_lock(out, f"{out.name} {language}"):
-            made = assemble.assemble(
-                out, language, targets, template_dir, source_date_epoch(data_dir), "panel.md.j2"
+            return assemble.assemble(
+                out,
+                language,
+                _documents(out, "panel", language),
+                template_dir,
+                source_date_epoch(data_dir),
+                "panel.md.j2",
             )
-        paths.update(made if i == 0 else {f"{k}.{language}": v for k, v in made.items()})
+
+    paths = _each_language(languages, assemble_report)
     took = time.perf_counter() - start
     _log(f"[{out.name}] wrote {', '.join(map(str, paths.values()))} in {took:.1f} s")
     return paths

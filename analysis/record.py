@@ -28,7 +28,15 @@ from analysis.errors import UsageError
 from analysis.files import write_atomic
 from analysis.paths import RESULTS
 
-__all__ = ["LANG", "RESULTS", "Recorder", "read_values", "resolve", "values_by_notebook"]
+__all__ = [
+    "LANG",
+    "RESULTS",
+    "Recorder",
+    "read_values",
+    "records",
+    "resolve",
+    "values_by_notebook",
+]
 
 
 class _Language:
@@ -200,7 +208,7 @@ class Recorder:
         if isinstance(value, Study):
             return {"study": list(value.pair)}
         if isinstance(value, Panel):
-            return {"panel": list(value.countries)}
+            return {"panel": list(value.codes)}
         if isinstance(value, pd.DataFrame):
             if id(value) not in self._tables:
                 raise UsageError(
@@ -253,13 +261,18 @@ def read_values(folder: str | Path) -> dict[str, dict]:
     }
 
 
-def values_by_notebook(pair_dir: str | Path, lang: str) -> dict[str, dict]:
-    """Each notebook's values in `lang`: its results and its worded values, merged.
+def records(pair_dir: str | Path, lang: str):
+    """``(notebook, record)`` of a build folder: its results first, then its drawings in `lang`.
 
-    `pair_dir` is a pair's build folder (``results/`` and ``<lang>/`` inside).
+    `pair_dir` is a pair's (or a panel's) build folder, ``results/`` and ``<lang>/`` inside.
     """
-    out: dict[str, dict] = {}
     for folder in (Path(pair_dir) / RESULTS, Path(pair_dir) / lang):
-        for notebook, record in read_values(folder).items():
-            out.setdefault(notebook, {}).update(record["values"])
+        yield from read_values(folder).items()
+
+
+def values_by_notebook(pair_dir: str | Path, lang: str) -> dict[str, dict]:
+    """Each notebook's values in `lang`: its results and its worded values, merged."""
+    out: dict[str, dict] = {}
+    for notebook, record in records(pair_dir, lang):
+        out.setdefault(notebook, {}).update(record["values"])
     return out

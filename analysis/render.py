@@ -20,7 +20,6 @@ from pathlib import Path
 
 from analysis.errors import BuildError
 from analysis.paths import LABELS_FILE, RESULTS
-from analysis.record import read_values
 
 __all__ = ["render", "render_notebook", "stale"]
 
@@ -133,7 +132,7 @@ def render(
     With `only_stale`, only those :func:`stale` lists. Returns the notebooks drawn.
     """
     out_dir = Path(out_dir)
-    names = sorted(read_values(out_dir / RESULTS))
+    names = sorted(p.stem for p in (out_dir / RESULTS / "values").glob("*.json"))
     if not names:
         raise BuildError(f"no results in {out_dir / RESULTS}: run the notebooks first")
     todo = stale(out_dir, lang) if only_stale else names

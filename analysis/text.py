@@ -239,24 +239,24 @@ def measure_label(row, lang: str = "en") -> str:
     return text[0].upper() + text[1:]
 
 
+def _named(section: str, key: str, scope: str, lang: str) -> str:
+    """``section[<key>[<scope>]]``, else ``section[<key>]``; "" for no key; KeyError if absent."""
+    if not key:
+        return ""
+    template = _scoped(section, key, [scope] if scope else [], lang)
+    if template is None:
+        raise KeyError(f"labels.yml has no {section[:-1]} {key!r}")
+    return template
+
+
 def effect_label(effect: str, unit: str = "", lang: str = "en") -> str:
     """The name of an effect (``effects[<effect>[<unit>]]``, else ``effects[<effect>]``)."""
-    if not effect:
-        return ""
-    template = _scoped("effects", effect, [unit] if unit else [], lang)
-    if template is None:
-        raise KeyError(f"labels.yml has no effect {effect!r}")
-    return template
+    return _named("effects", effect, unit, lang)
 
 
 def test_label(test: str, measure: str = "", lang: str = "en") -> str:
     """The name of a test (``tests[<test>[<measure>]]``, else ``tests[<test>]``)."""
-    if not test:
-        return ""
-    template = _scoped("tests", test, [measure] if measure else [], lang)
-    if template is None:
-        raise KeyError(f"labels.yml has no test {test!r}")
-    return template
+    return _named("tests", test, measure, lang)
 
 
 def code_label(section: str, key: str, lang: str = "en") -> str:

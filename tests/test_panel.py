@@ -18,8 +18,8 @@ def mex_chl():
 
 
 def test_countries_keep_their_order_and_are_checked(mex_chl):
-    assert mex_chl.countries == ("MEX", "CHL")
-    assert panel.load_panel(["chl", "mex"]).countries == ("CHL", "MEX")
+    assert mex_chl.codes == ("MEX", "CHL")
+    assert panel.load_panel(["chl", "mex"]).codes == ("CHL", "MEX")
     with pytest.raises(UsageError, match="two countries or more"):
         panel.load_panel(["MEX"])
     with pytest.raises(UsageError, match="given twice"):

@@ -101,7 +101,13 @@ def _inst(country: str, role: str, platform: str | None = None) -> dict:
 
 
 def _codes(section: str, keys) -> dict:
-    """Codes of a codebook list (``platforms``, ``roles``...) or of labels.yml ``counted``."""
+    """Codes of a codebook list (``platforms``, ``roles``...) or of labels.yml ``counted``.
+
+    A set has no order of its own: its codes are sorted, so the evidence is the same on
+    every run (a set of strings iterates in an order that changes with the hash seed).
+    """
+    if isinstance(keys, set | frozenset):
+        keys = sorted(keys)
     return {"codes": section, "keys": [str(k) for k in keys]}
 
 

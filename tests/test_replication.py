@@ -184,3 +184,26 @@ def test_evidence_speaks_the_papers_words_not_codes(study, lang):
     assert not re.findall(r"(?<![@\w])[a-z]+_[a-z_]+\b", evidence)
     assert ".csv" not in evidence
     assert not re.findall(r"\b(?:twitter|facebook|youtube|instagram)\b", evidence)
+
+
+def test_the_evidence_is_the_same_whatever_the_hash_seed():
+    """A set's order follows Python's hash seed; the printed evidence must not."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from analysis import load, replication;"
+        "print('|'.join(replication.check(load.study('MEX', 'CHL'))['evidence']))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(runs) == 1

@@ -82,10 +82,11 @@ endif
 
 # Every file of data/raw is an input of the paper (posts/ and snapshots/ included).
 RAW := $(shell find data/raw -type f -not -name '.*' 2>/dev/null)
-CODE := $(wildcard analysis/*.py analysis/*/*.py)
+# every module at any depth (a glob of fixed depth would miss a deeper one)
+CODE := $(shell find analysis -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 # The paper's words: the template and each language's sentences (assembly only), and the
-# labels drawn in figures and tables (renderings).
+# labels drawn in figures and tables (drawings).
 # (wildcard: a pattern rule whose prerequisite is missing would silently not apply)
 TEMPLATE := $(wildcard paper/*.*)
 LABELS := $(wildcard paper/text/labels.yml)
@@ -185,9 +186,10 @@ bench-scale: $(ENV_STAMP) ## Benchmark: 10,000,000 posts partition by partition,
 datapackage: $(ENV_STAMP) ## Regenerate data/raw/datapackage.json from the codebook
 	$(PY) -m analysis datapackage --write
 
-lint: $(ENV_STAMP) ## Lint (ruff check) and check formatting (ruff format --check)
+lint: $(ENV_STAMP) ## Lint (ruff), check formatting, and check the layers' import rule (import-linter)
 	$(PY) -m ruff check analysis tests benchmarks
 	$(PY) -m ruff format --check analysis tests benchmarks
+	$(PY) -c 'from importlinter.cli import lint_imports_command as run; run(["--no-cache"])'
 
 clean: ## Remove what the build made (build/, data/processed/, caches); keeps .venv and .benchmarks
 	rm -rf build data/processed .pytest_cache .ruff_cache

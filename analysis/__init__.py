@@ -1,15 +1,16 @@
 """Digital public diplomacy compendium: rerun Benayas (2021) for any pair of countries.
 
-The package is a small library that the notebooks call:
+The library the notebooks call, in five layers, each importing only those below it
+(``make lint`` checks the rule with import-linter)::
 
-- :mod:`analysis.load`       read and validate data/raw; a :class:`~analysis.load.Study` per pair
-- :mod:`analysis.codebook`   the categories, labels and table schemas of data/raw/codebook.yml
-- :mod:`analysis.coding`     interaction levels and agenda topics of posts
-- :mod:`analysis.reliability` Krippendorff's alpha of hand codes
-- :mod:`analysis.compare`    comparison statistics as tidy DataFrames
-- :mod:`analysis.replication` the article's countable statements held against the data
-- :mod:`analysis.tables`, :mod:`analysis.figures`  Tabla 1-2, Figuras 1-3 and more
-- :mod:`analysis.paper`      run the notebooks with papermill and assemble the article
+    analysis.__main__   the command line
+    analysis.build      notebooks run, drawn in each language, the paper assembled
+    analysis.report     words, tables, figures, the numbers the prose quotes
+    analysis.core       statistics, coding, comparisons, the replication check
+    analysis.data       data/raw read and validated, importers, collectors
+    analysis.base       errors, paths, atomic files
+
+Each subpackage's docstring lists its modules.
 """
 
 __version__ = "0.1.0"

@@ -1,8 +1,11 @@
 """The command line: ``python -m analysis <command>`` (also installed as ``dpd``).
 
-Every error of the library (:class:`analysis.errors.CompendiumError`), of the file
-system, of YAML and of the renderers is printed as one line naming the file, record
+Every error of the library (:class:`analysis.base.errors.CompendiumError`), of the file
+system, of YAML, of pandoc and of Typst is printed as one line naming the file, record
 and field, with exit status 2 and no traceback.
+
+Each command imports what it needs when it runs (the lazy imports below): ``validate``
+should not wait for papermill, matplotlib or Dask to load.
 """
 
 from __future__ import annotations
@@ -13,18 +16,21 @@ import signal
 import sys
 from pathlib import Path
 
-from analysis.codebook import LANGUAGES
-from analysis.errors import CompendiumError, UsageError
-from analysis.paths import BUILD_DIR, DATA_DIR
+from analysis.base.errors import CompendiumError, UsageError
+from analysis.base.files import remove_pending, write_atomic
+from analysis.base.paths import BUILD_DIR, DATA_DIR
+from analysis.data.codebook import LANGUAGES
 
 #: Exit status of a command that failed on its input (argparse uses 2 for bad usage too).
 EXIT_ERROR = 2
 
 
 def _validate(args) -> int:
-    from analysis import load
+    from analysis.core import replication  # lazy: start-up time (see the module's docstring)
+    from analysis.data import load  # lazy: start-up time
 
     tables = load.load_all(args.data_dir)
+    replication.check_claims(args.data_dir)
     rows = sum(len(df) for df in tables.values())
     print(
         f"{args.data_dir}: valid ({len(tables)} tables, {rows} rows); "
@@ -34,17 +40,18 @@ def _validate(args) -> int:
 
 
 def _data(args) -> int:
-    from analysis import load
+    from analysis.data import processed  # lazy: start-up time
 
-    paths = load.write_processed(args.out, args.data_dir)
+    paths = processed.write_processed(args.out, args.data_dir)
     print(f"wrote {len(paths)} files to {args.out}")
     return 0
 
 
 def _paper(args) -> int:
-    from analysis import load, paper
+    from analysis.build import paper  # lazy: start-up time
+    from analysis.data import countries, load  # lazy: start-up time
 
-    load.check_pair(*paper.parse_pair(args.pair), args.data_dir)  # fail fast, before papermill
+    load.check_pair(*countries.parse_pair(args.pair), args.data_dir)  # fail fast, no papermill
     paper.build(
         args.pair, lang=args.lang, data_dir=args.data_dir, root=args.build_dir, jobs=args.jobs
     )
@@ -52,43 +59,43 @@ def _paper(args) -> int:
 
 
 def _panel(args) -> int:
-    from analysis import paper
+    from analysis.build import paper  # lazy: start-up time
 
     paper.build_panel(args.countries, args.lang, args.data_dir, root=args.build_dir)
     return 0
 
 
 def _results(args) -> int:
-    from analysis import paper
+    from analysis.build import paper  # lazy: start-up time
 
     paper.compute(args.pair, data_dir=args.data_dir, root=args.build_dir, jobs=args.jobs)
     return 0
 
 
-def _render(args) -> int:
-    from analysis import paper
+def _draw(args) -> int:
+    from analysis.build import paper  # lazy: start-up time
 
-    languages = tuple(args.lang) if args.lang else paper.LANGUAGES
-    paper.render(args.pair, languages, args.data_dir, root=args.build_dir)
+    languages = tuple(args.lang) if args.lang else LANGUAGES
+    paper.draw(args.pair, languages, args.data_dir, root=args.build_dir)
     return 0
 
 
 def _assemble(args) -> int:
-    from analysis import paper
+    from analysis.build import paper  # lazy: start-up time
 
     paper.assemble_paper(args.pair, args.lang, args.data_dir, root=args.build_dir)
     return 0
 
 
 def _check_data(args) -> int:
-    from analysis import scaffold
+    from analysis.data import provenance  # lazy: start-up time
 
-    print(scaffold.completeness_report(args.data_dir))
+    print(provenance.completeness_report(args.data_dir))
     return 0
 
 
 def _country(args) -> int:
-    from analysis import scaffold
+    from analysis.data import scaffold  # lazy: start-up time
 
     added = scaffold.add_country(
         args.iso, args.data_dir, name_en=args.name_en, name_es=args.name_es
@@ -101,10 +108,9 @@ def _country(args) -> int:
 
 
 def _datapackage(args) -> int:
-    from analysis import datapackage
-    from analysis.files import write_atomic
+    from analysis.data import datapackage  # lazy: start-up time
 
-    text = datapackage.render(args.data_dir)
+    text = datapackage.to_json(args.data_dir)
     target = Path(args.data_dir) / "datapackage.json"
     if args.write:
         write_atomic(target, text)
@@ -117,10 +123,10 @@ def _datapackage(args) -> int:
 def _check_code_args(args) -> None:
     """Refuse a country without data or a role outside the codebook, before anything is read.
 
-    Where the output may go is the library's to check (:mod:`analysis.archive`), for both
+    Where the output may go is the library's to check (:mod:`analysis.core.archive`), for both
     forms of --out: never an input nor inside one, never a directory it did not write.
     """
-    from analysis import codebook, load
+    from analysis.data import codebook, load  # lazy: start-up time
 
     if args.country is not None:
         have = load.countries_with_data(args.data_dir)
@@ -136,7 +142,7 @@ def _check_code_args(args) -> None:
 
 
 def _code(args) -> int:
-    from analysis import archive
+    from analysis.core import archive  # lazy: start-up time (pyarrow, Dask)
 
     _check_code_args(args)
     options = {
@@ -173,8 +179,8 @@ def _code(args) -> int:
 
 
 def _collect(args) -> int:
-    from analysis import collect
-    from analysis.collect import wikidata, youtube
+    from analysis.data import collect  # lazy: start-up time
+    from analysis.data.collect import wikidata, youtube  # lazy: start-up time
 
     collector = {"wikidata": wikidata, "youtube": youtube}[args.source]
     done = collector.collect(args.iso, args.data_dir, offline=args.offline)
@@ -184,7 +190,7 @@ def _collect(args) -> int:
 
 def _export_format(name: str) -> str:
     """An export format the importers know (imported only when one is asked for)."""
-    from analysis.importers import FORMATS
+    from analysis.data.importers import FORMATS  # lazy: start-up time (pandas)
 
     if name not in FORMATS:
         raise argparse.ArgumentTypeError(f"{name!r} is not one of {', '.join(FORMATS)}")
@@ -232,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="how many notebooks or languages at once (default: make's -j, else the cores)",
         )
 
-    p = sub.add_parser("paper", help="build a pair's paper: results, renderings, assembly")
+    p = sub.add_parser("paper", help="build a pair's paper: results, drawings, assembly")
     pair_options(p, "one")
     jobs_option(p)
     p.set_defaults(func=_paper)
@@ -254,9 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_option(p)
     p.set_defaults(func=_results)
 
-    p = sub.add_parser("render", help="redraw a pair's figures and worded tables (new labels)")
+    p = sub.add_parser("draw", help="redraw a pair's figures and worded tables (new labels)")
     pair_options(p, "many")
-    p.set_defaults(func=_render)
+    p.set_defaults(func=_draw)
 
     p = sub.add_parser("assemble", help="fill the template in a language; write HTML and PDF")
     pair_options(p, "one")
@@ -295,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         type=_export_format,
-        help="the format of export files (not Parquet), one of analysis.importers.FORMATS",
+        help="the format of export files (not Parquet), one of analysis.data.importers.FORMATS",
     )
     p.add_argument(
         "--country",
@@ -340,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _one_line(exc: BaseException) -> str:
     """What went wrong, for a person: the library's own message, or the file and the cause."""
-    import yaml
+    import yaml  # lazy: start-up time
 
     if isinstance(exc, CompendiumError):
         return str(exc)
@@ -357,15 +363,13 @@ def _terminate(signum, frame) -> None:
     Outputs only replace their targets when complete, so the previous paper stays whole;
     raising an exception instead could land in a finaliser and be ignored.
     """
-    from analysis.files import remove_pending
-
     remove_pending()
     print("error: terminated; the previous outputs are untouched", file=sys.stderr, flush=True)
     os._exit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
-    import yaml
+    import yaml  # lazy: start-up time
 
     signal.signal(signal.SIGTERM, _terminate)
     args = build_parser().parse_args(argv)

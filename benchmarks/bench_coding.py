@@ -39,8 +39,8 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.coding import account_levels, code_posts  # noqa: E402
-from analysis.importers import POSTS_COLUMNS  # noqa: E402
+from analysis.core.coding import account_levels, code_posts  # noqa: E402
+from analysis.data.importers import POSTS_COLUMNS  # noqa: E402
 
 VOCAB = (
     "el la de en y que los con por para una del se las un su al es lo como más pero sus le ya "

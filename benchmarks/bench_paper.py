@@ -33,7 +33,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis import paper  # noqa: E402
+from analysis.build import kernels, paper  # noqa: E402
 
 FLOOR_CELL = "import pandas, matplotlib, seaborn, statsmodels, scipy"
 COPIED_OUT = ("build", ".venv", ".git", ".benchmarks", ".pytest_cache", ".ruff_cache")
@@ -41,10 +41,10 @@ COPIED_OUT = ("build", ".venv", ".git", ".benchmarks", ".pytest_cache", ".ruff_c
 
 def papermill_floor(folder: Path, count: int) -> float:
     """Seconds for papermill to run `count` notebooks that only import the libraries."""
-    pm = paper._import_papermill()
+    pm = kernels.import_papermill()
     book = nbformat.v4.new_notebook()
     book.metadata = {
-        "kernelspec": {"name": paper.KERNEL, "display_name": "Python", "language": "python"},
+        "kernelspec": {"name": kernels.KERNEL, "display_name": "Python", "language": "python"},
         "language_info": {"name": "python"},
     }
     book.cells = [
@@ -59,7 +59,7 @@ def papermill_floor(folder: Path, count: int) -> float:
             str(src),
             str(folder / f"out_{i}.ipynb"),
             parameters={"country_a": "CHL"},
-            kernel_name=paper._kernel_name(),
+            kernel_name=kernels.kernel_name(),
             progress_bar=False,
         )
     return time.perf_counter() - start

@@ -19,7 +19,7 @@ Each figure comes from a fresh process, so the memory is the coder's own:
 * ``in_memory_1M_seconds``: reading the first file (1,000,000 posts), coding
   it with ``code_posts`` and ``account_levels`` and writing the coded posts:
   the whole in-memory run, as ``python -m analysis code`` does it;
-* the same file coded by :func:`analysis.archive.code_archive`, compared with
+* the same file coded by :func:`analysis.core.archive.code_archive`, compared with
   the in-memory result post for post and account for account;
 * all the files by ``code_archive`` in one process (``seconds``,
   ``peak_rss_mb``: its peak resident memory, the kernel's VmHWM), then on a
@@ -145,7 +145,7 @@ def child(argv: list[str]) -> dict:
 
 
 def run_in_memory(src: str, out: str) -> dict:
-    from analysis.coding import account_levels, code_posts
+    from analysis.core.coding import account_levels, code_posts
 
     t0 = time.perf_counter()
     posts = pd.read_parquet(src)
@@ -157,7 +157,7 @@ def run_in_memory(src: str, out: str) -> dict:
 
 
 def run_archive(out: str, dask: str | None, inputs: list[str]) -> dict:
-    from analysis.archive import code_archive
+    from analysis.core.archive import code_archive
 
     with TreeMemory() as tree:
         t0 = time.perf_counter()

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.paths import DATA_DIR as RAW
-from analysis.paths import REPO_ROOT as REPO
+from analysis.base import paths
+from analysis.base.paths import DATA_DIR as RAW
+from analysis.base.paths import REPO_ROOT as REPO
+from analysis.data import countries
 
 FIXTURES = REPO / "tests" / "fixtures"
 FIXTURE_PAIR = FIXTURES / "pair"
@@ -64,7 +66,7 @@ def fixture_data(tmp_path_factory, worker_id) -> Path:
 
 def _papers(tmp_path_factory, worker_id, pair: str, data_dir: Path | None, name: str):
     """Both languages' papers of `pair`, built once for the run (one notebook run)."""
-    from analysis import paper
+    from analysis.build import paper
 
     root = _once(
         tmp_path_factory,
@@ -72,12 +74,12 @@ def _papers(tmp_path_factory, worker_id, pair: str, data_dir: Path | None, name:
         name,
         lambda target: paper.build(pair, ("en", "es"), data_dir=data_dir, root=target),
     )
-    a, b = paper.parse_pair(pair)
+    a, b = countries.parse_pair(pair)
     return {
         lang: {
-            **paper.paper_paths(a, b, lang, root),
-            "out": paper.pair_dir(a, b, lang, root),
-            "root": paper.pair_root(a, b, root),
+            **paths.paper_paths(a, b, lang, root),
+            "out": paths.pair_dir(a, b, lang, root),
+            "root": paths.pair_root(a, b, root),
         }
         for lang in ("en", "es")
     }

@@ -1,4 +1,4 @@
-"""Tests of analysis.archive: the partitioned coder codes as the in-memory one, and writes safely.
+"""Tests of analysis.core.archive: the partitioned coder codes as in memory, and writes safely.
 
 The reference is always ``code_posts`` and ``account_levels`` on the whole table in
 memory; the archive is coded in several partitions (a small ``rows_per_partition``),
@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from conftest import TWARC
 
-from analysis.archive import LEVELS_FILE, MARKER, code_archive, code_file, read_posts
-from analysis.coding import account_levels, code_posts, unresolved_parents
-from analysis.errors import CompendiumError, DataError, UsageError
-from analysis.importers import POSTS_COLUMNS, posts_frame, twitter_v2
+from analysis.base.errors import CompendiumError, DataError, UsageError
+from analysis.core.archive import LEVELS_FILE, MARKER, code_archive, code_file, read_posts
+from analysis.core.coding import account_levels, code_posts, unresolved_parents
+from analysis.data.importers import POSTS_COLUMNS, posts_frame, twitter_v2
 
 CODES = ["kind", "level", "topics", "topics_source"]
 KEYS = ["country", "platform", "account_id", "created_at", "post_id"]
@@ -299,9 +299,9 @@ def test_dask_local_processes_write_the_same_bytes_and_raise_our_errors(archive_
 @pytest.mark.slow
 def test_tcp_address_that_does_not_answer_is_a_usage_error(archive_inputs, tmp_path, monkeypatch):
     pytest.importorskip("distributed")
-    import analysis.archive
+    from analysis.core.archive import runner
 
-    monkeypatch.setattr(analysis.archive, "CONNECT_TIMEOUT", "2s")
+    monkeypatch.setattr(runner, "CONNECT_TIMEOUT", "2s")
     paths, _ = archive_inputs
     with pytest.raises(UsageError, match="Dask scheduler"):
         code_archive(paths, tmp_path / "out", dask="tcp://127.0.0.1:9", progress=False)
@@ -361,7 +361,7 @@ def test_read_posts_is_the_table_the_archive_codes(archive_inputs):
 
 
 def test_an_archive_without_posts_is_an_empty_dataset(tmp_path):
-    from analysis.importers import empty_posts
+    from analysis.data.importers import empty_posts
 
     empty = tmp_path / "none.parquet"
     empty_posts().to_parquet(empty, index=False)
@@ -463,7 +463,7 @@ def test_bad_inputs_name_the_file(tmp_path, make, error, words):
 
 
 def test_meta_export_with_its_platform_codes_as_in_memory(tmp_path):
-    from analysis.importers import reader
+    from analysis.data.importers import reader
 
     export = TWARC.parent / "importers" / "crowdtangle_facebook.csv"
     options = {"country": "MEX", "role": "foreign_ministry", "platform": "facebook"}

@@ -1,4 +1,4 @@
-"""Tests of analysis.coding (post kinds, topics, account levels) and analysis.reliability."""
+"""Tests of analysis.core.coding (post kinds, topics, account levels) and core.reliability."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from analysis.codebook import load_codebook
-from analysis.coding import (
+from analysis.core.coding import (
     account_levels,
     code_posts,
     judged_levels,
     topic_matrix,
     topic_table,
 )
-from analysis.importers import posts_frame
-from analysis.reliability import reliability
+from analysis.core.reliability import reliability
+from analysis.data.codebook import load_codebook
+from analysis.data.importers import posts_frame
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = pd.Timestamp("2019-02-01", tz="UTC")
@@ -553,7 +553,7 @@ def test_reliability_rejects_bad_input():
 
 def test_no_level_where_the_export_records_no_replies():
     """Meta and YouTube exports hold the account's posts, not its answers: rates, no level."""
-    from analysis.importers import meta_csv
+    from analysis.data.importers import meta_csv
 
     path = Path(__file__).parent / "fixtures" / "importers" / "crowdtangle_facebook.csv"
     posts = meta_csv.read(path, country="MEX", role="foreign_ministry")

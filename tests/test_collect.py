@@ -1,4 +1,4 @@
-"""Tests of analysis.collect: the HTTP client, snapshots, the merge rules, both collectors.
+"""Tests of analysis.data.collect: the HTTP client, snapshots, the merge rules, both collectors.
 
 No test reaches the internet: the HTTP client is exercised against a server on the
 loopback interface, and the collectors against a fake client that answers with the real
@@ -24,14 +24,14 @@ import pandas as pd
 import pytest
 from conftest import FIXTURE_PAIR, FIXTURES
 
-from analysis import load, scaffold
-from analysis.coding import account_levels, code_posts
-from analysis.collect import format_report, http, merge, wikidata, youtube
-from analysis.collect.http import Client, NetworkError, user_agent
-from analysis.collect.merge import ACTIONS, REPORT_COLUMNS, Proposal
-from analysis.collect.snapshots import SnapshotStore
-from analysis.errors import CompendiumError, DataError, ExportFormatError, UsageError
-from analysis.paths import DATA_DIR
+from analysis.base.errors import CompendiumError, DataError, ExportFormatError, UsageError
+from analysis.base.paths import DATA_DIR
+from analysis.core.coding import account_levels, code_posts
+from analysis.data import exports, load, read, scaffold
+from analysis.data.collect import format_report, http, merge, wikidata, youtube
+from analysis.data.collect.http import Client, NetworkError, user_agent
+from analysis.data.collect.merge import ACTIONS, REPORT_COLUMNS, Proposal
+from analysis.data.collect.snapshots import SnapshotStore
 
 WD = FIXTURES / "wikidata"
 YT = FIXTURES / "youtube"
@@ -323,7 +323,7 @@ def test_a_broken_manifest_is_named(tmp_path):
 
 
 def _accounts(data: Path) -> pd.DataFrame:
-    return load.read_table("accounts", data).reset_index(drop=True)
+    return read.read_table("accounts", data).reset_index(drop=True)
 
 
 def _row(data: Path, country: str, role: str, platform: str) -> pd.Series:
@@ -587,7 +587,7 @@ def test_collect_wikidata_writes_rows_with_sources_and_replays_offline(data):
     for name in ("Q4115189.json", "Q43404.json"):  # kept exactly as received
         assert (data / "snapshots" / "wikidata" / name).read_bytes() == (WD / name).read_bytes()
     assert set(done.report["action"]) == {"filled"}
-    inst = load.read_table("institutions", data).set_index(["country", "role"])
+    inst = read.read_table("institutions", data).set_index(["country", "role"])
     fm = inst.loc[("PER", "foreign_ministry")]
     assert (fm["website"], fm["blog"]) == (True, True)
     assert fm["source"] == "Wikidata Q4115189, P856, P1581, retrieved 2026-11-30"
@@ -652,8 +652,8 @@ def test_collect_wikidata_offline_without_snapshots_says_so(data):
 @pytest.mark.parametrize(
     ("iso", "match"),
     [
-        ("per", "three capital letters"),
-        ("PE;R", "three capital letters"),
+        ("P3R", "three letters"),
+        ("PE;R", "three letters"),
         ("BRA", "make country ISO=BRA"),
     ],
 )
@@ -670,11 +670,11 @@ def test_collect_wikidata_needs_an_item(data):
 
 
 def test_a_qid_is_checked_before_it_reaches_a_url_or_path(data, monkeypatch):
-    table = load.read_table("institutions", data)
+    table = read.read_table("institutions", data)
     table.loc[table["country"] == "PER", "wikidata"] = "Q1/../../x"
-    read = load.read_table
+    original = read.read_table
     monkeypatch.setattr(
-        load, "read_table", lambda n, d=None: table if n == "institutions" else read(n, d)
+        wikidata, "read_table", lambda n, d=None: table if n == "institutions" else original(n, d)
     )
     with pytest.raises(UsageError, match="not a Wikidata item id"):
         wikidata.collect("PER", data, client=FakeClient({}))
@@ -725,12 +725,12 @@ def test_collect_youtube_writes_figures_exports_and_keeps_no_key(data, monkeypat
     )
     assert row["as_of"] == "2026-11-30"
     assert row["source"] == f"YouTube Data API channels.list {DEV}, retrieved 2026-11-30"
-    exports = load.read_table("exports", data).set_index("file")
+    listed = read.read_table("exports", data).set_index("file")
     videos = f"posts/per-foreign_ministry-youtube-{DEV}-videos.jsonl"
     comments = f"posts/per-foreign_ministry-youtube-{DEV}-comments.jsonl"
-    assert exports.loc[videos, "format"] == "youtube"
-    assert exports.loc[comments, "format"] == "youtube_comments"
-    assert exports.loc[comments, "source"] == (
+    assert listed.loc[videos, "format"] == "youtube"
+    assert listed.loc[comments, "format"] == "youtube_comments"
+    assert listed.loc[comments, "source"] == (
         f"YouTube Data API commentThreads.list {DEV}, retrieved 2026-11-30"
     )
     # each export is the responses, one a line, with the same content as the snapshots
@@ -747,9 +747,9 @@ def test_collect_youtube_writes_figures_exports_and_keeps_no_key(data, monkeypat
             assert KEY.encode() not in path.read_bytes(), path
     assert len(done.snapshots) == 4 and done.missing == ()
     # the exports feed the coder: with videos and comment threads the level is measured
-    measured = load.measured_accounts(["PER"], data)
+    measured = exports.measured_accounts(["PER"], data)
     assert measured == [("PER", "foreign_ministry", "youtube")]
-    levels = account_levels(code_posts(load.posts(["PER"], data)), measured=measured)
+    levels = account_levels(code_posts(exports.posts(["PER"], data)), measured=measured)
     dev = levels.set_index("account_id").loc[DEV]
     assert dev["method"] == "measured" and dev["level"] == "none" and dev["reply_share"] == 0
 
@@ -865,7 +865,7 @@ def test_a_country_filled_offline_builds_its_paper_and_joins_the_panel(raw_copy,
 
     from conftest import REPO
 
-    from analysis import paper
+    from analysis.build import paper
 
     scaffold.add_country("PER", raw_copy, name_en="Peru", name_es="Perú")
     _set_wikidata(raw_copy / "institutions.csv", "PER", "foreign_ministry", "Q4115189")
@@ -883,7 +883,7 @@ def test_a_country_filled_offline_builds_its_paper_and_joins_the_panel(raw_copy,
         cwd=REPO,
     )
     assert run.returncode == 0, run.stderr
-    filled = load.read_table("accounts", raw_copy)
+    filled = read.read_table("accounts", raw_copy)
     filled = filled[(filled["country"] == "PER") & filled["present"].fillna(False)]
     assert len(filled) >= 5 and filled["source"].str.startswith("Wikidata Q").all()
     built = paper.build("PER-MEX", "en", data_dir=raw_copy, root=tmp_path / "build")

@@ -1,4 +1,4 @@
-"""Tests of analysis.compare: every statistic checked against an independent computation."""
+"""Tests of analysis.core.compare: every statistic checked against an independent computation."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from analysis import compare, load
-from analysis import stats as st
+from analysis.core import compare
+from analysis.core import stats as st
+from analysis.data import load
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +116,7 @@ def test_headline_website_criteria_6_vs_8(study):
 
 
 def test_headline_presence(study):
-    inst = compare.presence_by_institution(study)
+    inst = compare.platforms_by_institution(study)
     imr = inst[(inst["country"] == "MEX") & (inst["role"] == "diplomatic_academy")].iloc[0]
     assert (imr.platform_list, imr.platforms) == ("twitter", 1)
     res = compare.presence(study)
@@ -333,18 +334,18 @@ def test_adjust_families_and_methods():
         ]
         + [compare._row("y", "m9", "A", "B", p_value=0.04)]
     )
-    holm = compare.adjust(df)
+    holm = compare.adjust_by_family(df)
     assert holm["p_adjusted"].iloc[[0, 1, 3]].to_numpy() == pytest.approx(
         multipletests([0.01, 0.04, 0.03], method="holm")[1]
     )
     assert math.isnan(holm["p_adjusted"].iloc[2])
     assert holm["p_adjusted"].iloc[4] == pytest.approx(0.04)  # alone in its family
-    bh = compare.adjust(df, method="bh", family=None)
+    bh = compare.adjust_by_family(df, method="bh", family=None)
     assert bh["p_adjusted"].dropna().to_numpy() == pytest.approx(
         multipletests([0.01, 0.04, 0.03, 0.04], method="fdr_bh")[1]
     )
     with pytest.raises(ValueError):
-        compare.adjust(df, method="bonferonni")
+        compare.adjust_by_family(df, method="bonferonni")
 
 
 def test_engagement_model_per_platform_rows_only_with_several_platforms():

@@ -8,18 +8,18 @@ import json
 import pytest
 from conftest import RAW
 
-from analysis import datapackage
+from analysis.data import datapackage
 
 
 def test_committed_datapackage_is_not_stale():
     committed = (RAW / "datapackage.json").read_text(encoding="utf-8")
-    assert committed == datapackage.render(RAW), (
+    assert committed == datapackage.to_json(RAW), (
         "data/raw/datapackage.json is stale: run `python -m analysis datapackage --write`"
     )
 
 
 def test_allowed_values_come_from_the_codebook():
-    package = json.loads(datapackage.render(RAW))
+    package = json.loads(datapackage.to_json(RAW))
     accounts = next(r for r in package["resources"] if r["name"] == "accounts")
     platform = next(f for f in accounts["schema"]["fields"] if f["name"] == "platform")
     assert platform["constraints"]["enum"][:2] == ["twitter", "facebook"]

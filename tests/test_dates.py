@@ -1,4 +1,4 @@
-"""Partial dates: one type (analysis.dates.PartialDate) and every user of it, case by case.
+"""Partial dates: one type (analysis.data.dates.PartialDate) and every user of it, case by case.
 
 The same cases (a year, a quarter, a month, a day, an interval between two readings, and
 a missing date) go through the type itself, the loader, the adoption gaps of compare,
@@ -15,7 +15,10 @@ import math
 import pandas as pd
 import pytest
 
-from analysis import compare, dates, figures, load, replication, tables
+from analysis.core import checks, compare
+from analysis.data import dates, load
+from analysis.report import figures, tables
+from analysis.report import text as text_
 
 D = dt.date
 # text, precision, first day, last day, English, Spanish, drawn as
@@ -77,7 +80,7 @@ def test_one_date_means_the_same_everywhere(case):
             last,
             text,
         )
-        assert (parsed.format("en"), parsed.format("es")) == (en, es)
+        assert (text_.fmt_date(parsed, "en"), text_.fmt_date(parsed, "es")) == (en, es)
         assert dates.parse(parsed.text) == parsed
     # the loader keeps the text as the source gives it
     created = _imr(study)["created"]
@@ -99,7 +102,7 @@ def test_one_date_means_the_same_everywhere(case):
         imr = table[table.iloc[:, 1].str.startswith(("Diplomatic", "Academia"))].iloc[0]
         assert imr.iloc[4] == shown
     # the replication check holds a statement of that very date as agreeing
-    check = replication.CHECKS["created_matches"]
+    check = checks.CHECKS["created_matches"]
     verdict, _, _ = check(
         study,
         ["MEX"],

@@ -9,8 +9,8 @@ import sys
 import pytest
 from conftest import REPO
 
-from analysis import errors
-from analysis.errors import (
+from analysis.base import errors
+from analysis.base.errors import (
     BuildError,
     CompendiumError,
     DataError,
@@ -53,7 +53,7 @@ def test_data_error_keeps_its_problems_and_names_file_line_column():
 
 
 def test_every_error_class_of_the_library_derives_from_the_base():
-    import analysis.errors as module
+    import analysis.base.errors as module
 
     classes = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Exception)]
     assert set(classes) >= {type(e) for e in EXAMPLES}

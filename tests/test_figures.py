@@ -12,7 +12,8 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from analysis import dates, figures, load
+from analysis.data import dates, load
+from analysis.report import figures, plotting
 
 BUILDERS = [
     "figura1_twitter_followers",
@@ -59,7 +60,7 @@ def test_every_builder_runs_for_both_orders_and_languages(studies, builder, pair
 
 
 def test_texts_have_the_same_keys_in_both_languages():
-    assert set(figures._words("en")) == set(figures._words("es"))
+    assert set(plotting.figure_words("en")) == set(plotting.figure_words("es"))
 
 
 def test_missing_followers_draw_no_bar(study):
@@ -101,7 +102,7 @@ def test_country_colours_follow_the_pair_order(studies):
     for pair in (("MEX", "CHL"), ("CHL", "MEX")):
         ax = figures.figura1_twitter_followers(studies[pair], "en").axes[0]
         for container in ax.containers:
-            colour = figures.COUNTRY_COLOURS[pair.index(container.get_label())]
+            colour = plotting.COUNTRY_COLOURS[pair.index(container.get_label())]
             assert {to_hex(p.get_facecolor()) for p in container} <= {colour.lower()}
 
 
@@ -115,10 +116,10 @@ def test_spanish_axis_numbers(study):
 def test_presence_heatmap_cells(study):
     ax = figures.presence_heatmap(study, "en").axes[0]
     tiles = {p.get_gid(): to_hex(p.get_facecolor()) for p in ax.patches if p.get_gid()}
-    assert tiles["CHL:government:telegram"] == figures.COUNTRY_COLOURS[1].lower()
-    assert tiles["MEX:government:telegram"] == figures.LIGHT.lower()
-    assert tiles["MEX:trade_promotion:periscope"] == figures.COUNTRY_COLOURS[0].lower()
-    assert tiles["CHL:diplomatic_academy:website"] == figures.COUNTRY_COLOURS[1].lower()
+    assert tiles["CHL:government:telegram"] == plotting.COUNTRY_COLOURS[1].lower()
+    assert tiles["MEX:government:telegram"] == plotting.LIGHT.lower()
+    assert tiles["MEX:trade_promotion:periscope"] == plotting.COUNTRY_COLOURS[0].lower()
+    assert tiles["CHL:diplomatic_academy:website"] == plotting.COUNTRY_COLOURS[1].lower()
 
 
 def test_website_criteria_totals(study):
@@ -178,8 +179,12 @@ def test_interaction_says_judged_or_measured(study):
 
 
 def test_save_figure_is_byte_identical(tmp_path, study):
-    first = figures.save_figure(figures.figura1_twitter_followers(study, "es"), tmp_path / "a", "f")
-    again = figures.save_figure(figures.figura1_twitter_followers(study, "es"), tmp_path / "b", "f")
+    first = plotting.save_figure(
+        figures.figura1_twitter_followers(study, "es"), tmp_path / "a", "f"
+    )
+    again = plotting.save_figure(
+        figures.figura1_twitter_followers(study, "es"), tmp_path / "b", "f"
+    )
     assert [p.name for p in first] == ["f.png", "f.svg"]
     for p, q in zip(first, again, strict=True):
         assert p.read_bytes() == q.read_bytes()
@@ -188,14 +193,14 @@ def test_save_figure_is_byte_identical(tmp_path, study):
 
 
 def test_importing_figures_leaves_pyplot_alone():
-    code = "import sys, analysis.figures; print('matplotlib.pyplot' in sys.modules)"
+    code = "import sys, analysis.report.figures; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_interaction_figure_marks_accounts_without_a_level(study):
-    from analysis import coding
-    from analysis.importers import meta_csv
+    from analysis.core import coding
+    from analysis.data.importers import meta_csv
 
     path = Path(__file__).parent / "fixtures" / "importers" / "crowdtangle_facebook.csv"
     posts = meta_csv.read(path, country="MEX", role="foreign_ministry")

@@ -1,4 +1,4 @@
-"""Tests of analysis.importers: real twarc2 exports, hand-written fixtures, bad input."""
+"""Tests of analysis.data.importers: real twarc2 exports, hand-written fixtures, bad input."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES, TWARC
 
-from analysis.coding import account_levels, code_posts
-from analysis.importers import (
+from analysis.core.coding import account_levels, code_posts
+from analysis.data.importers import (
     POSTS_COLUMNS,
     ExportFormatError,
     empty_posts,

@@ -17,7 +17,7 @@ import pytest
 from conftest import REPO
 from nbclient import NotebookClient
 
-from analysis import paper
+from analysis.build import kernels, paper
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def test_make_lab_starts_and_offers_the_project_kernel():
                 assert proc.poll() is None, proc.stdout.read().decode()
                 time.sleep(1)
         assert status is not None, "JupyterLab did not answer within 90 s"
-        assert paper.KERNEL in status["kernelspecs"]
+        assert kernels.KERNEL in status["kernelspecs"]
         with urllib.request.urlopen(
             f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=5
         ) as r:
@@ -75,7 +75,7 @@ def test_notebooks_run_with_their_default_parameters(tmp_path):
         book = nbformat.read(folder / nb.name, as_version=4)
         NotebookClient(
             book,
-            kernel_name=paper._kernel_name(),
+            kernel_name=kernels.kernel_name(),
             timeout=300,
             resources={"metadata": {"path": str(folder)}},
         ).execute()

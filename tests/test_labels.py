@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import coding, compare, load, text
-from analysis.paths import LABELS_FILE
+from analysis.base.paths import LABELS_FILE
+from analysis.core import coding, compare
+from analysis.data import exports, load
+from analysis.report import text
 
 LANGS = ("en", "es")
 ALL_TESTS = {
@@ -69,7 +71,7 @@ def _synthetic_posts(countries=("MEX", "CHL"), accounts=12, per_account=6, seed=
 def every_situation(fixture_data) -> pd.DataFrame:
     mex_chl = load.study("MEX", "CHL")
     ury_arg = load.study("URY", "ARG", fixture_data)
-    coded = coding.code_posts(load.posts(ury_arg.pair, fixture_data))
+    coded = coding.code_posts(exports.posts(ury_arg.pair, fixture_data))
     posts = _synthetic_posts()
     zero = posts.copy()
     zero.loc[zero["country"] == "MEX", "replies"] = 0

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import load
-from analysis.codebook import categories, load_codebook
-from analysis.paths import DATA_DIR
+from analysis.base.paths import DATA_DIR
+from analysis.data import load, processed
+from analysis.data.codebook import categories, load_codebook
 
 # Tabla 1 of Benayas (2021), transcribed from the article: website, then the
 # platform abbreviations of the "Redes sociales" column (order within a cell is
@@ -198,17 +198,17 @@ def test_all_problems_are_reported_at_once(raw_copy):
 
 def test_write_processed_is_atomic_and_deterministic(raw_copy, tmp_path):
     out = tmp_path / "processed"
-    first = {p.name: p.read_bytes() for p in load.write_processed(out, raw_copy)}
-    second = {p.name: p.read_bytes() for p in load.write_processed(out, raw_copy)}
+    first = {p.name: p.read_bytes() for p in processed.write_processed(out, raw_copy)}
+    second = {p.name: p.read_bytes() for p in processed.write_processed(out, raw_copy)}
     assert first == second and "accounts.parquet" in first
     _edit(raw_copy / "accounts.csv", 0, "followers", "-1")
     with pytest.raises(load.DataError):
-        load.write_processed(out, raw_copy)
+        processed.write_processed(out, raw_copy)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == first  # old output intact
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_data_raw_is_not_written(tmp_path):
     before = {p: p.stat().st_mtime_ns for p in DATA_DIR.rglob("*")}
-    load.write_processed(tmp_path / "out")
+    processed.write_processed(tmp_path / "out")
     assert {p: p.stat().st_mtime_ns for p in DATA_DIR.rglob("*")} == before

@@ -22,9 +22,9 @@ from conftest import RAW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import dates, load
-from analysis.codebook import table_schemas
-from analysis.errors import CompendiumError, DataError
+from analysis.base.errors import CompendiumError, DataError
+from analysis.data import dates, load
+from analysis.data.codebook import table_schemas
 
 SCHEMAS = table_schemas(RAW)
 FILES = sorted(name for name in SCHEMAS if (RAW / f"{name}.csv").is_file())

@@ -8,24 +8,27 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
-from analysis import panel
-from analysis.errors import UnknownCountryError, UsageError
+from analysis.base.errors import UnknownCountryError, UsageError
+from analysis.core import panel
+from analysis.data import load
+from analysis.report import panel as panel_words
+from analysis.report import plotting
 
 
 @pytest.fixture(scope="module")
 def mex_chl():
-    return panel.load_panel(["MEX", "CHL"])
+    return load.panel(["MEX", "CHL"])
 
 
 def test_countries_keep_their_order_and_are_checked(mex_chl):
     assert mex_chl.codes == ("MEX", "CHL")
-    assert panel.load_panel(["chl", "mex"]).codes == ("CHL", "MEX")
+    assert load.panel(["chl", "mex"]).codes == ("CHL", "MEX")
     with pytest.raises(UsageError, match="two countries or more"):
-        panel.load_panel(["MEX"])
+        load.panel(["MEX"])
     with pytest.raises(UsageError, match="given twice"):
-        panel.load_panel(["MEX", "CHL", "MEX"])
+        load.panel(["MEX", "CHL", "MEX"])
     with pytest.raises(UnknownCountryError, match="CHL, MEX"):
-        panel.load_panel(["MEX", "PER"])
+        load.panel(["MEX", "PER"])
 
 
 def test_presence_matrix_reads_the_data(mex_chl):
@@ -68,24 +71,23 @@ def test_ranking_holds_presence_and_adoption_and_says_what_is_undated(mex_chl):
     assert (ranked["undated"] > 0).all()
     assert "followers" not in ranked  # audiences are shown, never summed or ranked
     assert panel.panel_values(panel.ranking(mex_chl), mex_chl)["panel_undated"] > 0
-    names = panel.panel_names(mex_chl, "es")["panel_names_text"]
+    names = panel_words.panel_names(mex_chl, "es")["panel_names_text"]
     assert names == "México y Chile"
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_tables_and_figure_in_both_languages(mex_chl, lang, tmp_path):
-    from analysis import figures
 
     matrix = panel.presence_matrix(mex_chl)
-    shown = panel.presence_table(matrix, mex_chl, lang)
+    shown = panel_words.presence_table(matrix, mex_chl, lang)
     assert shown.iloc[0, 0] == ("Mexico" if lang == "en" else "México")
     assert set(shown.iloc[:, 2:].stack()) <= {"X", "-", ""}
-    table = panel.ranking_table(panel.ranking(mex_chl), mex_chl, lang)
+    table = panel_words.ranking_table(panel.ranking(mex_chl), mex_chl, lang)
     assert "(1)" in table.iloc[1, 3]  # Chile first on the presence index
-    adoption = panel.adoption_table(panel.adoption(mex_chl), mex_chl, lang)
+    adoption = panel_words.adoption_table(panel.adoption(mex_chl), mex_chl, lang)
     assert adoption.iloc[0, -1] == "-"  # Mexico has no LinkedIn account
-    fig = panel.presence_figure(matrix, mex_chl, lang)
-    paths = figures.save_figure(fig, tmp_path, "panel")
+    fig = panel_words.presence_figure(matrix, mex_chl, lang)
+    paths = plotting.save_figure(fig, tmp_path, "panel")
     assert all(p.stat().st_size > 1000 for p in paths)
 
 

@@ -13,9 +13,10 @@ import pytest
 import yaml
 from conftest import REPO
 
-from analysis import assemble, paper
-from analysis.errors import BuildError, UsageError
-from analysis.record import values_by_notebook
+from analysis.base.errors import BuildError, UsageError
+from analysis.build import assemble, kernels, paper
+from analysis.build.record import values_by_notebook
+from analysis.data import countries
 
 TEXT = REPO / "paper" / "text"
 
@@ -54,7 +55,7 @@ def test_notebooks_are_thin_and_clean(nb):
     for name in (*countries, "data_dir", "out_dir", "lang"):
         assert re.search(rf"^{name} = ", params, re.M), name
     assert all(not c.outputs and c.execution_count is None for c in code), "committed with outputs"
-    assert book.metadata["kernelspec"]["name"] == paper.KERNEL
+    assert book.metadata["kernelspec"]["name"] == kernels.KERNEL
     # thin: no function or class is defined in a notebook, and no loop does analysis
     assert not any(re.search(r"^\s*(def|class) ", c.source, re.M) for c in code)
 
@@ -80,7 +81,7 @@ def test_a_pair_without_data_fails_fast_and_lists_countries():
 @pytest.mark.parametrize("pair", ["MEX", "MEX-CHL-ARG", "MEX_CHL", "ME-CH"])
 def test_malformed_pair(pair):
     with pytest.raises(UsageError, match="two ISO 3166-1 alpha-3 codes"):
-        paper.parse_pair(pair)
+        countries.parse_pair(pair)
 
 
 @pytest.fixture(params=["en", "es"])
@@ -114,7 +115,7 @@ def test_paper_of_another_pair(built):
 
 @pytest.mark.slow
 def test_figure_and_table_numbers_resolve(fixture_paper):
-    md = assemble.render_markdown(fixture_paper["root"], "en", REPO / "paper")
+    md = assemble.fill_template(fixture_paper["root"], "en", REPO / "paper")
     figures = re.findall(r"!\[Figure (\d+)\.", md)
     tables = re.findall(r"^: Table (\d+)\.", md, flags=re.M)
     assert figures == [str(i) for i in range(1, len(figures) + 1)] and len(figures) == 8

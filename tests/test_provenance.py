@@ -1,4 +1,4 @@
-"""Tests of analysis.provenance: which kind of source each row cites, and completeness by source."""
+"""Tests of analysis.data.provenance: the kind of source each row cites; completeness by source."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.paths import DATA_DIR
-from analysis.provenance import (
+from analysis.base.paths import DATA_DIR
+from analysis.data.provenance import (
     SOURCE_KINDS,
     collectable,
     completeness_by_source,

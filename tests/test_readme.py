@@ -10,7 +10,7 @@ import pytest
 from conftest import REPO
 
 from analysis.__main__ import build_parser
-from analysis.assemble import recorded
+from analysis.build.assemble import recorded
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

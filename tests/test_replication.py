@@ -7,7 +7,9 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analysis import load, replication
+from analysis.core import checks, replication
+from analysis.data import load
+from analysis.report import evidence
 
 
 @pytest.fixture(scope="module")
@@ -17,12 +19,12 @@ def study():
 
 @pytest.fixture(scope="module")
 def result(study):
-    return replication.check(study).set_index("claim_id")
+    return evidence.check(study).set_index("claim_id")
 
 
 def test_every_claim_is_checked(study, result):
     assert len(result) == len(study.claims) >= 130
-    assert set(result["verdict"]) <= set(replication.VERDICTS)
+    assert set(result["verdict"]) <= set(checks.VERDICTS)
     assert set(result["basis"]) <= set(replication.BASES)
 
 
@@ -66,7 +68,7 @@ def test_chile_came_later_for_its_ministry_on_each_platform_both_date(result):
 def test_summary_counts_by_basis(result):
     summary = replication.summary(result.reset_index())
     assert summary["total"] == len(result)
-    assert sum(summary[v] for v in replication.VERDICTS) == summary["total"]
+    assert sum(summary[v] for v in checks.VERDICTS) == summary["total"]
     by = summary["by_basis"]
     assert sum(sum(b.values()) for b in by.values()) == summary["total"]
     assert by["external"] == {"agree": 0, "disagree": 0, "undetermined": 0}
@@ -74,14 +76,14 @@ def test_summary_counts_by_basis(result):
 
 
 def test_evidence_in_spanish(study):
-    es = replication.check(study, "es").set_index("claim_id")
+    es = evidence.check(study, "es").set_index("claim_id")
     assert es.at["mex_six_criteria", "evidence"] == "6 de 10 criterios cumplidos"
     assert "más de 720\u00a0000" in es.at["sre_facebook_most_followers", "evidence"]
     assert es.at["mex_embassies_all_but_three", "evidence"] == "80 embajadas, 77 con página web"
 
 
 def test_most_followers_decides_only_outside_the_bounds(study):
-    check = replication.CHECKS["most_followers_on"]
+    check = checks.CHECKS["most_followers_on"]
     args = dict(countries=["MEX"], country="MEX", role="foreign_ministry")
     assert check(study, platform="twitter", **args)[0] == "undetermined"  # FB could exceed
     acc = study.accounts.copy()
@@ -112,7 +114,7 @@ def _with(study, table, df):
 
 
 def test_created_matches_respects_precision(study):
-    check = replication.CHECKS["created_matches"]
+    check = checks.CHECKS["created_matches"]
     args = dict(countries=["MEX"], country="MEX", role="foreign_ministry", platform="twitter")
     assert check(study, stated="2009", **args)[0] == "agree"  # year contains 2009-12
     assert check(study, stated="2009-11", **args)[0] == "disagree"
@@ -125,7 +127,7 @@ def test_criteria_met_changes_with_the_data(study):
     crit = study.website_criteria.copy()
     crit.loc[(crit["country"] == "MEX") & (crit["criterion"] == "blog"), "present"] = True
     changed = _with(study, "website_criteria", crit)
-    check = replication.CHECKS["criteria_met"]
+    check = checks.CHECKS["criteria_met"]
     assert check(changed, ["MEX"], country="MEX", expected="6")[0] == "disagree"
     assert check(changed, ["MEX"], country="MEX", expected="7")[0] == "agree"
 
@@ -134,7 +136,7 @@ def test_unknown_check_is_named(study):
     claims = study.claims.copy()
     claims.loc[0, "check"] = "no_such_check"
     with pytest.raises(KeyError, match="no_such_check"):
-        replication.check(_with(study, "claims", claims))
+        evidence.check(_with(study, "claims", claims))
 
 
 def test_claims_follow_the_pair(study):
@@ -144,11 +146,11 @@ def test_claims_follow_the_pair(study):
 
 def test_one_rule_for_bounds_comes_from_the_codebook(raw_copy):
     """ "más de" is a lower bound because the codebook says so, in compare and here alike."""
-    from analysis import compare
+    from analysis.core import compare
 
     study = load.study("MEX", "CHL", raw_copy)
     args = dict(countries=["MEX"], country="MEX", role="foreign_ministry", platform="facebook")
-    check = replication.CHECKS["most_followers_on"]
+    check = checks.CHECKS["most_followers_on"]
     assert check(study, **args)[0] == "undetermined"
     book = raw_copy / "codebook.yml"
     book.write_text(
@@ -162,7 +164,7 @@ def test_one_rule_for_bounds_comes_from_the_codebook(raw_copy):
 
 
 def test_created_matches_reads_two_readings_as_undecided(study):
-    check = replication.CHECKS["created_matches"]
+    check = checks.CHECKS["created_matches"]
     args = dict(countries=["CHL"], country="CHL", role="foreign_ministry", platform="youtube")
     verdict, key, _ = check(study, stated="2014", **args)
     assert (verdict, key) == ("undetermined", "created_readings")
@@ -180,10 +182,10 @@ def test_evidence_speaks_the_papers_words_not_codes(study, lang):
     Spanish, no English platform code reaches the evidence the paper prints."""
     import re
 
-    evidence = " | ".join(replication.check(study, lang)["evidence"])
-    assert not re.findall(r"(?<![@\w])[a-z]+_[a-z_]+\b", evidence)
-    assert ".csv" not in evidence
-    assert not re.findall(r"\b(?:twitter|facebook|youtube|instagram)\b", evidence)
+    said = " | ".join(evidence.check(study, lang)["evidence"])
+    assert not re.findall(r"(?<![@\w])[a-z]+_[a-z_]+\b", said)
+    assert ".csv" not in said
+    assert not re.findall(r"\b(?:twitter|facebook|youtube|instagram)\b", said)
 
 
 def test_the_evidence_is_the_same_whatever_the_hash_seed():
@@ -193,8 +195,8 @@ def test_the_evidence_is_the_same_whatever_the_hash_seed():
     import sys
 
     code = (
-        "from analysis import load, replication;"
-        "print('|'.join(replication.check(load.study('MEX', 'CHL'))['evidence']))"
+        "from analysis.data import load; from analysis.report import evidence;"
+        "print('|'.join(evidence.check(load.study('MEX', 'CHL'))['evidence']))"
     )
     runs = {
         subprocess.run(

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from conftest import FIXTURE_PAIR, REPO
 
-from analysis import load, paper, scaffold
-from analysis.errors import UsageError
+from analysis.base.errors import UsageError
+from analysis.build import paper
+from analysis.data import load, provenance, scaffold
 
 
 def test_scaffold_adds_empty_rows_that_validate(raw_copy):
@@ -33,7 +34,7 @@ def test_scaffold_adds_empty_rows_that_validate(raw_copy):
     ("iso", "message"),
     [
         ("XYZ", "not an ISO 3166-1 alpha-3 code"),
-        ("ar", "three capital letters"),
+        ("ar", "three letters"),
         ("MEX", "already has data"),
     ],
 )
@@ -61,11 +62,11 @@ def test_protocol_checklist_lists_the_readme_steps():
 
 def test_completeness_counts_missing_and_sources(raw_copy):
     scaffold.add_country("ARG", raw_copy)
-    report = scaffold.completeness(raw_copy).set_index(["country", "table"])
+    report = provenance.completeness(raw_copy).set_index(["country", "table"])
     assert report.at[("ARG", "accounts"), "filled"] == 0
     assert report.at[("ARG", "accounts"), "without_source"] == 45
     assert report.at[("MEX", "website_criteria"), "missing"] == 0
-    text = scaffold.completeness_report(raw_copy)
+    text = provenance.completeness_report(raw_copy)
     assert "ARG: 2 values filled" in text  # the two names pycountry gives
 
 

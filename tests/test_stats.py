@@ -1,4 +1,4 @@
-"""Tests of analysis.stats: every statistic checked against an independent computation."""
+"""Tests of analysis.core.stats: every statistic checked against an independent computation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis import stats
+from analysis.core import stats
 
 
 def test_cliffs_delta_by_hand_and_against_mann_whitney():
@@ -97,15 +97,15 @@ def test_rank_comparison_exact_when_informative_and_silent_when_not():
 
 def test_adjust_holm_and_bh_leave_nan_alone():
     p = [0.01, 0.04, np.nan, 0.03]
-    assert stats.adjust(p)[[0, 1, 3]] == pytest.approx(
+    assert stats.adjust_p_values(p)[[0, 1, 3]] == pytest.approx(
         multipletests([0.01, 0.04, 0.03], method="holm")[1]
     )
-    assert math.isnan(stats.adjust(p)[2])
-    assert stats.adjust(p, "bh")[[0, 1, 3]] == pytest.approx(
+    assert math.isnan(stats.adjust_p_values(p)[2])
+    assert stats.adjust_p_values(p, "bh")[[0, 1, 3]] == pytest.approx(
         multipletests([0.01, 0.04, 0.03], method="fdr_bh")[1]
     )
     with pytest.raises(ValueError):
-        stats.adjust(p, "bonferonni")
+        stats.adjust_p_values(p, "bonferonni")
 
 
 def test_results_are_frozen():

@@ -7,7 +7,8 @@ import csv
 import pandas as pd
 import pytest
 
-from analysis import load, tables
+from analysis.data import exports, load
+from analysis.report import tables
 
 NBSP = "\u00a0"
 
@@ -225,10 +226,11 @@ def test_to_csv_is_deterministic(tmp_path, study):
 
 
 def test_interaction_table_measured_rows_in_spanish(fixture_data):
-    from analysis import coding, load
+    from analysis.core import coding
+    from analysis.data import load
 
     s = load.study("ARG", "URY", fixture_data)
-    measured = coding.account_levels(coding.code_posts(load.posts(s.pair, fixture_data)))
+    measured = coding.account_levels(coding.code_posts(exports.posts(s.pair, fixture_data)))
     t = tables.interaction_table(s, measured, "es")
     row = t[t["Método"] == "medido"].iloc[0]
     assert row["Evidencia"] == "3 de 7 publicaciones responden a otras cuentas (2 en diálogos)"

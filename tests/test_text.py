@@ -1,12 +1,12 @@
-"""Words and numbers per language (analysis.text), and the partial dates (analysis.dates)."""
+"""Words and numbers per language (report.text), and partial dates (data.dates)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analysis import text
-from analysis.errors import UsageError
+from analysis.base.errors import UsageError
+from analysis.report import text
 
 NBSP = "\u00a0"
 

@@ -24,8 +24,10 @@ import pandas as pd
 import pytest
 from conftest import FIXTURE_PAIR, RAW, REPO
 
-from analysis import files, load, paper
-from analysis.errors import DataError
+from analysis.base import files
+from analysis.base.errors import DataError
+from analysis.build import paper
+from analysis.data import exports, load, processed
 
 
 def _cli(*args, cwd=REPO, env=None):
@@ -230,7 +232,7 @@ def test_an_export_cannot_point_outside_posts(raw_copy, tmp_path, how):
     assert "exports.csv: line 2, column 'file'" in str(err.value)
     assert "outside" in str(err.value)
     with pytest.raises(DataError):
-        load.posts(["MEX"], raw_copy)
+        exports.posts(["MEX"], raw_copy)
 
 
 # --- shell injection through make --------------------------------------------------------
@@ -433,7 +435,7 @@ def test_csv_outputs_neutralise_formulas_and_follow_the_umask(raw_copy, tmp_path
     rows[1]["note"] = "+1+1"
     rows[2]["note"] = "@SUM(1)"
     _write(path, fields, rows)
-    out = load.write_processed(tmp_path / "processed", raw_copy)
+    out = processed.write_processed(tmp_path / "processed", raw_copy)
     text = (tmp_path / "processed" / "institutions.csv").read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text and "'+1+1" in text and "'@SUM(1)" in text
     back = pd.read_parquet(tmp_path / "processed" / "institutions.parquet")

@@ -15,8 +15,8 @@ import pytest
 from conftest import FIXTURES
 from test_importers import assert_schema
 
-from analysis.coding import account_levels, code_posts
-from analysis.importers import (
+from analysis.core.coding import account_levels, code_posts
+from analysis.data.importers import (
     ExportFormatError,
     empty_posts,
     youtube,
@@ -30,7 +30,7 @@ CHANNEL = (
 )
 
 
-#: A channel whose comment threads are exported beside its videos (load.measured_accounts).
+#: A channel whose comment threads are exported beside its videos (exports.measured_accounts).
 MEASURED = [("MEX", "foreign_ministry", "youtube"), ("USA", "government", "youtube")]
 
 

@@ -21,8 +21,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from analysis import paper  # noqa: E402
-from analysis.record import RESULTS, values_by_notebook  # noqa: E402
+from analysis.build import paper  # noqa: E402
+from analysis.build.record import RESULTS, values_by_notebook  # noqa: E402
+from analysis.data import countries  # noqa: E402
 
 
 def golden_of(pair_dir: Path) -> tuple[str, dict]:
@@ -32,7 +33,7 @@ def golden_of(pair_dir: Path) -> tuple[str, dict]:
 
 
 def regenerate(pair: str) -> Path:
-    a, b = paper.parse_pair(pair)
+    a, b = countries.parse_pair(pair)
     with tempfile.TemporaryDirectory() as tmp:
         out = paper.run_notebooks(a, b, root=Path(tmp), languages=("en",))
         comparisons, values = golden_of(out)

@@ -1,0 +1,270 @@
+"""Fill the paper template with a build's values, tables and figures; write HTML and PDF.
+
+The template (``paper/paper.md.j2``; ``paper/panel.md.j2`` for the report on a panel of
+countries) holds the structure, ``paper/text/<lang>.yml``
+every sentence; both are Jinja2, so a sentence can quote a recorded number. Figures
+and tables are numbered in the order they appear and referred to by name
+(``ref("figura1")``), so the numbers resolve the same in HTML and PDF. Pandoc
+(pypandoc-binary) converts Markdown to a self-contained HTML file and to Typst, which
+the typst package compiles to PDF; citations go through pandoc's citeproc.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from analysis.base.errors import BuildError, TemplateError
+from analysis.base.files import pending, write_atomic
+from analysis.base.paths import RESULTS
+from analysis.build.record import records
+from analysis.report import text as words
+from analysis.report.text import escape_markdown
+
+__all__ = ["TemplateError", "assemble", "load_text", "recorded", "fill_template"]
+
+
+def load_text(lang: str, template_dir: Path) -> dict[str, str]:
+    """The paper's sentences in `lang`, by key."""
+    path = Path(template_dir) / "text" / f"{lang}.yml"
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+class _Numbering:
+    """Figure and table numbers by name, in order of first appearance."""
+
+    def __init__(self):
+        self.order: dict[str, list[str]] = {"figure": [], "table": []}  # from a first pass
+        self.seen: dict[str, list[str]] = {"figure": [], "table": []}
+
+    def number(self, kind: str, name: str) -> int:
+        if name not in self.seen[kind]:
+            self.seen[kind].append(name)
+        known = self.order[kind]
+        return (known.index(name) if name in known else self.seen[kind].index(name)) + 1
+
+
+#: Pandoc's reader: Markdown with no raw HTML, TeX or raw attributes, so nothing in the text
+#: can become markup of the output even if it escaped the template's escaping.
+MARKDOWN = "markdown-raw_html-raw_tex-raw_attribute"
+
+
+class Markdown(str):
+    """Text that is already Markdown (a filled sentence, a table, a figure): kept as is.
+
+    Everything else that reaches the template (country names, quotes, handles, notes) is
+    data, and is escaped into literal text (:func:`analysis.report.text.escape_markdown`).
+    """
+
+
+def _literal(value) -> str:
+    """Jinja's ``finalize``: what a ``{{ }}`` prints. Data become literal text."""
+    return value if isinstance(value, Markdown) else escape_markdown(value)
+
+
+def _yaml_string(value) -> Markdown:
+    """A value as a YAML double-quoted scalar (JSON's string syntax is valid YAML)."""
+    return Markdown(json.dumps(str(value), ensure_ascii=False))
+
+
+def recorded(pair_dir: Path, lang: str) -> tuple[dict, dict]:
+    """The values the paper may quote, and what made each figure and table (notebook, function).
+
+    The language-free results (``results/``) and the language's drawings
+    (``<lang>/``), merged: a value recorded twice is an error.
+    """
+    values: dict = {}
+    made: dict = {}
+    for notebook, record in records(pair_dir, lang):
+        for key in record["values"]:
+            if key in values:
+                raise TemplateError(f"value {key!r} is recorded twice ({notebook})")
+        values.update(record["values"])
+        made.update(record["outputs"])
+    return values, made
+
+
+def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dict:
+    from jinja2 import StrictUndefined  # lazy: start-up time
+    from jinja2.sandbox import SandboxedEnvironment  # lazy: start-up time
+
+    out_dir = Path(pair_dir) / lang
+    values, made = recorded(pair_dir, lang)
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined, keep_trailing_newline=True, finalize=_literal
+    )
+    env.filters["yaml_string"] = _yaml_string
+    plain_indent = env.filters["indent"]
+    env.filters["indent"] = lambda s, *a, **k: (
+        Markdown(plain_indent(s, *a, **k)) if isinstance(s, Markdown) else plain_indent(s, *a, **k)
+    )
+
+    compiled = functools.lru_cache(maxsize=None)(env.from_string)
+
+    def say(key: str, **extra) -> Markdown:
+        if key not in text:
+            raise TemplateError(f"paper/text/{lang}.yml has no key {key!r}")
+        return Markdown(compiled(str(text[key])).render(**ctx, **extra).strip())
+
+    def ref(name: str) -> Markdown:
+        kind = "figure" if f"figure:{name}" in made else "table"
+        return Markdown(f"{say('label_' + kind)} {numbering.number(kind, name)}")
+
+    def origin(kind: str, name: str) -> str:
+        key = f"{kind}:{name}"
+        if key not in made:
+            raise TemplateError(f"no {kind} {name!r} was recorded in {out_dir}")
+        p = made[key]
+        # code names written by the library itself (Recorder): shown in code spans as they are
+        names = {k: p[k] for k in ("notebook", "function")}
+        if not all(re.fullmatch(r"[A-Za-z0-9_.]+", v) for v in names.values()):
+            raise TemplateError(f"{kind} {name!r}: its maker is not a code name: {names}")
+        return say("made_by", **{k: Markdown(v) for k, v in names.items()})
+
+    def figure(name: str) -> Markdown:
+        number = numbering.number("figure", name)
+        caption = f"{say('label_figure')} {number}. {say('fig_' + name)} {origin('figure', name)}"
+        return Markdown(f"![{caption}](figures/{name}.svg){{#fig-{name} width=100%}}\n")
+
+    def table(name: str, caption_key: str | None = None) -> Markdown:
+        number = numbering.number("table", name)
+        # tables.to_markdown wrote the body with every cell escaped: it is Markdown
+        path = out_dir / "tables" / f"{name}.md"
+        if not path.is_file():  # a language-free table of the results
+            path = Path(pair_dir) / RESULTS / "tables" / f"{name}.md"
+        body = path.read_text(encoding="utf-8").strip()
+        caption = say("tab_" + (caption_key or name))
+        origin_ = origin("table", name)
+        return Markdown(f"{body}\n\n: {say('label_table')} {number}. {caption} {origin_}\n")
+
+    def n(x, decimals=None) -> Markdown:
+        return Markdown(words.fmt_number(x, lang, decimals))
+
+    ctx = {
+        "v": values,
+        "lang": lang,
+        "say": say,
+        "ref": ref,
+        "figure": figure,
+        "table": table,
+        "n": n,
+        "pct": lambda x, decimals=0: Markdown(words.fmt_percent(x, lang, decimals)),
+        "env": env,
+    }
+    return ctx
+
+
+def fill_template(
+    pair_dir: Path, lang: str, template_dir: Path, template: str = "paper.md.j2"
+) -> str:
+    """The filled Markdown of the paper (filled twice so forward references resolve).
+
+    Raises
+    ------
+    TemplateError
+        When the template or a text names a value the build did not record, or is not
+        valid Jinja2 (the message names the file or the key).
+    """
+    from jinja2 import TemplateError as JinjaError  # lazy: start-up time
+
+    text = load_text(lang, template_dir)
+    source_path = Path(template_dir) / template
+    source = source_path.read_text(encoding="utf-8")
+    numbering = _Numbering()
+    ctx = _context(pair_dir, lang, text, numbering)
+    try:
+        template = ctx["env"].from_string(source)
+        template.render(**ctx)  # first pass: learn the order of figures and tables
+        numbering.order, numbering.seen = numbering.seen, {"figure": [], "table": []}
+        return template.render(**ctx)
+    except JinjaError as exc:
+        where = f"{source_path} or {Path(template_dir) / 'text' / f'{lang}.yml'}"
+        raise TemplateError(f"{type(exc).__name__}: {exc.message}", where) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _pandoc(source: Path, to: str, target: Path, args: list[str]) -> None:
+    import pypandoc  # lazy: start-up time
+
+    try:
+        pypandoc.convert_file(
+            str(source), to, format=MARKDOWN, outputfile=str(target), extra_args=args
+        )
+    except RuntimeError as exc:  # pypandoc's way of saying pandoc failed
+        raise BuildError(f"pandoc could not write {to}: {_first_line(exc)}") from exc
+
+
+def _pdf(source: Path, typ: Path, pdf: Path, args: list[str], root: Path, timestamp) -> None:
+    """Markdown -> Typst (pandoc) -> PDF (typst)."""
+    import typst  # lazy: start-up time
+
+    _pandoc(source, "typst", typ, args)
+    try:
+        # the PDF's dates are the build's SOURCE_DATE_EPOCH, and only the fonts typst
+        # ships are used, so two builds of one commit give the same bytes anywhere
+        typst.compile(
+            str(typ), output=str(pdf), root=str(root), timestamp=timestamp, ignore_system_fonts=True
+        )
+    except typst.TypstError as exc:
+        raise BuildError(f"Typst could not compile the PDF: {_first_line(exc)}") from exc
+
+
+def assemble(
+    pair_dir: Path,
+    lang: str,
+    targets: dict[str, Path],
+    template_dir: Path,
+    timestamp: int | None = None,
+    template: str = "paper.md.j2",
+) -> dict[str, Path]:
+    """Write the paper's Markdown, HTML and PDF; the finished files appear only at the end.
+
+    `pair_dir` is the pair's build folder (``results/`` and ``<lang>/`` inside); the
+    Markdown and Typst sources are kept in ``<lang>/``. HTML and PDF are written at the
+    same time (two pandoc processes; Typst compiles while pandoc writes the HTML).
+    """
+    out_dir = Path(pair_dir) / lang
+    markdown = fill_template(pair_dir, lang, template_dir, template)
+    source = out_dir / "paper.md"
+    write_atomic(source, markdown)
+    bib = str(Path(template_dir) / "references.bib")
+    # --columns: never give tables relative widths from the Markdown source; the browser
+    # and Typst size each column to its content, so numbers and words do not break.
+    common = [
+        "--standalone",
+        "--citeproc",
+        f"--bibliography={bib}",
+        f"--metadata=lang:{lang}",
+        "--columns=100000",
+    ]
+    html_args = [
+        "--embed-resources",  # one self-contained file: figures and style inside
+        f"--css={Path(template_dir) / 'style.css'}",
+        f"--resource-path={out_dir}",
+        "--section-divs",
+    ]
+    typst_args = [f"--include-in-header={Path(template_dir) / 'typst-header.typ'}"]
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".paper-") as tmp, pending(Path(tmp)):
+        html, pdf = Path(tmp) / "paper.html", Path(tmp) / "paper.pdf"
+        typ = out_dir / "paper.typ"
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            jobs = [
+                pool.submit(_pandoc, source, "html5", html, common + html_args),
+                pool.submit(_pdf, source, typ, pdf, common + typst_args, out_dir, timestamp),
+            ]
+            for job in jobs:
+                job.result()
+        for key, made in (("html", html), ("pdf", pdf)):
+            write_atomic(targets[key], made.read_bytes())
+    return targets

@@ -1,0 +1,144 @@
+"""The codebook: every category of the study, its labels, and the schema of data/raw.
+
+One file, data/raw/codebook.yml, is the single place where categories live; the
+loader validates against it, the coder reads its kinds and thresholds, the tables
+and figures take their English and Spanish labels from it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from analysis.base.errors import DataError, Problem, UsageError
+from analysis.base.paths import DATA_DIR
+
+LANGUAGES = ("en", "es")
+#: The sections every codebook has (the loader, the coder and the labels read them).
+SECTIONS = ("roles", "platforms", "website_criteria", "topics", "account_levels", "tables")
+
+
+@lru_cache(maxsize=8)
+def _read(path: str, mtime_ns: int) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            book = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DataError(Problem(path, line, None, f"not valid YAML ({problem})")) from None
+    except UnicodeDecodeError:
+        raise DataError(Problem(path, None, None, "not UTF-8")) from None
+    if not isinstance(book, dict):
+        raise DataError(Problem(path, None, None, "not a codebook (a YAML mapping of sections)"))
+    missing = [s for s in SECTIONS if not isinstance(book.get(s), dict)]
+    if missing:
+        raise DataError(Problem(path, None, None, f"missing sections: {', '.join(missing)}"))
+    return book
+
+
+def load_codebook(data_dir: str | Path | None = None) -> dict:
+    """Return the parsed codebook.yml of `data_dir` (default: the project's data/raw).
+
+    The result is cached per path and modification time; treat it as read-only.
+
+    Raises
+    ------
+    analysis.base.errors.DataError
+        When the file is missing, is not YAML (with its line) or lacks a section.
+    """
+    path = Path(data_dir or DATA_DIR) / "codebook.yml"
+    if not path.is_file():
+        raise DataError(
+            Problem(path, None, None, "no codebook (every data directory needs codebook.yml)")
+        )
+    return _read(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+def categories(name: str, data_dir: str | Path | None = None) -> list[str]:
+    """The allowed values of a codebook list (``roles``, ``platforms``...), in codebook order."""
+    book = load_codebook(data_dir)
+    if name not in book or not isinstance(book[name], dict):
+        raise KeyError(f"codebook has no list named {name!r}")
+    return list(book[name])
+
+
+def label(name: str, key: str, lang: str = "en", data_dir: str | Path | None = None) -> str:
+    """The label of category `key` of list `name` in `lang` (``en`` or ``es``).
+
+    >>> label("roles", "foreign_ministry", "es")
+    'Secretaría/Ministerio de Relaciones Exteriores'
+    """
+    if lang not in LANGUAGES:
+        raise UsageError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    entry = load_codebook(data_dir)[name].get(key)
+    if entry is None:
+        raise KeyError(f"{key!r} is not in the codebook list {name!r}")
+    return entry[lang]
+
+
+def labels(name: str, lang: str = "en", data_dir: str | Path | None = None) -> dict[str, str]:
+    """All labels of a codebook list as a ``{key: label}`` dict, in codebook order."""
+    return {k: label(name, k, lang, data_dir) for k in categories(name, data_dir)}
+
+
+def core_platforms(data_dir: str | Path | None = None) -> list[str]:
+    """The platforms the presence index counts (``core: true`` in the codebook)."""
+    book = load_codebook(data_dir)
+    return [k for k, v in book["platforms"].items() if v.get("core")]
+
+
+def table_schemas(data_dir: str | Path | None = None) -> dict[str, dict]:
+    """The data contract: one schema (fields, primary key, foreign keys) per file of data/raw."""
+    return load_codebook(data_dir)["tables"]
+
+
+#: The tables whose values the completeness reports count (make check-data, the paper).
+COMPLETENESS_TABLES: tuple[str, ...] = ("countries", "institutions", "accounts", "website_criteria")
+
+
+def value_fields(name: str, data_dir: str | Path | None = None) -> tuple[str, list[str]]:
+    """The country column of table `name` and its value columns, for completeness reports.
+
+    Keys, notes (``note``, ``*_note``), qualifiers (``*_qualifier``), ``source`` and the
+    ``wikidata`` item (where to collect from, not an observation) are not values: a row is
+    complete when every value column is filled.
+
+    >>> key, fields = value_fields("accounts")
+    >>> key, fields[:3]
+    ('country', ['present', 'language', 'created'])
+    """
+    schema = table_schemas(data_dir)[name]
+    key = "iso3" if name == "countries" else "country"
+    skip = set(schema["primary_key"]) | {"source", "note", "iso3", "country", "wikidata"}
+    fields = [
+        f for f in schema["fields"] if f not in skip and not f.endswith(("_qualifier", "_note"))
+    ]
+    return key, fields
+
+
+def figure_bounds(value, qualifier=None, data_dir: str | Path | None = None) -> tuple[float, float]:
+    """The range a figure of data/raw stands for, by the codebook's rule for its qualifier.
+
+    An unqualified figure is itself; "more than" makes it a lower bound, "almost" an
+    upper bound (``qualifiers[*].bound``). Missing gives ``(nan, nan)``.
+
+    >>> figure_bounds(720000, "more_than"), figure_bounds(2000000, "almost")
+    ((720000.0, inf), (0.0, 2000000.0))
+    """
+    import pandas as pd  # lazy: start-up time
+
+    if value is None or pd.isna(value):
+        return (float("nan"), float("nan"))
+    x = float(value)
+    if qualifier is None or pd.isna(qualifier) or qualifier == "":
+        return (x, x)
+    bound = load_codebook(data_dir)["qualifiers"][qualifier].get("bound")
+    if bound == "lower":
+        return (x, float("inf"))
+    if bound == "upper":
+        return (0.0, x)
+    return (x, x)

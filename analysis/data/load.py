@@ -1,0 +1,309 @@
+"""Every table of data/raw validated together, and the data of a pair or a panel.
+
+:func:`load_all` reads each file with :func:`analysis.data.read.read_table`, then
+checks what only the tables together can show (foreign keys, exports that stay in
+``posts/``), and raises one :class:`~analysis.base.errors.DataError` listing every
+problem of every file, so a figure is never drawn from bad data. :func:`study` keeps
+a pair's rows (:class:`Study`), :func:`panel` those of several countries (:class:`Panel`).
+
+>>> s = study("MEX", "CHL")
+>>> s.accounts.groupby("country").size().to_dict()
+{'CHL': 25, 'MEX': 17}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.base.errors import DataError, Problem, UnknownCountryError, UsageError
+from analysis.base.paths import DATA_DIR
+from analysis.data import countries
+from analysis.data.codebook import table_schemas
+from analysis.data.exports import EXPORTS_DIR, check_exports
+from analysis.data.read import read_table
+
+__all__ = [
+    "Panel",
+    "Study",
+    "check_country",
+    "check_pair",
+    "countries_with_data",
+    "load_all",
+    "panel",
+    "study",
+]
+
+
+def _check_foreign_keys(tables: dict[str, pd.DataFrame], data_dir: Path) -> list[Problem]:
+    problems = []
+    for name, spec in table_schemas(data_dir).items():
+        for cols, target in (spec.get("foreign_keys") or {}).items():
+            ref_table, ref_cols = target.split(".")
+            cols_l, ref_l = cols.split(","), ref_cols.split("+")
+            df, ref = tables[name], tables[ref_table]
+            known = set(map(tuple, ref[ref_l].astype(str).itertuples(index=False)))
+            keys = df[cols_l].astype(str)
+            for i, key in zip(df.index, keys.itertuples(index=False), strict=True):
+                if tuple(key) not in known:
+                    shown = ", ".join(f"{c}={v!r}" for c, v in zip(cols_l, key, strict=True))
+                    problems.append(
+                        Problem(
+                            data_dir / f"{name}.csv",
+                            i,
+                            cols_l[-1],
+                            f"{shown} is not in {ref_table}.csv",
+                        )
+                    )
+    return problems
+
+
+#: The last validated tables of each data directory, with the fingerprint of its files.
+_VALIDATED: dict[Path, tuple[tuple, dict[str, pd.DataFrame]]] = {}
+
+
+def _fingerprint(data_dir: Path) -> tuple:
+    """The contents of the files of `data_dir` (hashed) and the names in its posts/.
+
+    Contents, not modification times: two edits within a clock tick must not look alike.
+    """
+    entries = []
+    for folder in (data_dir, data_dir / EXPORTS_DIR):
+        try:
+            with os.scandir(folder) as it:
+                for entry in it:
+                    if folder == data_dir and entry.is_file():
+                        digest = hashlib.blake2b(Path(entry.path).read_bytes()).hexdigest()
+                    else:
+                        digest = entry.stat().st_size
+                    entries.append((folder.name, entry.name, digest))
+        except FileNotFoundError:
+            continue
+    return tuple(sorted(entries))
+
+
+def load_all(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Read and validate every table of the data contract, foreign keys included.
+
+    Problems of all files are collected before raising, so one run lists them all.
+    A directory whose files have not changed since they were last validated in this
+    process is not read again (a copy of the tables is returned).
+    """
+    data_dir = Path(data_dir or DATA_DIR)
+    key, stamp = data_dir.resolve(), _fingerprint(data_dir)
+    cached = _VALIDATED.get(key)
+    if cached is not None and cached[0] == stamp:
+        return {name: df.copy() for name, df in cached[1].items()}
+    tables = _load_all(data_dir)
+    _VALIDATED[key] = (stamp, {name: df.copy() for name, df in tables.items()})
+    return tables
+
+
+def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
+    tables, problems = {}, []
+    for name in table_schemas(data_dir):
+        try:
+            tables[name] = read_table(name, data_dir)
+        except DataError as exc:
+            problems += exc.problems
+    if not problems:
+        problems = _check_foreign_keys(tables, data_dir) + check_exports(
+            tables["exports"], data_dir
+        )
+    if problems:
+        raise DataError(problems)
+    return tables
+
+
+def countries_with_data(data_dir: str | Path | None = None) -> list[str]:
+    """ISO codes of the countries that data/raw has (countries.csv), sorted."""
+    return sorted(read_table("countries", data_dir)["iso3"].dropna().tolist())
+
+
+@dataclass(frozen=True)
+class Study:
+    """The data of one pair of countries, ``a`` compared with ``b``.
+
+    Every table holds the rows of the two countries only, in pair order (``claims``:
+    the statements whose countries the pair has). ``accounts`` holds the accounts
+    that exist (``present`` true); ``accounts_all`` also the rows not yet checked or
+    checked absent.
+    """
+
+    a: str
+    b: str
+    countries: pd.DataFrame = field(repr=False)
+    institutions: pd.DataFrame = field(repr=False)
+    accounts: pd.DataFrame = field(repr=False)
+    accounts_all: pd.DataFrame = field(repr=False)
+    website_criteria: pd.DataFrame = field(repr=False)
+    agenda: pd.DataFrame = field(repr=False)
+    interaction: pd.DataFrame = field(repr=False)
+    representations: pd.DataFrame = field(repr=False)
+    sample_sites: pd.DataFrame = field(repr=False)
+    sample_platforms: pd.DataFrame = field(repr=False)
+    rankings: pd.DataFrame = field(repr=False)
+    claims: pd.DataFrame = field(repr=False)
+    exports: pd.DataFrame = field(repr=False)
+    hand_codes: pd.DataFrame = field(repr=False)
+    data_dir: Path = field(repr=False, default=DATA_DIR)
+
+    @classmethod
+    def table_names(cls) -> list[str]:
+        """The tables a study holds, in field order."""
+        return [f.name for f in fields(cls) if f.type == "pd.DataFrame"]
+
+    @classmethod
+    def from_tables(
+        cls, a: str, b: str, tables: dict[str, pd.DataFrame], data_dir: str | Path = DATA_DIR
+    ) -> Study:
+        """A study from already-validated tables (one per :meth:`table_names`)."""
+        missing = [t for t in cls.table_names() if t not in tables]
+        if missing:
+            raise KeyError(f"a study needs the tables {missing}")
+        own = {t: tables[t] for t in cls.table_names()}
+        return cls(a=a, b=b, data_dir=Path(data_dir), **own)
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.a, self.b)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by name."""
+        return {t: getattr(self, t) for t in self.table_names()}
+
+    def country_name(self, iso3: str, lang: str = "en") -> str:
+        """The country's name in `lang` from countries.csv."""
+        row = self.countries.set_index("iso3").loc[iso3]
+        return str(row[f"name_{lang}"])
+
+
+def _pair_rows(df: pd.DataFrame, pair: tuple[str, str]) -> pd.DataFrame:
+    if "country" in df.columns:
+        df = df[df["country"].isin(pair)]
+    elif "countries" in df.columns:  # statements about several countries: the pair has them all
+        df = df[df["countries"].str.split().map(lambda cs: set(cs) <= set(pair))]
+    elif "iso3" in df.columns:
+        df = df[df["iso3"].isin(pair)]
+    order = {c: i for i, c in enumerate(pair)}
+    key = "country" if "country" in df.columns else "iso3" if "iso3" in df.columns else None
+    if key is not None:
+        df = df.sort_values(key, key=lambda s: s.map(order).fillna(-1), kind="stable")
+    return df.reset_index(drop=True)
+
+
+def check_country(iso: str, data_dir: str | Path | None = None) -> str:
+    """The code `iso` (any case) of a country that has rows in `data_dir`; else one line
+    saying how to add it and which countries have data."""
+    code = countries.iso3(iso)
+    have = countries_with_data(data_dir)
+    if code not in have:
+        raise UnknownCountryError(
+            f"{code} has no rows in {Path(data_dir or DATA_DIR)}: run make country ISO={code} "
+            f"first (countries with data: {', '.join(have)})",
+            country=code,
+            available=tuple(have),
+        )
+    return code
+
+
+def check_pair(a: str, b: str, data_dir: str | Path | None = None) -> None:
+    """Fail fast when a country of the pair has no data, listing those that have.
+
+    Only countries.csv is read, so a wrong pair fails in well under a second.
+    """
+    if a == b:
+        raise UsageError(f"a pair needs two different countries, got {a!r} twice")
+    have = countries_with_data(data_dir)
+    for iso in (a, b):
+        if iso not in have:
+            raise UnknownCountryError(
+                f"no data for country {iso!r} in {Path(data_dir or DATA_DIR)}; "
+                f"countries with data: {', '.join(have)}",
+                country=iso,
+                available=tuple(have),
+            )
+
+
+def study(a: str, b: str, data_dir: str | Path | None = None) -> Study:
+    """Load and validate data/raw and return the data of the pair (`a`, `b`).
+
+    Raises
+    ------
+    UnknownCountryError
+        When `a` or `b` has no data; the message lists the countries that have.
+    DataError
+        When any file of data/raw is invalid.
+    """
+    data_dir = Path(data_dir or DATA_DIR)
+    check_pair(a, b, data_dir)
+    tables = load_all(data_dir)
+    # An account row is an observation "this institution is on this platform" only
+    # when `present` is true; rows still to fill or checked absent stay in accounts_all.
+    tables["accounts_all"] = tables["accounts"]
+    tables["accounts"] = tables["accounts"][tables["accounts"]["present"].fillna(False)]
+    return Study.from_tables(a, b, {k: _pair_rows(v, (a, b)) for k, v in tables.items()}, data_dir)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """The data of several countries, in the order given.
+
+    As in :class:`Study`, ``countries`` is the countries table; ``codes``
+    are the panel's ISO codes in order (a study's ``pair``).
+    """
+
+    codes: tuple[str, ...]
+    countries: pd.DataFrame = field(repr=False)
+    institutions: pd.DataFrame = field(repr=False)
+    accounts: pd.DataFrame = field(repr=False)
+    accounts_all: pd.DataFrame = field(repr=False)
+    data_dir: Path = field(repr=False, default=DATA_DIR)
+
+    def country_name(self, iso3: str, lang: str = "en") -> str:
+        """The country's name in `lang` from countries.csv."""
+        return str(self.countries.set_index("iso3").at[iso3, f"name_{lang}"])
+
+
+def panel(countries, data_dir: str | Path | None = None) -> Panel:
+    """Load and validate data/raw and keep the rows of `countries` (two or more).
+
+    Raises
+    ------
+    UsageError
+        When fewer than two countries are given, or one is given twice.
+    UnknownCountryError
+        When a country has no data; the message lists the countries that have.
+    """
+    codes = tuple(str(c).strip().upper() for c in countries)
+    if len(codes) < 2:
+        raise UsageError(f"a panel needs two countries or more; got {', '.join(codes) or 'none'}")
+    if len(set(codes)) < len(codes):
+        raise UsageError(f"a country is given twice: {', '.join(codes)}")
+    data_dir = Path(data_dir or DATA_DIR)
+    for c in codes:
+        check_pair(c, codes[0] if c != codes[0] else codes[1], data_dir)
+    tables = load_all(data_dir)
+    order = {c: i for i, c in enumerate(codes)}
+
+    def mine(df: pd.DataFrame, key: str = "country") -> pd.DataFrame:
+        kept = df[df[key].isin(codes)]
+        return kept.iloc[np.argsort(kept[key].map(order).to_numpy(), kind="stable")].reset_index(
+            drop=True
+        )
+
+    accounts_all = mine(tables["accounts"])
+    return Panel(
+        codes=codes,
+        countries=mine(tables["countries"], "iso3"),
+        institutions=mine(tables["institutions"]),
+        accounts=accounts_all[accounts_all["present"].fillna(False)].reset_index(drop=True),
+        accounts_all=accounts_all,
+        data_dir=data_dir,
+    )

@@ -1,0 +1,263 @@
+"""One CSV file of data/raw, read and checked cell by cell against its schema.
+
+The schema of every file is in ``codebook.yml`` (``tables:``): columns, required
+cells, allowed values, patterns, types and the primary key. A problem is reported
+with the file, the line (as an editor counts it, quoted line breaks included) and the
+column (:class:`analysis.base.errors.DataError`); a table comes back typed only when
+every cell passed. Checks across tables (foreign keys) are :mod:`analysis.data.load`'s.
+
+>>> df = read_table("countries")
+>>> df.loc[df["iso3"] == "MEX", "name_es"].tolist()
+['México']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.base.errors import DataError, Problem
+from analysis.base.paths import DATA_DIR
+from analysis.data import countries, dates
+from analysis.data.codebook import load_codebook, table_schemas
+
+__all__ = ["MAX_COUNT", "REQUIRED_TABLES", "read_table"]
+
+#: Files every data directory must have; the others may be absent (read as empty).
+REQUIRED_TABLES = ("countries", "institutions", "accounts", "website_criteria")
+_COUNT = re.compile(r"[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+#: The largest count a cell may hold: beyond any audience, and inside a 64-bit integer.
+MAX_COUNT = 10**15
+_BOOLEAN = {"true": True, "false": False}
+# C0 and C1 control characters other than tab and line breaks: never data, often an
+# encoding accident, and a way to smuggle terminal or markup tricks into the paper.
+_BLANKS = " \t\r\n"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            Problem(
+                path, line, None, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+            )
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _records(path: Path, text: str) -> tuple[list[str], list[list[str]], list[int], list[Problem]]:
+    """The header, the records and the line each record starts on, and shape problems.
+
+    Read with the csv module so a quoted field may hold line breaks and every
+    record still gets the line an editor shows it on.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    problems: list[Problem] = []
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise DataError(Problem(path, 1, None, f"not a readable CSV ({exc})")) from None
+    if not header:
+        raise DataError(Problem(path, 1, None, "empty (no header line)"))
+    records, lines = [], []
+    start = reader.line_num + 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise DataError(Problem(path, start, None, f"not a readable CSV ({exc})")) from None
+        if record and any(cell.strip(_BLANKS) for cell in record):
+            if len(record) != len(header):
+                problems.append(
+                    Problem(
+                        path,
+                        start,
+                        None,
+                        f"{len(record)} fields, but the header has {len(header)} "
+                        "(a missing or extra comma, or an unquoted comma in a value)",
+                    )
+                )
+            else:
+                records.append(record)
+                lines.append(start)
+        start = reader.line_num + 1
+    return header, records, lines, problems
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dates.parse(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_cells(path: Path, df: pd.DataFrame, spec: dict, book: dict) -> list[Problem]:
+    """Check every cell against its field spec; return the problems found.
+
+    The frame's index holds each record's line in the file.
+    """
+    problems = []
+
+    def bad(mask_values: pd.Series, col: str, message) -> None:
+        problems.extend(Problem(path, i, col, message(v)) for i, v in mask_values.items())
+
+    for col, fs in spec["fields"].items():
+        values = df[col]
+        empty = values == ""
+        if fs.get("required"):
+            bad(values[empty], col, lambda v: "empty, but required")
+        present = values[~empty]
+        bad(
+            present[present.str.contains(_CONTROL)],
+            col,
+            lambda v: f"holds a control character (U+{ord(_CONTROL.search(v)[0]):04X})",
+        )
+        if "enum" in fs:
+            allowed = fs["enum"] if isinstance(fs["enum"], list) else list(book[fs["enum"]])
+            bad(
+                present[~present.isin(allowed)],
+                col,
+                lambda v, allowed=allowed: f"unknown value {v!r} (allowed: {', '.join(allowed)})",
+            )
+        if "pattern" in fs:
+            bad(
+                present[~present.str.fullmatch(fs["pattern"])],
+                col,
+                lambda v, fs=fs: f"{v!r} does not match {fs['pattern']}",
+            )
+        kind = fs.get("type", "string")
+        if kind == "integer":
+            is_count = present.str.fullmatch(_COUNT)
+            bad(
+                present[~is_count],
+                col,
+                lambda v: f"{v!r} is not a count (a whole number, 0 or more)",
+            )
+            too_big = present[is_count].map(lambda v: int(v) > MAX_COUNT)
+            bad(
+                present[is_count][too_big],
+                col,
+                lambda v: f"{v!r} is too large for a count (at most {MAX_COUNT:.0e})",
+            )
+        elif kind == "number":
+            bad(present[~present.str.fullmatch(_NUMBER)], col, lambda v: f"{v!r} is not a number")
+        elif kind == "boolean":
+            bad(
+                present[~present.isin(list(_BOOLEAN))],
+                col,
+                lambda v: f"{v!r} is not a boolean (true or false)",
+            )
+        elif kind == "date":
+            bad(
+                present[~present.map(_is_date)],
+                col,
+                lambda v: f"{v!r} is not a date (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-Qn, or A/B)",
+            )
+    return problems
+
+
+def _check_key(path: Path, df: pd.DataFrame, key: list[str]) -> list[Problem]:
+    dup = df.duplicated(key, keep=False)
+    problems = []
+    for _, group in df[dup].groupby(key, sort=False):
+        first, *others = group.index
+        for i in others:
+            value = ", ".join(f"{k}={df.at[i, k]!r}" for k in key)
+            problems.append(
+                Problem(path, i, None, f"duplicate key ({value}) already on line {first}")
+            )
+    return problems
+
+
+def _check_countries(path: Path, df: pd.DataFrame) -> list[Problem]:
+    """Country codes must be ISO 3166-1 alpha-3 codes that ISO assigns (pycountry's list)."""
+    codes = df["iso3"]
+    codes = codes[codes.str.fullmatch(countries.PATTERN.pattern)]
+    unknown = codes[~codes.map(countries.is_assigned)]
+    return [
+        Problem(path, i, "iso3", f"{c!r} is not an ISO 3166-1 alpha-3 code")
+        for i, c in unknown.items()
+    ]
+
+
+def _typed(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """Convert validated strings to typed columns; an empty cell becomes missing (NA)."""
+    out = df.replace("", pd.NA)
+    for col, fs in spec["fields"].items():
+        kind = fs.get("type", "string")
+        if kind == "integer":
+            out[col] = pd.to_numeric(out[col]).astype("Int64")
+        elif kind == "number":
+            out[col] = pd.to_numeric(out[col]).astype("Float64")
+        elif kind == "boolean":
+            out[col] = out[col].map(_BOOLEAN, na_action="ignore").astype("boolean")
+        else:
+            out[col] = out[col].astype("string")
+    return out
+
+
+def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Read one file of data/raw, check it against its schema, and return it typed.
+
+    The index is the line each row starts on in the file. Foreign keys are checked
+    by :func:`load_all`, which sees every table at once.
+
+    Raises
+    ------
+    DataError
+        Naming the file, the line and the column of every problem found.
+    """
+    data_dir = Path(data_dir or DATA_DIR)
+    book = load_codebook(data_dir)
+    spec = table_schemas(data_dir)[name]
+    columns = list(spec["fields"])
+    path = data_dir / f"{name}.csv"
+    if not path.exists():
+        if name in REQUIRED_TABLES:
+            raise DataError(
+                Problem(path, None, None, f"missing (every data directory needs {name}.csv)")
+            )
+        empty = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+        return _typed(empty.rename_axis("line"), spec)
+    if not path.is_file():
+        raise DataError(Problem(path, None, None, "not a file"))
+    header, records, lines, problems = _records(path, _read_text(path))
+    header = [h.strip() for h in header]
+    missing = [c for c in columns if c not in header]
+    extra = [c for c in header if c not in columns]
+    problems = (
+        [Problem(path, 1, None, f"missing column '{c}'") for c in missing]
+        + [
+            Problem(path, 1, None, f"unknown column '{c}' (expected: {', '.join(columns)})")
+            for c in extra
+        ]
+        + problems
+    )
+    if len(set(header)) < len(header):
+        problems.append(Problem(path, 1, None, "a column name appears twice"))
+    if problems:
+        raise DataError(problems)
+    df = pd.DataFrame(records, columns=header, index=pd.Index(lines, name="line"), dtype=str)
+    # Only blanks are trimmed: str.strip() would also eat control characters (U+000B,
+    # U+001C-U+001F, U+0085) that must be reported, not silently dropped.
+    df = df[columns].apply(lambda s: s.str.strip(_BLANKS))
+    problems = _check_cells(path, df, spec, book)
+    if name == "countries":
+        problems += _check_countries(path, df)
+    if spec.get("primary_key"):
+        problems += _check_key(path, df, spec["primary_key"])
+    if problems:
+        raise DataError(problems)
+    return _typed(df, spec)

@@ -1,0 +1,657 @@
+"""Figure builders: one function per figure of a pair's paper, each returning a Figure.
+
+Every figure is readable without the text around it: a title, axis labels, a
+legend with the country names, codebook labels in the figure's language, and a
+source line. Where the source gives no number, nothing is drawn and a mark says so.
+The house style (colours, sizes, the footnote strip, saving) is
+:mod:`analysis.report.plotting`'s.
+
+>>> from analysis.data import load
+>>> fig = figura1_twitter_followers(load.study("MEX", "CHL"), "es")
+>>> fig.axes[0].get_xlabel()
+'Seguidores'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
+
+from analysis.data import codebook, dates
+from analysis.data.load import Study
+from analysis.report import tables
+from analysis.report.plotting import (
+    GREY,
+    INK,
+    LIGHT,
+    QUALIFIER_MARKS,
+    country_colours,
+    country_handles,
+    figure_words,
+    new_figure,
+    number_axis,
+    role_labels,
+    source_line,
+    styled,
+    tile,
+    tile_legend,
+    wrap,
+)
+from analysis.report.text import MARK_YES, fmt_date, fmt_number, fmt_percent
+
+# --------------------------------------------------------------------------- Figuras 1-3
+
+
+def _metric_panel(ax, study: Study, platform: str, metric: str, lang: str, word: str) -> bool:
+    """Grouped horizontal bars of `metric` per institution; returns whether any number exists.
+
+    Bars exist only for given figures. An account without a figure gets a grey
+    "not given" mark at zero, an institution without an account "no account".
+    Each country's bars form one container labelled with its ISO code.
+    """
+    t = figure_words(lang)
+    long = tables.metric_by_institution(study, platform, metric)
+    platform_label = codebook.label("platforms", platform, lang, study.data_dir)
+    if long["value"].notna().sum() == 0:
+        ax.set_axis_off()
+        ax.text(
+            0.5,
+            0.5,
+            t["no_numbers"].format(metric=word, platform=platform_label),
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=INK,
+            style="italic",
+            bbox={"facecolor": "white", "edgecolor": GREY, "boxstyle": "round,pad=0.6"},
+        )
+        return False
+    roles = role_labels(study, lang)
+    pos = {r: i for i, r in enumerate(roles)}
+    height, offsets = 0.38, (-0.2, 0.2)
+    vmax = float(long["value"].max())
+    for (c, colour), off in zip(country_colours(study).items(), offsets, strict=True):
+        rows = long[long["country"] == c]
+        given = rows[rows["value"].notna()]
+        bars = ax.barh(
+            [pos[r] + off for r in given["role"]],
+            given["value"].astype(float),
+            height=height,
+            color=colour,
+            label=c,
+        )
+        for bar, (_, r) in zip(bars, given.iterrows(), strict=True):
+            bar.set_gid(f"{c}:{r['role']}")
+            text = QUALIFIER_MARKS.get(r["qualifier"], "") if not pd.isna(r["qualifier"]) else ""
+            text += fmt_number(r["value"], lang)
+            if r["given"] < r["accounts"]:
+                text += f" ({t['accounts_of'].format(given=r['given'], n=r['accounts'])})"
+            ax.annotate(
+                text,
+                (float(r["value"]), pos[r["role"]] + off),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+                color=INK,
+            )
+        for _, r in rows[rows["value"].isna()].iterrows():
+            if r["accounts"] == 0:
+                mark = t["no_account"] if r["checked"] else t["not_checked"]
+            else:
+                mark = t["not_given"]
+            ax.annotate(
+                mark,
+                (0, pos[r["role"]] + off),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=6.5,
+                color=GREY,
+                style="italic",
+                gid=f"{c}:{r['role']}:missing",
+            )
+    ax.set_yticks(range(len(roles)), list(roles.values()))
+    ax.set_ylim(len(roles) - 0.45, -0.55)
+    ax.set_xlim(0, vmax * 1.45)
+    ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
+    number_axis(ax.xaxis, lang)
+    ax.set_xlabel(word[0].upper() + word[1:])
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="x", color=LIGHT, linewidth=0.6)
+    ax.set_axisbelow(True)
+    return True
+
+
+@styled
+def followers_figure(
+    study: Study, platform: str, lang: str = "en", views: bool | None = None
+) -> Figure:
+    """Followers (subscribers on YouTube) per institution on `platform`, both countries.
+
+    Parameters
+    ----------
+    views : bool, optional
+        Add a second, separately titled panel of video views. By default it is
+        added when the source gives views on `platform`: for YouTube the article
+        gives views, not subscribers, and the two must not share an axis.
+    """
+    t = figure_words(lang)
+    platform_label = codebook.label("platforms", platform, lang, study.data_dir)
+    word = t["subscribers_word"] if platform == "youtube" else t["followers_word"]
+    acc = study.accounts[study.accounts["platform"] == platform]
+    if views is None:
+        views = bool(acc["views"].notna().any())
+    has_followers = bool(acc["followers"].notna().any())
+    heights = [2.3 if has_followers else 0.45] + ([2.3] if views else [])
+    note = source_line(study, lang, acc) + "\n" + t["qualifier_note"]
+    fig, main = new_figure(sum(heights) + 0.9, note)
+    axes = main.subplots(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0]
+    metric = f"{word} {t['and']} {t['views_word']}" if views else word
+    main.suptitle(
+        t["followers_title"].format(platform=platform_label, metric=metric), x=0.01, ha="left"
+    )
+    _metric_panel(axes[0], study, platform, "followers", lang, word)
+    if views:
+        axes[0].set_title(word[0].upper() + word[1:], loc="left")
+        _metric_panel(axes[1], study, platform, "views", lang, t["views_word"])
+        axes[1].set_title(t["views_panel"], loc="left")
+    main.legend(
+        handles=country_handles(study, lang), loc="outside lower center", ncols=2, frameon=False
+    )
+    return fig
+
+
+def figura1_twitter_followers(study: Study, lang: str = "en") -> Figure:
+    """Figura 1: Twitter followers per institution (see :func:`followers_figure`)."""
+    return followers_figure(study, "twitter", lang)
+
+
+def figura2_facebook_followers(study: Study, lang: str = "en") -> Figure:
+    """Figura 2: Facebook followers per institution (see :func:`followers_figure`)."""
+    return followers_figure(study, "facebook", lang)
+
+
+def figura3_youtube_followers(study: Study, lang: str = "en") -> Figure:
+    """Figura 3: YouTube subscribers per institution, and the views the article gives instead."""
+    return followers_figure(study, "youtube", lang)
+
+
+# --------------------------------------------------------------------------- presence
+
+
+@styled
+def presence_heatmap(study: Study, lang: str = "en") -> Figure:
+    """Tabla 1 as a picture: institutions x (website, platforms), both countries per cell.
+
+    Columns are the website, the core platforms, then any other platform either
+    country uses (marked ``o:``). Each cell is split: left half country a,
+    right half country b.
+    """
+    t = figure_words(lang)
+    book = codebook.load_codebook(study.data_dir)["platforms"]
+    pres = tables.platforms_used(study)
+    used = set(zip(pres["country"], pres["role"], pres["platform"], strict=True))
+    todo = tables.unchecked(study)
+    core = codebook.core_platforms(study.data_dir)
+    others = [
+        p
+        for p in codebook.categories("platforms", study.data_dir)
+        if p not in core and p in set(pres["platform"])
+    ]
+    columns = ["website", *core, *others]
+    col_labels = (
+        [t["website"]] + [book[p][lang] for p in core] + [f"o: {book[p][lang]}" for p in others]
+    )
+    roles = role_labels(study, lang, 26)
+    inst = study.institutions.set_index(["country", "role"])["website"]
+    names = {k: study.country_name(c, lang) for k, c in zip("ab", study.pair, strict=True)}
+    note = (
+        t["halves"].format(**names)
+        + "\n"
+        + source_line(study, lang, study.institutions, study.accounts)
+    )
+    fig, main = new_figure(0.45 * len(roles) + 1.5, note)
+    ax = main.subplots()
+    colours = country_colours(study)
+    for i, role in enumerate(roles):
+        for j, col in enumerate(columns):
+            for h, c in enumerate(study.pair):
+                if col == "website":
+                    state = inst.get((c, role), None)
+                elif (c, role, col) in used:
+                    state = True
+                else:
+                    state = None if (c, role, col) in todo else False
+                tile(
+                    ax,
+                    j + 0.05 + 0.45 * h,
+                    i + 0.08,
+                    0.45,
+                    0.84,
+                    state,
+                    colours[c],
+                    gid=f"{c}:{role}:{col}",
+                )
+    if others:
+        ax.axvline(len(core) + 1, color=INK, linewidth=0.6, linestyle=":")
+    ax.axvline(1, color=INK, linewidth=0.6)
+    ax.set_xlim(0, len(columns))
+    ax.set_ylim(len(roles), 0)
+    ax.set_xticks(np.arange(len(columns)) + 0.5, col_labels, rotation=35, ha="left")
+    ax.xaxis.tick_top()
+    ax.set_yticks(np.arange(len(roles)) + 0.5, list(roles.values()))
+    ax.tick_params(length=0)
+    for side in ("left", "bottom", "top", "right"):
+        ax.spines[side].set_visible(False)
+    main.suptitle(t["presence_title"], x=0.01, ha="left")
+    main.legend(
+        handles=tile_legend(study, lang), loc="outside lower center", ncols=4, frameon=False
+    )
+    return fig
+
+
+@styled
+def website_criteria_figure(study: Study, lang: str = "en") -> Figure:
+    """Tabla 2 as a tile chart: the ten criteria side by side, with the count met per country."""
+    t = figure_words(lang)
+    labels = codebook.labels("website_criteria", lang, study.data_dir)
+    crit = study.website_criteria.set_index(["country", "criterion"])["present"]
+    n = len(labels)
+    fig, main = new_figure(0.24 * (n + 1) + 1.0, source_line(study, lang, study.website_criteria))
+    ax = main.subplots()
+    for j, (c, colour) in enumerate(country_colours(study).items()):
+        values = [crit.get((c, k), None) for k in labels]
+        for i, (k, v) in enumerate(zip(labels, values, strict=True)):
+            tile(ax, j + 0.04, i + 0.06, 0.92, 0.88, v, colour, gid=f"{c}:{k}")
+            if v is not None and not pd.isna(v):
+                ax.text(
+                    j + 0.5,
+                    i + 0.5,
+                    MARK_YES if v else "\u2013",
+                    ha="center",
+                    va="center",
+                    color="white" if v else GREY,
+                    fontsize=7,
+                    fontweight="bold",
+                )
+        met = sum(1 for v in values if v is not None and not pd.isna(v) and bool(v))
+        ax.text(
+            j + 0.5,
+            n + 0.55,
+            t["met_of"].format(met=met, n=n),
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            fontweight="bold",
+            color=INK,
+        )
+    ax.axhline(n + 0.08, color=INK, linewidth=0.6)
+    ax.set_xlim(0, 2)
+    ax.set_ylim(n + 1, 0)
+    ax.set_xticks([0.5, 1.5], [study.country_name(c, lang) for c in study.pair])
+    ax.xaxis.tick_top()
+    ax.set_yticks(
+        np.arange(n + 1) + 0.5, [wrap(v, 42) for v in labels.values()] + [t["criteria_met"]]
+    )
+    ax.get_yticklabels()[-1].set_fontweight("bold")
+    ax.tick_params(length=0)
+    # Tiles about 1.2 in wide and 0.24 in tall, whatever the width of the labels.
+    ax.set_box_aspect(0.24 * (n + 1) / (2 * 1.2))
+    for side in ax.spines.values():
+        side.set_visible(False)
+    main.suptitle(t["criteria_title"], x=0.01, ha="left")
+    main.legend(
+        handles=tile_legend(study, lang), loc="outside lower center", ncols=4, frameon=False
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def _date_span(text: str) -> tuple[dt.date, dt.date, str]:
+    """A date of data/raw as the half-open span of days it stands for, and its precision."""
+    d = dates.parse(text)
+    return d.start, d.end + dt.timedelta(days=1), d.precision
+
+
+def _undated_text(study, acc: pd.DataFrame, lang: str) -> str:
+    """'Date not given: Mexico: Government (Twitter, Facebook); ...' wrapped to the figure."""
+    roles = codebook.labels("roles", lang, study.data_dir)
+    platforms = codebook.labels("platforms", lang, study.data_dir)
+    parts = []
+    for c in study.pair:
+        rows = acc[acc["country"] == c]
+        if rows.empty:
+            continue
+        groups = [
+            f"{roles[r]} ({', '.join(dict.fromkeys(platforms[p] for p in g['platform']))})"
+            for r, g in rows.groupby("role", sort=False)
+        ]
+        parts.append(f"{study.country_name(c, lang)}: " + "; ".join(groups))
+    if not parts:
+        return ""
+    return wrap(f"{figure_words(lang)['undated']}. " + ". ".join(parts) + ".", 135)
+
+
+@styled
+def adoption_timeline(study: Study, lang: str = "en") -> Figure:
+    """When each account was opened, at the precision the source gives.
+
+    A month or day is a dot; a year or a quarter is a bar across it, so no false
+    precision is drawn; a date the article gives twice, differently, is a hatched bar
+    from one reading to the other, labelled with both. Accounts without a date are
+    listed under the axes.
+    """
+    t = figure_words(lang)
+    order = tables.platforms_used(study)[["country", "role", "platform"]].reset_index()
+    acc = study.accounts.merge(order, on=["country", "role", "platform"])
+    acc = acc.sort_values("index", kind="stable").reset_index(drop=True)
+    dated, undated = acc[acc["created"].notna()], acc[acc["created"].isna()]
+    roles = codebook.labels("roles", lang, study.data_dir)
+    platforms = codebook.labels("platforms", lang, study.data_dir)
+    colours = country_colours(study)
+    note = _undated_text(study, undated, lang)
+    note = (note + "\n" if note else "") + source_line(study, lang, acc)
+    n_rows = len(dated) + len(dated.drop_duplicates(["country", "role"])) + 2
+    fig, main = new_figure(0.16 * n_rows + 1.2, note)
+    ax = main.subplots()
+    labels, y, spans, ranges = [], 0, [], False
+    for c in study.pair:
+        rows = dated[dated["country"] == c]
+        if rows.empty:
+            continue
+        labels.append((y, study.country_name(c, lang), True))
+        y += 1
+        previous_role = None
+        for _, r in rows.iterrows():
+            if r["role"] != previous_role:
+                # The institution heads its accounts inside the plot, so the tick
+                # labels stay short and the time axis keeps its width.
+                ax.text(
+                    0.005,
+                    y,
+                    roles[r["role"]],
+                    transform=ax.get_yaxis_transform(),
+                    va="center",
+                    ha="left",
+                    fontsize=7,
+                    style="italic",
+                    color=INK,
+                )
+                previous_role, y = r["role"], y + 1
+            start, end, precision = _date_span(r["created"])
+            spans.append((start, end))
+            handle = f" {r['handle']}" if not pd.isna(r["handle"]) else ""
+            labels.append((y, f"{platforms[r['platform']]}{handle}", False))
+            gid = f"{c}:{r['role']}:{r['platform']}:{precision}"
+            if precision not in ("day", "month"):  # a year, quarter or interval: its span
+                ax.barh(
+                    y,
+                    mpl.dates.date2num(end) - mpl.dates.date2num(start),
+                    left=mpl.dates.date2num(start),
+                    height=0.5,
+                    # the fill is light; the edge, and a range's hatching, stay opaque
+                    color=mpl.colors.to_rgba(colours[c], 0.35 if precision != "range" else 0.12),
+                    edgecolor=colours[c],
+                    linewidth=0.8,
+                    hatch="////" if precision == "range" else None,
+                    gid=gid,
+                )
+                if precision == "range":  # two readings of the article, both kept
+                    ranges = True
+                    first, last = str(r["created"]).split("/")
+                    ax.annotate(
+                        t["readings"].format(
+                            first=fmt_date(first, lang), last=fmt_date(last, lang)
+                        ),
+                        (mpl.dates.date2num(start), y),
+                        xytext=(-3, 0),
+                        textcoords="offset points",
+                        ha="right",
+                        va="center",
+                        fontsize=6.5,
+                        color=INK,
+                    )
+            else:
+                mid = start + (end - start) / 2
+                ax.plot([mid], [y], "o", color=colours[c], markersize=4.5, gid=gid)
+            y += 1
+    if spans:
+        first = min(s for s, _ in spans).year
+        last = max(e for _, e in spans).year
+        snap = study.countries["snapshot"].dropna()
+        if len(snap):
+            snap_start = _date_span(snap.max())[0]
+            last = max(last, snap_start.year + 1)
+            ax.axvline(mpl.dates.date2num(snap_start), color=GREY, linestyle="--", linewidth=0.8)
+            ax.annotate(
+                f"{t['snapshot_line']} {snap.max()}",
+                (mpl.dates.date2num(snap_start), -0.6),
+                xytext=(-3, 0),
+                textcoords="offset points",
+                ha="right",
+                va="center",
+                fontsize=6.5,
+                color=GREY,
+            )
+        ax.set_xlim(
+            mpl.dates.date2num(dt.date(first - 1, 7, 1)), mpl.dates.date2num(dt.date(last, 7, 1))
+        )
+        # A label every year crowds a 16 cm figure past eight years; ticks stay yearly.
+        ax.xaxis.set_major_locator(mpl.dates.YearLocator(2 if last - first > 8 else 1))
+        ax.xaxis.set_minor_locator(mpl.dates.YearLocator())
+        ax.xaxis.set_major_formatter(mpl.dates.DateFormatter("%Y"))
+    ax.set_ylim(max(y, 1) - 0.5, -1)
+    ax.set_yticks([p for p, _, _ in labels], [s for _, s, _ in labels])
+    for tick, (_, _, header) in zip(ax.get_yticklabels(), labels, strict=True):
+        if header:
+            tick.set_fontweight("bold")
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="x", which="both", color=LIGHT, linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.set_xlabel(t["year"])
+    main.suptitle(t["timeline_title"], x=0.01, ha="left")
+    handles = country_handles(study, lang) + [
+        Line2D([], [], marker="o", color=INK, linestyle="", markersize=4.5, label=t["precise"]),
+        Patch(facecolor=mpl.colors.to_rgba(GREY, 0.35), edgecolor=GREY, label=t["year_only"]),
+    ]
+    if ranges:
+        handles.append(
+            Patch(
+                facecolor=mpl.colors.to_rgba(GREY, 0.12),
+                hatch="////",
+                edgecolor=GREY,
+                label=t["two_readings"],
+            )
+        )
+    main.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- agenda
+
+
+@styled
+def agenda_figure(study: Study, lang: str = "en") -> Figure:
+    """For each topic, how many of a country's described accounts the article credits with it.
+
+    The article describes what some accounts publish (7 of Mexico's, 6 of Chile's);
+    each bar counts those accounts for which it mentions the topic, labelled "k of n".
+    Only topics mentioned for at least one country are shown, in codebook order. The
+    codes are one reading of the author's prose, not a count of posts.
+    """
+    t = figure_words(lang)
+    ag = study.agenda
+    topics = {
+        k: v
+        for k, v in codebook.labels("topics", lang, study.data_dir).items()
+        if k in set(ag["topic"])
+    }
+    fig, main = new_figure(0.32 * max(len(topics), 1) + 1.1, source_line(study, lang, ag))
+    ax = main.subplots()
+    pos = {k: i for i, k in enumerate(topics)}
+    handles, vmax = [], 1
+    for (c, colour), off in zip(country_colours(study).items(), (-0.2, 0.2), strict=True):
+        rows = ag[ag["country"] == c]
+        described = len(rows.drop_duplicates(["role", "platform"]))
+        counts = (
+            rows.drop_duplicates(["role", "platform", "topic"])["topic"]
+            .value_counts()
+            .reindex(list(topics))
+            .fillna(0)
+            .astype(int)
+        )
+        bars = ax.barh(
+            [pos[k] + off for k in counts.index],
+            counts.to_numpy(dtype=float),
+            height=0.38,
+            color=colour,
+            label=c,
+        )
+        for bar, k in zip(bars, counts, strict=True):
+            bar.set_gid(f"{c}:{bar.get_y():.2f}")
+            ax.annotate(
+                t["k_of_n"].format(k=k, n=described),
+                (k, bar.get_y() + bar.get_height() / 2),
+                xytext=(2, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=6.5,
+                color=INK,
+            )
+        vmax = max(vmax, described)
+        handles.append(
+            Patch(
+                facecolor=colour,
+                label=t["n"].format(country=study.country_name(c, lang), n=described),
+            )
+        )
+    ax.set_yticks(range(len(topics)), [wrap(v, 34) for v in topics.values()])
+    ax.set_ylim(max(len(topics), 1) - 0.45, -0.55)
+    ax.set_xlim(0, vmax * 1.15)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    number_axis(ax.xaxis, lang)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="x", color=LIGHT, linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.set_xlabel(t["share"])
+    main.suptitle(t["agenda_title"], x=0.01, ha="left")
+    main.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- interaction
+
+
+@styled
+def interaction_figure(
+    study: Study, lang: str = "en", measured: pd.DataFrame | None = None
+) -> Figure:
+    """Interaction level of each account, judged or measured, on the codebook's ordered levels.
+
+    A level is a category, so the levels are columns, not a scale of shares. A judged
+    level (interaction.csv: the source's words, one judgement for several countries
+    drawn once) is a hatched box in its column; a measured level (`measured`: the
+    output of :func:`analysis.core.coding.account_levels`) is a dot in its column, labelled
+    with the share of posts that answer the public. An export that records no replies
+    gives no level, and says so.
+    """
+    t = figure_words(lang)
+    levels = codebook.labels("account_levels", lang, study.data_dir)
+    column = {k: i for i, k in enumerate(levels)}
+    roles = codebook.labels("roles", lang, study.data_dir)
+    platforms = codebook.labels("platforms", lang, study.data_dir)
+    rows = tables.interaction_levels(study, measured)
+    note = source_line(study, lang, rows)
+    fig, main = new_figure(0.32 * (len(rows) + 1) + 1.3, note)
+    ax = main.subplots()
+    for i in range(len(levels)):
+        ax.axvspan(i - 0.5, i + 0.5, color=LIGHT if i % 2 == 0 else "white", zorder=0)
+    colours = country_colours(study)
+    labels = []
+    for y, (_, r) in enumerate(rows.iterrows()):
+        who = tables.interaction_who(r, lang, roles, platforms)
+        labels.append(f"{tables.countries_name(study, r['countries'], lang)}: {who}")
+        joint = len(r["countries"]) > 1
+        colour = GREY if joint else colours[r["country"]]
+        gid = f"{'+'.join(r['countries'])}:{r['method']}"
+        if pd.isna(r["level"]):  # the export records no replies: no level to draw
+            ax.annotate(t["no_level"], (-0.45, y), va="center", fontsize=6.5, color=GREY, gid=gid)
+            continue
+        x = column[r["level"]]
+        if r["method"] == "measured":
+            ax.plot([x], [y], "o", color=colour, markersize=6, gid=gid)
+            ax.annotate(
+                fmt_percent(r["reply_share"], lang, 1),
+                (x, y),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=6.5,
+                color=INK,
+            )
+        else:
+            ax.add_patch(
+                Rectangle(
+                    (x - 0.4, y - 0.3),
+                    0.8,
+                    0.6,
+                    facecolor=colour,
+                    alpha=0.45,
+                    edgecolor=colour,
+                    hatch="///",
+                    gid=gid,
+                )
+            )
+    ax.set_xlim(-0.5, len(levels) - 0.5)
+    ax.set_xticks(range(len(levels)), [wrap(v, 16) for v in levels.values()])
+    ax.xaxis.tick_top()
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_yticks(range(len(rows)), [wrap(s, 44) for s in labels])
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    methods = [t[m] for m in ("judged", "measured") if (rows["method"] == m).any()]
+    main.suptitle(t["interaction_title"].format(methods=", ".join(methods)), x=0.01, ha="left")
+    kinds = {
+        "judged": Patch(
+            facecolor=GREY, alpha=0.45, hatch="///", edgecolor=GREY, label=t["judged_legend"]
+        ),
+        "measured": Line2D(
+            [], [], marker="o", color=GREY, linestyle="", label=t["measured_legend"]
+        ),
+    }
+    joint = rows["countries"].map(len) > 1
+    countries_drawn = set(rows.loc[~joint, "country"])
+    handles = [
+        h
+        for h in country_handles(study, lang)
+        if h.get_label() in {study.country_name(c, lang) for c in countries_drawn}
+    ]
+    if joint.any():
+        handles.append(Patch(facecolor=GREY, label=t["joint"]))
+    handles += [h for m, h in kinds.items() if (rows["method"] == m).any()]
+    main.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    return fig
+
+
+__all__ = [
+    "adoption_timeline",
+    "agenda_figure",
+    "figura1_twitter_followers",
+    "figura2_facebook_followers",
+    "figura3_youtube_followers",
+    "followers_figure",
+    "interaction_figure",
+    "presence_heatmap",
+    "website_criteria_figure",
+]

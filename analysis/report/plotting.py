@@ -1,0 +1,242 @@
+"""The figures' house style: fonts and colours, the footnote strip, tiles, legends, and
+files that are byte-identical from one build to the next.
+
+Every figure of the paper and of the panel report is drawn with these helpers, so all
+share one look: a 16 cm column of an A4 page, country ``a`` of a pair blue and ``b``
+vermillion (Okabe-Ito, safe for colour-blind readers), grey for "no" or "not given",
+and a source line under the axes. Figures are built on :class:`matplotlib.figure.Figure`
+directly (Agg canvas), so importing this module never changes the pyplot backend of a
+notebook.
+
+>>> fig, main = new_figure(1.0, "Source: -")
+>>> import tempfile
+>>> [p.suffix for p in save_figure(fig, tempfile.mkdtemp(), "empty")]
+['.png', '.svg']
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter
+
+from analysis.base.files import write_atomic
+from analysis.data import codebook
+from analysis.report.text import fmt_number, fmt_percent, words
+
+#: Okabe-Ito blue and vermillion: country a, country b of the pair.
+COUNTRY_COLOURS = ("#0072B2", "#D55E00")
+GREY, LIGHT, INK = "#7F7F7F", "#E6E6E6", "#333333"
+WIDTH_IN = 16 / 2.54
+SOFTWARE = "dpd-compendium analysis.report.plotting"
+#: Qualifiers of a figure as short marks on a bar ("> 720,000").
+QUALIFIER_MARKS = {"more_than": ">\u202f", "almost": "\u2248\u202f"}
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 8.5,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5,
+    "legend.fontsize": 7.5,
+    "figure.titlesize": 10,
+    "figure.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": INK,
+    "hatch.color": GREY,
+    "svg.hashsalt": "dpd-compendium",
+    "svg.fonttype": "path",
+    # text from the data is text: a "$" in a name must not start mathtext
+    "text.parse_math": False,
+}
+
+
+def figure_words(lang: str) -> dict[str, str]:
+    """Every word the figures write in `lang`: the table words plus the figure words."""
+    return {**words("tables", lang), **words("figures", lang)}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def styled(builder):
+    """Build the figure under the project's fixed rcParams, whatever the caller's are."""
+
+    @functools.wraps(builder)
+    def wrapper(*args, **kwargs):
+        with mpl.rc_context(STYLE):
+            return builder(*args, **kwargs)
+
+    return wrapper
+
+
+def new_figure(height_in: float, footnote: str):
+    """A 16 cm wide figure: a main subfigure `height_in` tall above a footnote strip.
+
+    The footnote (source, notes) gets its own subfigure sized to its lines, so
+    constrained layout can never let it collide with a legend below the axes.
+    Returns ``(fig, main)``; draw into ``main``, return ``fig``.
+    """
+    lines = footnote.count("\n") + 1
+    foot_h = 0.08 + lines * 6.5 * 1.3 / 72
+    fig = Figure(figsize=(WIDTH_IN, height_in + foot_h), layout="constrained")
+    FigureCanvasAgg(fig)
+    main, foot = fig.subfigures(2, 1, height_ratios=[height_in, foot_h])
+    foot.text(0.01, 1.0, footnote, ha="left", va="top", fontsize=6.5, color=INK)
+    return fig, main
+
+
+def wrap(text: str, width: int) -> str:
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+
+
+def country_colours(study) -> dict[str, str]:
+    return dict(zip(study.pair, COUNTRY_COLOURS, strict=True))
+
+
+def country_handles(study, lang: str) -> list[Patch]:
+    return [
+        Patch(facecolor=col, label=study.country_name(c, lang))
+        for c, col in country_colours(study).items()
+    ]
+
+
+def cited(*frames: pd.DataFrame) -> str:
+    """The works the rows drawn cite (the first part of each ``source``), or "-"."""
+    cited = set()
+    for df in frames:
+        if "source" in df.columns:
+            cited |= {str(s).split(",")[0].strip() for s in df["source"].dropna()}
+    return "; ".join(sorted(cited)) or "-"
+
+
+def source_line(study, lang: str, *frames: pd.DataFrame) -> str:
+    """'Source: Benayas 2021; figures up to 2019-02.' from the rows drawn and countries.csv."""
+    snaps = study.countries.set_index("iso3")["snapshot"]
+    dates = {c: str(snaps.get(c, "")) for c in study.pair}
+    if len(set(dates.values())) == 1:
+        snapshot = next(iter(dates.values()))
+    else:
+        snapshot = ", ".join(f"{study.country_name(c, lang)} {d}" for c, d in dates.items())
+    return figure_words(lang)["source"].format(sources=cited(*frames), snapshot=snapshot)
+
+
+def number_axis(axis, lang: str, percent: bool = False) -> None:
+    fmt = (lambda v, _: fmt_percent(v, lang)) if percent else (lambda v, _: fmt_number(v, lang))
+    axis.set_major_formatter(FuncFormatter(fmt))
+
+
+def tile(ax, x: float, y: float, w: float, h: float, state, colour: str, gid: str) -> Rectangle:
+    """One cell of a tile chart: filled (yes), light grey (no) or hatched white (not given)."""
+    if state is None or pd.isna(state):
+        kw = {"facecolor": "white", "hatch": "////", "edgecolor": GREY}
+    elif bool(state):
+        kw = {"facecolor": colour, "edgecolor": "white"}
+    else:
+        kw = {"facecolor": LIGHT, "edgecolor": "white"}
+    patch = Rectangle((x, y), w, h, linewidth=0.8, gid=gid, **kw)
+    ax.add_patch(patch)
+    return patch
+
+
+def tile_legend(study, lang: str) -> list[Patch]:
+    t = figure_words(lang)
+    yes = [
+        Patch(facecolor=col, label=t["yes"].format(country=study.country_name(c, lang)))
+        for c, col in country_colours(study).items()
+    ]
+    return yes + [
+        Patch(facecolor=LIGHT, label=t["no"]),
+        Patch(facecolor="white", hatch="////", edgecolor=GREY, label=t["not_given"]),
+    ]
+
+
+def role_labels(study, lang: str, width: int = 24) -> dict[str, str]:
+    return {k: wrap(v, width) for k, v in codebook.labels("roles", lang, study.data_dir).items()}
+
+
+# --------------------------------------------------------------------------- saving
+
+
+#: The ids matplotlib derives from a hash of what they name (clip paths, markers, hatches,
+#: images): ``p`` followed by ten hexadecimal digits.
+_HASHED_ID = re.compile(r'id="([hmpi][0-9a-f]{10})"')
+
+
+def stable_svg_ids(svg: str) -> str:
+    """`svg` with matplotlib's hashed ids renamed in order of first appearance.
+
+    A clip path's id hashes its rectangle's coordinates, whose last binary digits vary
+    from run to run (the layout sums floats in an order that depends on where objects
+    sit in memory), although every coordinate written is the same. Numbering the ids
+    instead makes two drawings of one figure byte-identical.
+
+    >>> stable_svg_ids('<clipPath id="p0123456789"/><g clip-path="url(#p0123456789)"/>')
+    '<clipPath id="p1"/><g clip-path="url(#p1)"/>'
+    """
+    names: dict[str, str] = {}
+    for old in _HASHED_ID.findall(svg):
+        names.setdefault(old, f"{old[0]}{len(names) + 1}")
+    if not names:
+        return svg
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    return pattern.sub(lambda m: names[m.group(1)], svg)
+
+
+def save_figure(fig: Figure, out_dir: str | Path, name: str) -> list[Path]:
+    """Write `name`.png (200 dpi) and `name`.svg, byte-identical on every run, and close `fig`.
+
+    Determinism: a fixed SVG hash salt, ids numbered in order (:func:`stable_svg_ids`),
+    no date in the metadata and a fixed creator string instead of the matplotlib
+    version. Each file appears whole or not at all.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    png, svg = io.BytesIO(), io.StringIO()
+    with mpl.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"], "svg.fonttype": "path"}):
+        fig.savefig(png, format="png", dpi=200, metadata={"Software": SOFTWARE})
+        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": SOFTWARE})
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
+    paths = [out_dir / f"{name}.png", out_dir / f"{name}.svg"]
+    write_atomic(paths[0], png.getvalue())
+    write_atomic(paths[1], stable_svg_ids(svg.getvalue()))
+    return paths
+
+
+__all__ = [
+    "COUNTRY_COLOURS",
+    "GREY",
+    "INK",
+    "LIGHT",
+    "QUALIFIER_MARKS",
+    "STYLE",
+    "cited",
+    "country_colours",
+    "country_handles",
+    "figure_words",
+    "new_figure",
+    "number_axis",
+    "role_labels",
+    "save_figure",
+    "source_line",
+    "stable_svg_ids",
+    "styled",
+    "tile",
+    "tile_legend",
+    "wrap",
+]

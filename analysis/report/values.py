@@ -1,0 +1,296 @@
+"""The numbers the paper quotes in its prose, one function per dimension.
+
+Tables and figures carry most results; these are the few counts a sentence
+needs ("all ten institutions have a website", "six of ten criteria"). They
+are computed here, not in a notebook, so tests cover them.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import pandas as pd
+
+from analysis.core.reliability import reliability
+from analysis.core.stats import min_sign_test_p
+from analysis.data import provenance
+from analysis.data.codebook import label, labels
+from analysis.data.load import Study
+from analysis.report import tables
+from analysis.report.text import words
+
+
+def _per_country(study: Study, series) -> dict[str, int]:
+    return {c: int(series.get(c, 0)) for c in study.pair}
+
+
+def presence_values(study: Study) -> dict:
+    """Counts of institutions, websites, blogs, accounts and platforms per country."""
+    inst, acc = study.institutions, study.accounts
+    by = inst.groupby("country")
+    platforms = acc.drop_duplicates(["country", "platform"]).groupby("country").size()
+    per_inst = (
+        acc.drop_duplicates(["country", "role", "platform"]).groupby(["country", "role"]).size()
+    )
+    return {
+        "institutions": _per_country(study, by.size()),
+        "with_website": _per_country(study, by["website"].sum()),
+        "with_blog": _per_country(study, by["blog"].sum()),
+        "with_participation": _per_country(study, by["participation"].sum()),
+        "accounts": _per_country(study, acc.groupby("country").size()),
+        "platforms": _per_country(study, platforms),
+        "min_platforms_per_institution": {
+            c: int(per_inst.loc[c].min()) if c in per_inst.index.get_level_values(0) else 0
+            for c in study.pair
+        },
+        "accounts_with_followers": _per_country(
+            study, acc[acc["followers"].notna()].groupby("country").size()
+        ),
+        # Tabla 1 counts platforms per institution; the text names a second account on
+        # some of them: say what is counted
+        "platform_entries": _per_country(study, per_inst.groupby(level=0).sum()),
+        "shared_entries": {
+            c: [
+                " / ".join(g["handle"].fillna("?"))
+                for _, g in acc[acc["country"] == c].groupby(["role", "platform"], sort=False)
+                if len(g) > 1
+            ]
+            for c in study.pair
+        },
+        "accounts_dated": _per_country(
+            study, acc[acc["created"].notna()].groupby("country").size()
+        ),
+    }
+
+
+def blog_notes(study: Study, lang: str = "en") -> list[dict]:
+    """The institutions counted with a blog whose blog rests on a noted, contested reading."""
+    inst = study.institutions
+    noted = inst[inst["blog"].fillna(False) & inst["blog_note"].notna()]
+    roles = labels("roles", lang, study.data_dir)
+    return [
+        {
+            "country": study.country_name(r.country, lang),
+            "institution": roles[r.role],
+            "note": r.blog_note,
+        }
+        for r in noted.itertuples()
+    ]
+
+
+def statistics_values(study: Study, comparisons) -> dict:
+    """What the tests could say: the smallest p of five matched pairs, before and after Holm.
+
+    With n matched institutions the smallest two-sided p of an exact sign or McNemar test
+    is 2 / 2**n; Holm over k such comparisons multiplies it by k.
+    """
+    n = int(study.institutions.groupby("country").size().reindex(study.pair).min())
+    matched = comparisons[
+        (comparisons["dimension"] == "presence")
+        & comparisons["measure"].isin(
+            [
+                "platforms_per_institution",
+                "presence_index",
+                "institutions_using",
+                "institutions_with",
+            ]
+        )
+    ]
+    k = len(matched)
+    p_min = min_sign_test_p(n)
+    return {
+        "matched_institutions": n,
+        "matched_comparisons": k,
+        "p_min_matched": p_min,
+        "p_min_matched_holm": min(1.0, k * p_min),
+        "tests": int((comparisons["test"] != "").sum()),
+    }
+
+
+def comparison_values(study: Study, comparisons, lang: str = "en") -> dict:
+    """The comparisons the prose quotes: matched audiences and the adoption gaps.
+
+    ``audiences``: every matched institution and platform where both countries give an
+    exact figure (metric, institution, platform, the two values, the ratio a / b).
+    ``gaps``: the first-account gap in months (estimate and range) overall (``any``) and
+    for the foreign ministries, None where the dates do not give one; ``later``: on how
+    many platforms each country certainly came later.
+    """
+    roles = labels("roles", lang, study.data_dir)
+    platforms = labels("platforms", lang, study.data_dir)
+    aud = comparisons[(comparisons["dimension"] == "audience") & comparisons["estimate"].notna()]
+    acc = study.accounts
+
+    def dated(country: str, role: str, platform: str) -> bool:
+        mine = acc[(acc["country"] == country) & (acc["role"] == role)]
+        return bool(mine.loc[mine["platform"] == platform, "as_of"].notna().any())
+
+    audiences = [
+        {
+            "metric": r.measure,
+            "institution": roles[r.role],
+            "platform": platforms[r.platform],
+            "a": r.value_a,
+            "b": r.value_b,
+            "ratio": r.estimate,
+            # a figure the source does not date may not be of the same month as the other
+            "undated": [
+                study.country_name(c, lang) for c in study.pair if not dated(c, r.role, r.platform)
+            ],
+        }
+        for r in aud.itertuples()
+    ]
+    first = comparisons[comparisons["measure"] == "first_adoption"]
+    gaps: dict = {"any": None, "foreign_ministry": None}  # the template asks for both
+    for key, sel in (
+        ("any", (first["role"] == "") & (first["platform"] == "")),
+        ("foreign_ministry", first["role"] == "foreign_ministry"),
+    ):
+        row = first[sel]
+        if len(row) and row["estimate"].notna().all():
+            r = row.iloc[0]
+            undated = 0 if pd.isna(r.n_missing) else int(r.n_missing)
+            gaps[key] = {
+                "estimate": r.estimate,
+                "low": r.ci_low,
+                "high": r.ci_high,
+                "undated": undated,  # an undated account could be the first
+            }
+    over = comparisons[comparisons["measure"] == "adoption_gap_over_platforms"]
+    later = (
+        {
+            "a": int(over["value_a"].iloc[0]),
+            "b": int(over["value_b"].iloc[0]),
+            "dated": int(over["n"].iloc[0]),
+            "undated": int(over["n_missing"].iloc[0]),
+        }
+        if len(over)
+        else None
+    )
+    return {"audiences": audiences, "gaps": gaps, "later": later}
+
+
+def software_values() -> dict:
+    """The versions of the software the paper was built with (the pinned ones)."""
+    names = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "papermill", "krippendorff")
+    out = {name: version(name) for name in names}
+    import pypandoc  # lazy: start-up time
+
+    out["pandoc"] = pypandoc.get_pandoc_version()  # the binary pypandoc-binary ships
+    out["typst"] = version("typst")
+    return out
+
+
+def website_values(study: Study) -> dict:
+    """Criteria met and recorded per country, out of the codebook's criteria."""
+    crit = study.website_criteria
+    by = crit.groupby("country")["present"]
+    return {
+        "criteria_met": _per_country(study, by.sum()),
+        "criteria_recorded": _per_country(study, by.count()),
+        "criteria_total": int(crit["criterion"].nunique()),
+    }
+
+
+def agenda_values(study: Study) -> dict:
+    """How many account-topic codes and distinct topics each country has."""
+    ag = study.agenda
+    return {
+        "agenda_codes": _per_country(study, ag.groupby("country").size()),
+        "agenda_topics": _per_country(study, ag.groupby("country")["topic"].nunique()),
+        "agenda_accounts": _per_country(
+            study, ag.drop_duplicates(["country", "role", "platform"]).groupby("country").size()
+        ),
+    }
+
+
+def pair_values(study: Study, lang: str = "en") -> dict:
+    """The pair's ISO codes and names in `lang` (``a``, ``b``, ``name_a``, ``name_b``)."""
+    return {
+        "a": study.a,
+        "b": study.b,
+        "name_a": study.country_name(study.a, lang),
+        "name_b": study.country_name(study.b, lang),
+    }
+
+
+def interaction_values(study: Study, measured=None, lang: str = "en") -> dict:
+    """How many levels are measured and judged per country, and each judgement in words
+    (one judgement of several countries once)."""
+    levels = tables.interaction_levels(study, measured)
+    judged = levels[levels["method"] == "judged"]
+    roles = labels("roles", lang, study.data_dir)
+    inter = study.interaction
+    return {
+        "measured_accounts": _per_country(
+            study, measured.groupby("country").size() if measured is not None else {}
+        ),
+        "measured_platforms": sorted(set(measured["platform"])) if measured is not None else [],
+        "judged_rows": _per_country(
+            study, inter[inter["method"] == "judged"].groupby("country").size()
+        ),
+        "judged": [
+            {
+                "countries": tables.countries_name(study, r.countries, lang),
+                "joint": len(r.countries) > 1,
+                "scope": roles.get(r.role) if isinstance(r.role, str) else None,
+                "level": label("account_levels", r.level, lang),
+                "evidence": r.evidence,
+            }
+            for r in judged.itertuples()
+        ],
+    }
+
+
+def reliability_values(study: Study) -> dict | None:
+    """Krippendorff's alpha of the pair's hand-coded samples, per variable; None without any."""
+    codes = study.hand_codes
+    if codes.empty:
+        return None
+    out = {}
+    for variable, level in (("level", "ordinal"), ("topic", "nominal")):
+        sample = codes[codes["variable"] == variable]
+        if sample["coder"].nunique() < 2:
+            continue
+        result = reliability(sample[["unit", "coder", "code"]], level=level)
+        out[variable] = {
+            k: getattr(result, k) for k in ("alpha", "ci_low", "ci_high", "n_units", "n_coders")
+        }
+    return out or None
+
+
+def completeness_values(study: Study, lang: str = "en") -> list[dict]:
+    """Per country of the pair: values filled of all values, rows without a source, and
+    the values each kind of source gives (``by_source``: the article, Wikidata...).
+
+    Summarises :func:`analysis.data.provenance.completeness`, the report of ``make
+    check-data``, and :func:`analysis.data.provenance.completeness_by_source`.
+    """
+    table = provenance.completeness(study.data_dir)
+    sources = provenance.completeness_by_source(study.data_dir)
+    said = words("sources", lang)
+    out = []
+    for iso in study.pair:
+        part = table[table["country"] == iso]
+        filled, cells = int(part["filled"].sum()), int(part["filled"].sum() + part["missing"].sum())
+        mine = sources[sources["country"] == iso].groupby("source", sort=False)["filled"].sum()
+        out.append(
+            {
+                "iso3": iso,
+                "name": study.country_name(iso, lang),
+                "cells": cells,
+                "filled": filled,
+                "share": filled / cells if cells else 0.0,
+                "no_source": int(part["without_source"].sum()),
+                "by_source": [
+                    {
+                        "source": code,
+                        "words": f" {said['and']} ".join(said[k] for k in code.split("+")),
+                        "filled": int(n),
+                    }
+                    for code, n in mine.items()
+                    if n
+                ],
+            }
+        )
+    return out

@@ -162,12 +162,12 @@ country: $(ENV_STAMP) ## Add empty rows for a new country to fill (ISO=ARG)
 # Collection is never a prerequisite of the paper: only a person runs it.
 SOURCES_GIVEN := $(value SOURCES)
 COLLECT_FROM := $(if $(SOURCES_GIVEN),$(SOURCES_GIVEN),wikidata youtube)
-ifneq ($(filter-out wikidata youtube,$(COLLECT_FROM)),)
-$(error SOURCES may name wikidata and youtube only)
+ifneq ($(filter-out wikidata youtube bluesky mastodon,$(COLLECT_FROM)),)
+$(error SOURCES may name wikidata, youtube, bluesky and mastodon only)
 endif
 COLLECT_OFFLINE := $(if $(value OFFLINE),--offline,)
 
-collect: $(ENV_STAMP) ## Collect a country's values from Wikidata, then YouTube (ISO=ARG; SOURCES=wikidata; OFFLINE=1 replays data/raw/snapshots)
+collect: $(ENV_STAMP) ## Collect a country's values from Wikidata, then YouTube (ISO=ARG; SOURCES="wikidata bluesky mastodon"; OFFLINE=1 replays data/raw/snapshots)
 	$(if $(ISO),,$(error give the country: make collect ISO=ARG))
 	$(foreach s,$(COLLECT_FROM),$(PY) -m analysis collect $(s) '$(ISO)' $(COLLECT_OFFLINE) &&) true
 

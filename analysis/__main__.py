@@ -143,6 +143,7 @@ def _check_code_args(args) -> None:
 
 def _code(args) -> int:
     from analysis.core import archive  # lazy: start-up time (pyarrow, Dask)
+    from analysis.data.read import read_table  # lazy: start-up time
 
     _check_code_args(args)
     options = {
@@ -150,6 +151,8 @@ def _code(args) -> int:
         "country": args.country,
         "role": args.role,
         "platform": args.platform,
+        # the countries' own handles: an answer to one of them is internal, not the public
+        "government": read_table("accounts", args.data_dir),
     }
     # FILE.parquet: one table in memory; anything else: a dataset directory, by partition
     if args.out.suffix.lower() == ".parquet" and not args.out.is_dir():
@@ -180,9 +183,14 @@ def _code(args) -> int:
 
 def _collect(args) -> int:
     from analysis.data import collect  # lazy: start-up time
-    from analysis.data.collect import wikidata, youtube  # lazy: start-up time
+    from analysis.data.collect import bluesky, mastodon, wikidata, youtube  # lazy: start-up time
 
-    collector = {"wikidata": wikidata, "youtube": youtube}[args.source]
+    collector = {
+        "wikidata": wikidata,
+        "youtube": youtube,
+        "bluesky": bluesky,
+        "mastodon": mastodon,
+    }[args.source]
     done = collector.collect(args.iso, args.data_dir, offline=args.offline)
     print(collect.format_report(done))
     return 0
@@ -331,9 +339,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "collect",
-        help="collect a country's values from Wikidata or the YouTube Data API into data/raw",
+        help="collect a country's values from Wikidata, the YouTube Data API, Bluesky or "
+        "Mastodon into data/raw",
     )
-    p.add_argument("source", choices=["wikidata", "youtube"], help="where to collect from")
+    p.add_argument(
+        "source",
+        choices=["wikidata", "youtube", "bluesky", "mastodon"],
+        help="where to collect from (bluesky: the public AppView; mastodon: each account's "
+        "server; neither needs an account or key)",
+    )
     p.add_argument("iso", type=str.upper, help="ISO 3166-1 alpha-3 code, e.g. ARG")
     p.add_argument(
         "--offline",

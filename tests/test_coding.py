@@ -22,6 +22,8 @@ from analysis.data.codebook import load_codebook
 from analysis.data.importers import posts_frame
 
 REPO = Path(__file__).resolve().parent.parent
+#: The codebook's minimum of an account's own posts for a level.
+MIN_POSTS = load_codebook()["level_min_posts"]
 T0 = pd.Timestamp("2019-02-01", tz="UTC")
 
 
@@ -60,6 +62,7 @@ def test_broadcast_and_levels_from_codebook():
         "broadcast",
         "share",
         "mention",
+        "internal",
         "reply",
         "dialogue",
     ]
@@ -367,6 +370,77 @@ def test_every_topic_of_agenda_csv_is_in_the_dictionary():
         assert entry["keywords"]["en"] and entry["keywords"]["es"], topic
 
 
+# --------------------------------------------------------------------------- inside government
+
+#: The accounts of MEX in accounts.csv form: any of them answered is the government.
+GOVERNMENT = pd.DataFrame(
+    {
+        "country": ["MEX", "MEX", "MEX", "CHL"],
+        "platform": ["twitter", "bluesky", "mastodon", "twitter"],
+        "handle": ["@SRE_mx", "sre.gob.mx", "@SRE@Mastodon.Social", "@Minrel_Chile"],
+    }
+)
+
+
+def _answer(post_id: str, to: str | None, to_id: str = "other", **extra) -> dict:
+    return {
+        "post_id": post_id,
+        "country": "MEX",
+        "platform": "twitter",
+        "kind_ref": "replied_to",
+        "in_reply_to": "p-" + post_id,
+        "in_reply_to_account_id": to_id,
+        "in_reply_to_account": to,
+        "conversation_id": "c-" + post_id,
+        **extra,
+    }
+
+
+def test_an_answer_to_the_countrys_own_account_is_internal_not_the_public():
+    got = kinds(
+        make(
+            _answer("gov", "sre_MX"),  # the handle as the export spells it
+            _answer("public", "someone"),
+            _answer("bsky", None, "SRE.gob.mx", platform="bluesky"),  # matched by id
+            _answer("masto", "sre@mastodon.social", platform="mastodon"),
+            _answer("other_country", "minrel_chile"),  # Chile's account: the public for Mexico
+            _answer("other_platform", "sre.gob.mx"),  # a Bluesky handle, on X
+            {"post_id": "own", "kind_ref": "replied_to", "in_reply_to_account_id": "A"},
+        ),
+        government=GOVERNMENT,
+    )
+    assert got == {
+        "gov": "internal",
+        "public": "reply",
+        "bsky": "internal",
+        "masto": "internal",
+        "other_country": "reply",
+        "other_platform": "reply",
+        "own": "broadcast",  # the account's own thread goes on
+    }
+    coded = code_posts(make(_answer("gov", "@SRE_mx")), government=GOVERNMENT)
+    assert coded["level"].tolist() == [load_codebook()["post_kinds"]["internal"]["level"]]
+
+
+def test_without_the_countrys_handles_no_answer_is_internal():
+    posts = make(_answer("gov", "SRE_mx"))
+    assert kinds(posts) == {"gov": "reply"}
+    assert kinds(posts, government=GOVERNMENT.iloc[0:0]) == {"gov": "reply"}
+    with pytest.raises(ValueError, match="accounts.csv"):
+        code_posts(posts, government=GOVERNMENT.drop(columns="handle"))
+
+
+def test_internal_answers_are_neither_dialogue_nor_the_reply_share():
+    # two answers in one conversation: one to the public, one inside government
+    posts = make(
+        _answer("a", "SRE_mx", conversation_id="c1"), _answer("b", "x", conversation_id="c1")
+    )
+    assert kinds(posts, government=GOVERNMENT) == {"a": "internal", "b": "reply"}
+    assert kinds(posts) == {"a": "dialogue", "b": "dialogue"}
+    levels = account_levels(code_posts(posts, government=GOVERNMENT)).iloc[0]
+    assert (levels["n_internal"], levels["n_reply"], levels["reply_share"]) == (1, 1, 0.5)
+
+
 # --------------------------------------------------------------------------- account levels
 
 
@@ -396,14 +470,15 @@ def _account(n_posts: int, n_replies: int, account: str = "A", **extra) -> list[
         (100, 10, "moderate"),
         (100, 24, "moderate"),
         (100, 25, "high"),
-        (4, 4, "high"),
+        (MIN_POSTS, MIN_POSTS, "high"),
+        (MIN_POSTS - 1, MIN_POSTS - 1, None),  # too few posts for a level: the share stays
     ],
 )
 def test_account_level_boundaries(posts, replies, level):
     levels = account_levels(code_posts(make(*_account(posts, replies))))
     assert len(levels) == 1
     row = levels.iloc[0]
-    assert row["level"] == level
+    assert row["level"] == level if level else pd.isna(row["level"])
     assert row["reply_share"] == pytest.approx(replies / posts)
     assert row["n_reply"] + row["n_dialogue"] == replies and row["posts"] == posts
     assert row["method"] == "measured"
@@ -430,10 +505,22 @@ def test_rates_skip_missing_counts():
     assert np.isnan(b["applause_rate"]) and b["likes_missing"] == 1
 
 
+def test_a_level_needs_the_codebook_minimum_of_posts():
+    """One post that answers someone is not a 'high' account (codebook level_min_posts)."""
+    book = load_codebook()
+    assert MIN_POSTS * book["account_levels"]["low"]["min_share"] >= 1  # one post <= 2%
+    one = account_levels(code_posts(make(*_account(1, 1)))).iloc[0]
+    assert pd.isna(one["level"]) and one["reply_share"] == 1.0
+    assert one["evidence"] == f"1 posts, fewer than the {MIN_POSTS} a level needs"
+    book = copy.deepcopy(book)
+    book["level_min_posts"] = 1
+    assert account_levels(code_posts(make(*_account(1, 1))), book).iloc[0]["level"] == "high"
+
+
 def test_accounts_are_kept_apart_by_country_role_platform():
-    rows = _account(10, 5, country="MEX", role="foreign_ministry") + [
+    rows = _account(MIN_POSTS, 25, country="MEX", role="foreign_ministry") + [
         {**r, "post_id": "x" + r["post_id"]}
-        for r in _account(10, 0, country="CHL", role="foreign_ministry")
+        for r in _account(MIN_POSTS, 0, country="CHL", role="foreign_ministry")
     ]
     levels = account_levels(code_posts(make(*rows)))
     assert levels[["country", "level"]].astype(str).values.tolist() == [

@@ -28,6 +28,7 @@ from analysis.base.errors import CompendiumError, DataError, ExportFormatError, 
 from analysis.base.paths import DATA_DIR
 from analysis.core.coding import account_levels, code_posts
 from analysis.data import exports, load, read, scaffold
+from analysis.data.codebook import load_codebook
 from analysis.data.collect import format_report, http, merge, wikidata, youtube
 from analysis.data.collect.http import Client, NetworkError, user_agent
 from analysis.data.collect.merge import ACTIONS, REPORT_COLUMNS, Proposal
@@ -749,7 +750,8 @@ def test_collect_youtube_writes_figures_exports_and_keeps_no_key(data, monkeypat
     # the exports feed the coder: with videos and comment threads the level is measured
     measured = exports.measured_accounts(["PER"], data)
     assert measured == [("PER", "foreign_ministry", "youtube")]
-    levels = account_levels(code_posts(exports.posts(["PER"], data)), measured=measured)
+    book = {**load_codebook(data), "level_min_posts": 1}  # the channel has one video
+    levels = account_levels(code_posts(exports.posts(["PER"], data)), book, measured=measured)
     dev = levels.set_index("account_id").loc[DEV]
     assert dev["method"] == "measured" and dev["level"] == "none" and dev["reply_share"] == 0
 

@@ -16,6 +16,7 @@ from conftest import FIXTURES
 from test_importers import assert_schema
 
 from analysis.core.coding import account_levels, code_posts
+from analysis.data.codebook import load_codebook
 from analysis.data.importers import (
     ExportFormatError,
     empty_posts,
@@ -32,6 +33,8 @@ CHANNEL = (
 
 #: A channel whose comment threads are exported beside its videos (exports.measured_accounts).
 MEASURED = [("MEX", "foreign_ministry", "youtube"), ("USA", "government", "youtube")]
+#: The codebook with a level from any number of posts: these fixtures hold a few posts each.
+ANY_COUNT = {**load_codebook(), "level_min_posts": 1}
 
 
 # --------------------------------------------------------------------------- channels.list
@@ -208,24 +211,28 @@ def test_videos_and_comment_threads_give_a_measured_level():
         YT / "constructed_comment_threads.json", "MEX", "foreign_ministry"
     )
     coded = code_posts(pd.concat([videos, comments], ignore_index=True))
-    levels = account_levels(coded, measured=MEASURED)
+    # nine posts are fewer than a level needs (codebook level_min_posts): the share stays
+    few = account_levels(coded, measured=MEASURED).iloc[0]
+    assert few["reply_share"] == pytest.approx(4 / 9) and pd.isna(few["level"])
+    assert few["evidence"].startswith("9 posts, fewer than")
+    levels = account_levels(coded, ANY_COUNT, measured=MEASURED)
     assert len(levels) == 1  # one account: the channel's videos and its comments
     row = levels.iloc[0]
     assert (row["posts"], row["n_reply"], row["n_dialogue"]) == (9, 2, 2)
     assert row["reply_share"] == pytest.approx(4 / 9) and row["level"] == "high"
     assert row["method"] == "measured" and row["evidence"].startswith("4 of 9 posts")
     # without the comment threads the videos say nothing about answering
-    alone = account_levels(code_posts(videos), measured=MEASURED).iloc[0]
+    alone = account_levels(code_posts(videos), ANY_COUNT, measured=MEASURED).iloc[0]
     assert alone["reply_share"] == 0 and alone["level"] == "none"
     # without the comment threads listed, YouTube gets rates but no level
-    assert pd.isna(account_levels(coded).iloc[0]["level"])
+    assert pd.isna(account_levels(coded, ANY_COUNT).iloc[0]["level"])
 
 
 def test_real_channel_with_videos_and_threads_is_measured_none():
     videos = youtube.read(YT / "videos_info_multi.json", "USA", "government")
     comments = youtube_comments.read(YT / "comment_threads_by_channel.json", "USA", "government")
     coded = code_posts(pd.concat([videos, comments], ignore_index=True))
-    levels = account_levels(coded, measured=MEASURED).set_index("account_id")
+    levels = account_levels(coded, ANY_COUNT, measured=MEASURED).set_index("account_id")
     dev = levels.loc["UC_x5XG1OV2P6uZZ5FSM9Ttw"]
     assert dev["posts"] == 1 and dev["reply_share"] == 0 and dev["level"] == "none"
 

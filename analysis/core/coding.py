@@ -5,11 +5,14 @@ judgement a measurement that anyone can rerun on an export of an account's
 posts:
 
 * :func:`code_posts` gives every post a *kind* (``broadcast``, ``share``,
-  ``mention``, ``reply``, ``dialogue``), its ordinal *level*, and its agenda
-  *topics* by a bilingual dictionary that hand codes override;
+  ``mention``, ``internal``, ``reply``, ``dialogue``), its ordinal *level*, and
+  its agenda *topics* by a bilingual dictionary that hand codes override; an
+  answer to an account of the same country's government is ``internal``
+  (coordination), not a reply to the public;
 * :func:`account_levels` turns the kinds into one level per account (``none``,
-  ``low``, ``moderate``, ``high``) from the share of posts that answer other
-  accounts, beside the conversation, amplification and applause rates;
+  ``low``, ``moderate``, ``high``) from the share of posts that answer the
+  public, once the account has the codebook's minimum of posts, beside the
+  conversation, amplification and applause rates;
 * :func:`judged_levels` puts the article's judged levels (``interaction.csv``)
   in the same layout, so a table can show measured and judged levels side by
   side and say which is which;
@@ -40,6 +43,7 @@ from analysis.data.codebook import load_codebook
 
 __all__ = [
     "KINDS",
+    "account_key",
     "account_levels",
     "code_posts",
     "judged_levels",
@@ -49,7 +53,7 @@ __all__ = [
 ]
 
 #: Post kinds in the order the codebook decides them.
-KINDS: tuple[str, ...] = ("share", "dialogue", "reply", "mention", "broadcast")
+KINDS: tuple[str, ...] = ("share", "internal", "dialogue", "reply", "mention", "broadcast")
 
 _TOPIC_SEP = "|"
 # Word characters of English and Spanish (lower case). Unicode classes such as \pL
@@ -76,6 +80,7 @@ def code_posts(
     codebook: dict | None = None,
     *,
     parent_authors: pd.DataFrame | None = None,
+    government: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Add ``kind``, ``level``, ``topics`` and ``topics_source`` to a posts table.
 
@@ -84,14 +89,16 @@ def code_posts(
 
     1. ``share``: ``kind_ref`` is ``retweeted`` or ``quoted``, whatever else the
        post carries;
-    2. ``reply`` / ``dialogue``: a reply to a post of *another* account; all the
-       account's replies in a conversation where it answered other accounts
-       ``dialogue_min_replies`` times or more are ``dialogue``;
-    3. a reply to the account's own post continues its thread and is coded as
-       an original post (steps 4-5);
-    4. ``mention``: an original post that names another account (naming itself
+    2. ``internal``: a reply to another account that is one of the same
+       country's government (`government`): coordination, not the public;
+    3. ``reply`` / ``dialogue``: a reply to a post of *another* account, the
+       public; all the account's replies in a conversation where it answered the
+       public ``dialogue_min_replies`` times or more are ``dialogue``;
+    4. a reply to the account's own post continues its thread and is coded as
+       an original post (steps 5-6);
+    5. ``mention``: an original post that names another account (naming itself
        does not count);
-    5. ``broadcast``: any other post.
+    6. ``broadcast``: any other post.
 
     A reply is a post with ``kind_ref == 'replied_to'`` or an ``in_reply_to`` or
     ``in_reply_to_account_id``. When the answered account is missing it is
@@ -120,6 +127,14 @@ def code_posts(
         coded as if the whole archive were in memory: the answered post may
         belong to an account coded elsewhere. The first row with an author
         wins, as in the table lookup.
+    government
+        The accounts of the posts' countries (``accounts.csv``: ``country``,
+        ``platform``, ``handle``): a reply whose answered account
+        (``in_reply_to_account``, its handle, or ``in_reply_to_account_id``)
+        is a handle of the post's country on the post's platform is
+        ``internal``. Handles are compared as :func:`account_key` writes them
+        (NFC, case-folded, without a leading ``@``). Without it no post is
+        ``internal``: the country's handles are not known.
 
     Returns
     -------
@@ -177,6 +192,8 @@ def code_posts(
         parent_author = pa.array(filled, type=pa.large_string(), from_pandas=True)
     self_reply = is_reply & _np(pc.equal(parent_author, author))
     answers_other = is_reply & ~self_reply
+    internal = _answers_government(out, parent_author, answers_other, government)
+    answers_other &= ~internal  # from here on, an answer to another account is the public
 
     # dialogue: answers to others, grouped by the account's conversation
     dialogue = np.zeros(n, dtype=bool)
@@ -199,13 +216,19 @@ def code_posts(
         )
         dialogue[answers_other] = size >= int(book["dialogue_min_replies"])
 
-    original = ~is_share & ~answers_other
+    original = ~is_share & ~answers_other & ~internal
     names_other = _names_other(out, author, original)
 
     position = {k: i for i, k in enumerate(order)}
     codes = np.select(
-        [is_share, answers_other & dialogue, answers_other, names_other],
-        [position["share"], position["dialogue"], position["reply"], position["mention"]],
+        [is_share, internal, answers_other & dialogue, answers_other, names_other],
+        [
+            position["share"],
+            position["internal"],
+            position["dialogue"],
+            position["reply"],
+            position["mention"],
+        ],
         default=position["broadcast"],
     )
     out["kind"] = pd.Categorical.from_codes(codes, categories=order)
@@ -214,6 +237,56 @@ def code_posts(
     out["topics"] = topics
     out["topics_source"] = source
     return out
+
+
+def account_key(handle: pd.Series) -> pd.Series:
+    """Handles (or ids) as the coder compares them: NFC, case-folded, no leading ``@``.
+
+    >>> account_key(pd.Series(["@SRE_mx", "Cancilleria@Mastodon.Social", "did:plc:Ab"])).tolist()
+    ['sre_mx', 'cancilleria@mastodon.social', 'did:plc:ab']
+    """
+    text = handle.astype("string").str.strip().str.normalize("NFC").str.casefold()
+    return text.str.lstrip("@").mask(lambda s: s == "")
+
+
+def _answers_government(
+    out: pd.DataFrame,
+    parent_author: pa.Array,
+    answers_other: np.ndarray,
+    government: pd.DataFrame | None,
+) -> np.ndarray:
+    """True for the answers to another account that is one of the country's own (``internal``).
+
+    Only the answers to other accounts are compared (a few per cent of an archive), by
+    ``(country, platform, key)`` against the government's handles.
+    """
+    found = np.zeros(len(out), dtype=bool)
+    if government is None or not len(government) or not answers_other.any():
+        return found
+    missing = {"country", "platform", "handle"} - set(government.columns)
+    if missing:
+        raise ValueError(f"government needs the columns of accounts.csv; missing {sorted(missing)}")
+    own = government[["country", "platform"]].astype("string").fillna("")
+    keys = set(
+        own["country"]
+        + "\x1f"
+        + own["platform"]
+        + "\x1f"
+        + account_key(government["handle"]).fillna("")
+    )
+    rows = np.flatnonzero(answers_other)
+    scope = (
+        _str(out, "country").fillna("").iloc[rows]
+        + "\x1f"
+        + _str(out, "platform").fillna("").iloc[rows]
+        + "\x1f"
+    )
+    ids = pd.Series(
+        parent_author.take(pa.array(rows)).to_pylist(), dtype="string", index=scope.index
+    )
+    for answered in (account_key(_str(out, "in_reply_to_account").iloc[rows]), account_key(ids)):
+        found[rows] |= (scope + answered).isin(keys).fillna(False).to_numpy(dtype=bool)
+    return found
 
 
 def _replies(
@@ -569,8 +642,11 @@ def account_levels(
     The account is ``(country, role, platform, account_id)``. The level comes
     from ``reply_share`` = (``reply`` + ``dialogue``) / posts with the
     codebook's ``account_levels``: each ``min_share`` is an inclusive lower
-    bound. The rates are per post, over the posts whose count is known (a
-    missing count is not a zero; ``*_missing`` says how many were missing):
+    bound; ``internal`` answers (inside the government) are posts, not replies.
+    An account with fewer posts than the codebook's ``level_min_posts`` keeps
+    its share but gets no level (its evidence says why). The rates are per
+    post, over the posts whose count is known (a missing count is not a zero;
+    ``*_missing`` says how many were missing):
     ``conversation_rate`` (replies received), ``amplification_rate`` (shares),
     ``applause_rate`` (likes).
 
@@ -640,7 +716,9 @@ def account_levels(
     keys = zip(g["country"], g["role"], g["platform"], strict=True)
     observable = on_platform | pd.Series([k in wanted for k in keys], index=g.index)
     g.loc[~observable.to_numpy(), "reply_share"] = np.nan
-    g["level"] = _level_of(g["reply_share"].to_numpy(), book)
+    # a level needs the codebook's minimum of the account's own posts (its share is kept)
+    enough = posts >= int(book.get("level_min_posts", 1))
+    g["level"] = _level_of(np.where(enough, g["reply_share"].to_numpy(), np.nan), book)
     for col, rate in metrics.items():
         known = g.pop(f"{col}_known").to_numpy(dtype=float)
         total = g.pop(f"{col}_sum").to_numpy(dtype=float)
@@ -655,6 +733,11 @@ def account_levels(
         + " posts answer other accounts ("
         + g["n_dialogue"].astype(str)
         + " in dialogues)"
+    )
+    few = observable.to_numpy() & ~enough
+    g.loc[few, "evidence"] = (
+        g.loc[few, "posts"].astype(str)
+        + f" posts, fewer than the {int(book.get('level_min_posts', 1))} a level needs"
     )
     g.loc[~observable.to_numpy(), "evidence"] = "the export does not record the account's replies"
     g["source"] = source

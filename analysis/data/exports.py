@@ -65,7 +65,13 @@ EXPORTS_DIR = "posts"
 
 #: The platform an export format implies, where exports.csv leaves ``platform`` empty
 #: (a Meta CSV can be Facebook or Instagram: its rows must say).
-_FORMAT_PLATFORM = {"twitter_v2": "twitter", "youtube": "youtube", "youtube_comments": "youtube"}
+_FORMAT_PLATFORM = {
+    "twitter_v2": "twitter",
+    "youtube": "youtube",
+    "youtube_comments": "youtube",
+    "bluesky_feed": "bluesky",
+    "mastodon_statuses": "mastodon",
+}
 
 
 def measured_accounts(

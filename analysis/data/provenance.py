@@ -1,4 +1,4 @@
-"""Where each value of data/raw comes from: the article, Wikidata, the YouTube API, or a person.
+"""Where each value of data/raw comes from: the article, Wikidata, a platform's API, or a person.
 
 Every row of data/raw carries ``source``. This module reads that text back into
 a kind of source, so the completeness report can say, per country, how many
@@ -18,6 +18,10 @@ A ``source`` holds one or more citations separated by ``;``. Each is one of:
 ``youtube``
     what ``python -m analysis collect youtube`` writes:
     ``YouTube Data API channels.list UC…, retrieved YYYY-MM-DD``;
+``bluesky``, ``mastodon``
+    what ``python -m analysis collect bluesky`` and ``… collect mastodon`` write:
+    ``Bluesky AppView app.bsky.actor.getProfiles did:…, retrieved YYYY-MM-DD``,
+    ``Mastodon API accounts/lookup user@server, retrieved YYYY-MM-DD``;
 ``hand``
     anything else a person wrote (``observed on x.com/…, 2026-11-30``).
 
@@ -56,12 +60,14 @@ __all__ = [
 ]
 
 #: The kinds of source, in the order a label lists them.
-SOURCE_KINDS: tuple[str, ...] = ("article", "wikidata", "youtube", "hand")
+SOURCE_KINDS: tuple[str, ...] = ("article", "wikidata", "youtube", "bluesky", "mastodon", "hand")
 #: The kinds a collector writes; rows citing only these may be completed by a collector.
-COLLECTED: frozenset[str] = frozenset({"wikidata", "youtube"})
+COLLECTED: frozenset[str] = frozenset({"wikidata", "youtube", "bluesky", "mastodon"})
 
 _WIKIDATA = re.compile(r"^Wikidata Q[1-9][0-9]*\b")
 _YOUTUBE = re.compile(r"^YouTube Data API\b")
+_BLUESKY = re.compile(r"^Bluesky AppView\b")
+_MASTODON = re.compile(r"^Mastodon API\b")
 # An author (a capitalised word, then words, "et al.", "y"/"and"/"&" between names) and
 # a year, bare or in brackets: "Benayas 2021", "Bjola & Jiang (2015)", "Twiplomacy (2017)".
 _AUTHOR_YEAR = re.compile(
@@ -94,6 +100,10 @@ def split_citations(source: object) -> list[tuple[str, str]]:
             kind = "wikidata"
         elif _YOUTUBE.match(part):
             kind = "youtube"
+        elif _BLUESKY.match(part):
+            kind = "bluesky"
+        elif _MASTODON.match(part):
+            kind = "mastodon"
         elif part[:1].isupper() and _AUTHOR_YEAR.match(part):
             kind = "article"
         elif out and _LOCATOR.match(part):

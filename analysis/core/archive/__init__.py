@@ -127,6 +127,7 @@ def code_archive(
     hand_codes: pd.DataFrame | None = None,
     codebook: dict | None = None,
     source: str | None = None,
+    government: pd.DataFrame | None = None,
     rows_per_partition: int = ROWS_PER_PARTITION,
     progress=None,
 ) -> ArchiveResult:
@@ -153,8 +154,9 @@ def code_archive(
         ``None`` (this process), ``"local"`` (a Dask cluster on this machine,
         one worker a core), a scheduler address (``"tcp://host:8786"``), or a
         ``distributed.Client``. The output is the same bytes whichever.
-    hand_codes, codebook
-        As for :func:`analysis.core.coding.code_posts`.
+    hand_codes, codebook, government
+        As for :func:`analysis.core.coding.code_posts` (`government`: the accounts
+        whose answers are ``internal``, from ``accounts.csv``).
     source
         Written in the levels' ``source`` column; by default, for each account,
         the inputs (as given in ``paths``) that hold its posts.
@@ -193,7 +195,12 @@ def code_archive(
         "platform": platform,
         "compression": "lz4" if estimate > COMPRESS_SPILL_ABOVE else None,
     }
-    common = {"codebook": book, "hand_codes": hand_codes, "source": source}
+    common = {
+        "codebook": book,
+        "hand_codes": hand_codes,
+        "source": source,
+        "government": government,
+    }
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
@@ -299,6 +306,7 @@ def code_file(
     hand_codes: pd.DataFrame | None = None,
     codebook: dict | None = None,
     source: str | None = None,
+    government: pd.DataFrame | None = None,
 ) -> ArchiveResult:
     """Code the inputs in memory and write one Parquet file: for what fits in memory.
 
@@ -316,7 +324,9 @@ def code_file(
             raise UsageError(f"is or lies inside the input {given}; choose another output", out)
     if out.is_dir():
         raise UsageError("is a directory; give a .parquet file, or code an archive into it", out)
-    coded = code_posts(read_posts(paths, fmt, country, role, platform), hand_codes, book)
+    coded = code_posts(
+        read_posts(paths, fmt, country, role, platform), hand_codes, book, government=government
+    )
     levels = account_levels(coded, book, source=source or "; ".join(str(p) for p in paths))
     buffer = io.BytesIO()
     coded.to_parquet(buffer, index=False)

@@ -251,6 +251,7 @@ def code_partition(
     codebook: dict,
     hand_codes: pd.DataFrame | None,
     source: str | None,
+    government: pd.DataFrame | None = None,
 ) -> Coded:
     """Code one partition's posts, level its accounts, write one file per account and country."""
     partition, pieces, parents, sources = task
@@ -258,7 +259,9 @@ def code_partition(
     table = _read_spill(Path(spill), partition, pieces).combine_chunks()
     posts = to_pandas(table.drop_columns([ORDER]))
     with CODING:
-        coded = code_posts(posts, hand_codes, codebook, parent_authors=parents)
+        coded = code_posts(
+            posts, hand_codes, codebook, parent_authors=parents, government=government
+        )
         del posts
         levels = account_levels(coded, codebook, source=source or "")
     if source is None:  # the inputs that hold each account's posts

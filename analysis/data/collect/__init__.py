@@ -1,7 +1,7 @@
 """Collectors: data/raw from open sources, with every value's source and the raw responses kept.
 
-``python -m analysis collect wikidata ISO`` and ``python -m analysis collect
-youtube ISO`` are the only steps besides hand entry that write data/raw
+``python -m analysis collect wikidata|youtube|bluesky|mastodon ISO`` are the only
+steps besides hand entry that write data/raw
 (data/raw/README.md). Each fetches with :class:`~analysis.data.collect.http.Client`,
 keeps every response byte for byte under ``data/raw/snapshots/<source>/``
 (:mod:`~analysis.data.collect.snapshots`), and merges what it found into the tables
@@ -11,8 +11,9 @@ snapshots are replayed and the network is never touched; the paper build never
 collects.
 
 Modules: :mod:`~analysis.data.collect.wikidata`, :mod:`~analysis.data.collect.youtube`,
-:mod:`~analysis.data.collect.merge`, :mod:`~analysis.data.collect.snapshots`,
-:mod:`~analysis.data.collect.http`.
+:mod:`~analysis.data.collect.bluesky`, :mod:`~analysis.data.collect.mastodon` (with what
+they share, :mod:`~analysis.data.collect.timelines`), :mod:`~analysis.data.collect.merge`,
+:mod:`~analysis.data.collect.snapshots`, :mod:`~analysis.data.collect.http`.
 """
 
 from __future__ import annotations

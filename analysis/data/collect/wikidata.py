@@ -23,6 +23,8 @@ P2397     YouTube channel ID          ``youtube`` (the handle is the ``UC…`` i
 P3267     Flickr user ID              ``flickr``
 P4264     LinkedIn company ID         ``linkedin``
 P3789     Telegram username           ``telegram``
+P12361    Bluesky handle              ``bluesky`` (``name.bsky.social``)
+P4033     Mastodon address            ``mastodon`` (``user@server``)
 P8687     social media followers      ``followers`` and ``as_of`` of its account
 ======== =========================== ==================================
 
@@ -84,6 +86,8 @@ ACCOUNT_PROPERTIES: dict[str, str] = {
     "P3267": "flickr",
     "P4264": "linkedin",
     "P3789": "telegram",
+    "P12361": "bluesky",
+    "P4033": "mastodon",
 }
 #: Institution properties and the ``institutions.csv`` column each sets to true.
 INSTITUTION_PROPERTIES: dict[str, str] = {"P856": "website", "P1581": "blog"}

@@ -16,8 +16,11 @@ account_id, account
 post_id, created_at, conversation_id
     ``created_at`` is a UTC timestamp. ``conversation_id`` groups the posts of a
     thread where the platform has threads (X/Twitter).
-in_reply_to, in_reply_to_account_id
-    The post and account a reply answers, where the post is a reply.
+in_reply_to, in_reply_to_account_id, in_reply_to_account
+    The post and account a reply answers, where the post is a reply: the
+    account's platform id, and its handle where the export names it (how the
+    coder recognises an answer to an account of the same government, whose
+    handles ``accounts.csv`` lists).
 kind_ref
     The raw reference the platform records: ``'retweeted'``, ``'quoted'``,
     ``'replied_to'`` or missing. When a post carries several, the one the
@@ -79,6 +82,7 @@ POSTS_COLUMNS: tuple[str, ...] = (
     "conversation_id",
     "in_reply_to",
     "in_reply_to_account_id",
+    "in_reply_to_account",
     "kind_ref",
     "mentions",
     "replies",
@@ -231,7 +235,14 @@ def count_value(value: object, path: str | Path, where: str, field: str) -> int 
 
 
 #: The export formats, each read by the module of the same name (exports.csv ``format``).
-FORMATS: tuple[str, ...] = ("twitter_v2", "meta_csv", "youtube", "youtube_comments")
+FORMATS: tuple[str, ...] = (
+    "twitter_v2",
+    "meta_csv",
+    "youtube",
+    "youtube_comments",
+    "bluesky_feed",
+    "mastodon_statuses",
+)
 
 
 def reader(fmt: str):

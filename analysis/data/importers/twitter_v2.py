@@ -18,7 +18,8 @@ Fields used (X API v2 tweet object): ``id``, ``author_id``, ``created_at``,
 (``username``, and ``id`` when the request expanded it; otherwise looked up by username in the
 page's ``includes.users``, and kept as the lower-case username where absent), ``public_metrics``
 (``reply_count``, ``retweet_count``, ``quote_count``, ``like_count``, and
-``impression_count`` where present).
+``impression_count`` where present). The answered account's username comes from
+``includes.users`` (or the flattened ``in_reply_to_user``) where the export has it.
 
 Decisions
 ---------
@@ -225,6 +226,11 @@ def _row(tweet: object, usernames: _Users, path: Path, where: str) -> dict:
         else:
             raise ExportFormatError(path, where, f"{field}.username", "missing (and no id)")
 
+    answered = _id(tweet, "in_reply_to_user_id", path, where, required=False)
+    if answered and answered not in usernames:  # the flattened form expands the answered user
+        other = tweet.get("in_reply_to_user")
+        if isinstance(other, dict) and isinstance(other.get("username"), str):
+            usernames = _Users({**usernames, answered: other["username"]})
     metrics = tweet.get("public_metrics")
     if metrics is None:
         metrics = {}
@@ -252,7 +258,8 @@ def _row(tweet: object, usernames: _Users, path: Path, where: str) -> dict:
         "created_at": tweet.get("created_at"),
         "conversation_id": _id(tweet, "conversation_id", path, where, required=False),
         "in_reply_to": by_type.get("replied_to"),
-        "in_reply_to_account_id": _id(tweet, "in_reply_to_user_id", path, where, required=False),
+        "in_reply_to_account_id": answered,
+        "in_reply_to_account": usernames.get(answered) if answered else None,
         "kind_ref": kind_ref,
         "mentions": mentions,
         "replies": replies,

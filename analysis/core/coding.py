@@ -730,9 +730,13 @@ def account_levels(
         (g["n_reply"] + g["n_dialogue"]).astype(str)
         + " of "
         + g["posts"].astype(str)
-        + " posts answer other accounts ("
+        + " posts answer the public ("
         + g["n_dialogue"].astype(str)
         + " in dialogues)"
+    )
+    inside = g["n_internal"] > 0
+    g.loc[inside, "evidence"] += (
+        "; " + g.loc[inside, "n_internal"].astype(str) + " answer accounts of their own government"
     )
     few = observable.to_numpy() & ~enough
     g.loc[few, "evidence"] = (

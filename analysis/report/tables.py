@@ -373,7 +373,9 @@ def interaction_table(study: Study, measured: pd.DataFrame | None = None, lang: 
                 else ""
                 for r in rows.reindex(columns=RATE_COLUMNS).to_numpy(dtype=float)
             ],
-            t["evidence"]: [_interaction_evidence(r, lang) for _, r in rows.iterrows()],
+            t["evidence"]: [
+                _interaction_evidence(r, lang, study.data_dir) for _, r in rows.iterrows()
+            ],
         }
     )
     # without measured rows the share and the rates are empty: leave the columns out
@@ -404,16 +406,24 @@ def _share_text(row, lang: str) -> str:
     )
 
 
-def _interaction_evidence(row, lang: str) -> str:
+def _interaction_evidence(row, lang: str, data_dir=None) -> str:
     """The source's words for a judged level; the counts behind a measured one, in `lang`."""
+    t = words("tables", lang)
     if row.get("method") == "measured" and pd.isna(row.get("reply_share")):
-        return words("tables", lang)["replies_not_recorded"]
+        return t["replies_not_recorded"]
     if row.get("method") == "measured" and pd.notna(row.get("posts")):
-        return words("tables", lang)["measured_evidence"].format(
+        if pd.isna(row.get("level")):  # fewer posts than a level needs (codebook)
+            minimum = codebook.load_codebook(data_dir).get("level_min_posts", 1)
+            return t["too_few_posts"].format(posts=int(row["posts"]), minimum=minimum)
+        said = t["measured_evidence"].format(
             replies=int(row["n_reply"] + row["n_dialogue"]),
             posts=int(row["posts"]),
             dialogue=int(row["n_dialogue"]),
         )
+        internal = row.get("n_internal")
+        if internal is not None and pd.notna(internal) and internal > 0:
+            said += t["internal_evidence"].format(internal=int(internal))
+        return said
     return "" if pd.isna(row.get("evidence")) else str(row["evidence"])
 
 

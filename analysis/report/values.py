@@ -14,10 +14,10 @@ import pandas as pd
 from analysis.core.reliability import reliability
 from analysis.core.stats import min_sign_test_p
 from analysis.data import provenance
-from analysis.data.codebook import label, labels
+from analysis.data.codebook import label, labels, load_codebook
 from analysis.data.load import Study
 from analysis.report import tables
-from analysis.report.text import words
+from analysis.report.text import fmt_date, words
 
 
 def _per_country(study: Study, series) -> dict[str, int]:
@@ -221,7 +221,14 @@ def interaction_values(study: Study, measured=None, lang: str = "en") -> dict:
     judged = levels[levels["method"] == "judged"]
     roles = labels("roles", lang, study.data_dir)
     inter = study.interaction
+    book = load_codebook(study.data_dir)
     return {
+        "measured_sources": measured_sources(study, measured, lang),
+        "level_min_posts": int(book.get("level_min_posts", 1)),
+        # the narrowest level's width: what one post must not outweigh
+        "level_step": min(
+            v["min_share"] for v in book["account_levels"].values() if v["min_share"]
+        ),
         "measured_accounts": _per_country(
             study, measured.groupby("country").size() if measured is not None else {}
         ),
@@ -240,6 +247,36 @@ def interaction_values(study: Study, measured=None, lang: str = "en") -> dict:
             for r in judged.itertuples()
         ],
     }
+
+
+def measured_sources(study: Study, measured=None, lang: str = "en") -> list[dict]:
+    """Where each country's measured levels come from: per platform, the accounts with a
+    level, those with too few posts for one, and the first and last day of their posts.
+
+    Only accounts whose exports record their replies count (a share of replies is known).
+    """
+    if measured is None or not len(measured):
+        return []
+    rows = measured[measured["country"].isin(study.pair) & measured["reply_share"].notna()]
+    platforms = labels("platforms", lang, study.data_dir)
+    order = {c: i for i, c in enumerate(study.pair)}
+    out = []
+    for (country, platform), part in sorted(
+        rows.groupby(["country", "platform"]), key=lambda kv: (order[kv[0][0]], kv[0][1])
+    ):
+        out.append(
+            {
+                "country": study.country_name(country, lang),
+                "platform": platforms.get(platform, platform),
+                "accounts": int(part["level"].notna().sum()),
+                "few": int(part["level"].isna().sum()),
+                "first": fmt_date(
+                    pd.Timestamp(part["first_post"].min()).strftime("%Y-%m-%d"), lang
+                ),
+                "last": fmt_date(pd.Timestamp(part["last_post"].max()).strftime("%Y-%m-%d"), lang),
+            }
+        )
+    return out
 
 
 def reliability_values(study: Study) -> dict | None:

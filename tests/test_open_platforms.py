@@ -586,3 +586,13 @@ def test_a_country_collected_offline_from_both_platforms_builds_its_paper(raw_co
     es = (tmp_path / "build" / f"{ISO}-MEX" / "es" / "paper.md").read_text(encoding="utf-8")
     es = es.replace("\\", "")
     assert "Los niveles medidos proceden de Bluesky para" in es
+    # the panel shows the measured levels too
+    paper.build_panel(["MEX", ISO], data_dir=raw_copy, root=tmp_path / "build")
+    panel = (tmp_path / "build" / f"panel-MEX-{ISO}" / "en" / "paper.md").read_text()
+    table = panel.replace("\\", "")[panel.replace("\\", "").index("# Interaction") :]
+    assert (
+        "| Antarctica | Foreign ministry | Bluesky | cancilleria-xbs.bsky.social | 60 (2025"
+        in table
+    )
+    assert "| Government | Mastodon | gobierno@social.example | 4 " in table
+    assert "too few posts for a level" in table

@@ -7,7 +7,9 @@ every country with data on the same descriptive measures, for the report that
 - :func:`presence_matrix`: each institution's website and accounts, platform by platform;
 - :func:`audiences`: followers per institution on the core platforms, where given;
 - :func:`adoption`: when each country first opened an account on each core platform;
-- :func:`ranking`: the countries ordered by presence and adoption.
+- :func:`ranking`: the countries ordered by presence and adoption;
+- :func:`measured_levels`: the interaction level of each account whose own posts the data
+  hold (exports, or Bluesky and Mastodon collected).
 
 Every value is a census of what data/raw holds: the panel describes, it tests nothing.
 Missing values stay missing: an account without a figure is not a zero, so audiences are
@@ -26,13 +28,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.data import codebook, dates
+from analysis.core import coding
+from analysis.data import codebook, dates, exports
 from analysis.data.load import Panel
 
 __all__ = [
     "adoption",
     "audiences",
     "columns",
+    "measured_levels",
     "panel_values",
     "presence_matrix",
     "ranking",
@@ -256,9 +260,31 @@ def ranking(panel: Panel) -> pd.DataFrame:
     )
 
 
+def measured_levels(panel: Panel) -> pd.DataFrame:
+    """The measured interaction level of every account of the panel whose replies its posts
+    record (:func:`analysis.core.coding.account_levels`), in the panel's order.
+
+    The posts are those of ``exports.csv`` (an export a user keeps, or what ``collect bluesky``
+    and ``collect mastodon`` wrote), coded with the panel's own accounts as the governments'
+    (an answer to one is ``internal``). An account with fewer posts than a level needs is kept,
+    its level missing. Without posts the table is empty.
+    """
+    posts = exports.posts(panel.codes, panel.data_dir)
+    book = codebook.load_codebook(panel.data_dir)
+    coded = coding.code_posts(posts, codebook=book, government=panel.accounts)
+    measured = exports.measured_accounts(panel.codes, panel.data_dir)
+    levels = coding.account_levels(coded, book, measured=measured)
+    levels = levels[levels["reply_share"].notna()]
+    order = {c: i for i, c in enumerate(panel.codes)}
+    return levels.sort_values("country", key=lambda s: s.map(order), kind="stable").reset_index(
+        drop=True
+    )
+
+
 def panel_values(ranked: pd.DataFrame, panel: Panel) -> dict:
     """What the report's sentences quote: the countries, and how many accounts are undated."""
     return {
         "panel_countries": list(panel.codes),
         "panel_undated": int(ranked["undated"].sum()),
+        "panel_min_posts": int(codebook.load_codebook(panel.data_dir).get("level_min_posts", 1)),
     }

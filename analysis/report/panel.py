@@ -39,6 +39,7 @@ from analysis.report.text import (
 __all__ = [
     "adoption_table",
     "audience_table",
+    "interaction_table",
     "panel_names",
     "panel_presence",
     "presence_figure",
@@ -102,6 +103,36 @@ def audience_table(aud: pd.DataFrame, panel: Panel, lang: str = "en") -> pd.Data
                 t["platform"]: platforms[r.platform],
                 t["followers"]: shown,
                 t["as_of"]: "" if pd.isna(r.as_of) else r.as_of,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def interaction_table(levels: pd.DataFrame, panel: Panel, lang: str = "en") -> pd.DataFrame:
+    """:func:`analysis.core.panel.measured_levels` in words: per account, its platform, its
+    posts and their dates, its share of replies to the public and its level."""
+
+    t = words("panel", lang)
+    roles = codebook.labels("roles", lang, panel.data_dir)
+    platforms = codebook.labels("platforms", lang, panel.data_dir)
+    names = codebook.labels("account_levels", lang, panel.data_dir)
+    rows = []
+    for r in levels.itertuples(index=False):
+        first, last = (
+            fmt_date(pd.Timestamp(d).strftime("%Y-%m-%d"), lang)
+            for d in (r.first_post, r.last_post)
+        )
+        rows.append(
+            {
+                t["country"]: panel.country_name(r.country, lang),
+                t["institution"]: roles[r.role],
+                t["platform"]: platforms[r.platform],
+                t["account"]: "" if pd.isna(r.account) else str(r.account),
+                t["posts"]: t["posts_dated"].format(
+                    n=fmt_number(r.posts, lang), first=first, last=last
+                ),
+                t["reply_share"]: fmt_percent(r.reply_share, lang, 1),
+                t["level"]: names[r.level] if pd.notna(r.level) else t["too_few"],
             }
         )
     return pd.DataFrame(rows)

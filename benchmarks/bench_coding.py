@@ -111,6 +111,8 @@ def generate(n: int, n_accounts: int = 500, seed: int = 20210301) -> pd.DataFram
             "conversation_id": pd.array(conversation, dtype="string"),
             "in_reply_to": pd.array(in_reply_to, dtype="string"),
             "in_reply_to_account_id": pd.array(parent_account, dtype="string"),
+            # the answered account's handle, as X exports give it in includes.users
+            "in_reply_to_account": pd.array(parent_account, dtype="string"),
             "kind_ref": pd.array(kind_ref, dtype="string"),
             "mentions": mentions.to_pandas(),
             **counts,
@@ -140,6 +142,13 @@ def _reset_peak() -> bool:
         return False
 
 
+#: The governments' own accounts: an answer to one of them is ``internal`` (a fifth of
+#: the answered accounts of one country, so the lookup runs on every answer).
+GOVERNMENT = pd.DataFrame(
+    {"country": "MEX", "platform": "twitter", "handle": [f"user{i}" for i in range(0, 50_000, 5)]}
+)
+
+
 def run(path: Path) -> str:
     """Read a posts Parquet file, code it and level its accounts; return the figures."""
     t0 = time.perf_counter()
@@ -155,7 +164,7 @@ def run(path: Path) -> str:
     rss_input = _status_mb("VmRSS")
     reset = _reset_peak()
     t1 = time.perf_counter()
-    coded = code_posts(posts)
+    coded = code_posts(posts, government=GOVERNMENT)
     t2 = time.perf_counter()
     levels = account_levels(coded)
     t3 = time.perf_counter()

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.data import exports, load
+from analysis.data.codebook import load_codebook
 from analysis.report import tables
 
 NBSP = "\u00a0"
@@ -230,10 +231,19 @@ def test_interaction_table_measured_rows_in_spanish(fixture_data):
     from analysis.data import load
 
     s = load.study("ARG", "URY", fixture_data)
-    measured = coding.account_levels(coding.code_posts(exports.posts(s.pair, fixture_data)))
+    coded = coding.code_posts(exports.posts(s.pair, fixture_data))
+    # seven posts are fewer than a level needs: the table says so
+    few = tables.interaction_table(s, coding.account_levels(coded), "es")
+    minimum = load_codebook(fixture_data)["level_min_posts"]
+    assert few[few["Método"] == "medido"].iloc[0]["Evidencia"] == (
+        f"7 publicaciones: menos de las {minimum} que exige un nivel, así que no hay nivel; "
+        "solo proporción y tasas"
+    )
+    book = {**load_codebook(fixture_data), "level_min_posts": 1}
+    measured = coding.account_levels(coded, book)
     t = tables.interaction_table(s, measured, "es")
     row = t[t["Método"] == "medido"].iloc[0]
-    assert row["Evidencia"] == "3 de 7 publicaciones responden a otras cuentas (2 en diálogos)"
+    assert row["Evidencia"] == "3 de 7 publicaciones responden al público (2 en diálogos)"
     assert row["Proporción de respuestas [intervalo de Wilson del 95\u00a0%]"] == (
         "42,9\u00a0% [15,8\u00a0%; 75,0\u00a0%]"  # 3 of 7 posts: a sample of the timeline
     )

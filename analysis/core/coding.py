@@ -133,7 +133,7 @@ def code_posts(
         (``in_reply_to_account``, its handle, or ``in_reply_to_account_id``)
         is a handle of the post's country on the post's platform is
         ``internal``. Handles are compared as :func:`account_key` writes them
-        (NFC, case-folded, without a leading ``@``). Without it no post is
+        (NFC, lower case, without a leading ``@``). Without it no post is
         ``internal``: the country's handles are not known.
 
     Returns
@@ -240,13 +240,20 @@ def code_posts(
 
 
 def account_key(handle: pd.Series) -> pd.Series:
-    """Handles (or ids) as the coder compares them: NFC, case-folded, no leading ``@``.
+    """Handles (or ids) as the coder compares them: NFC, lower case, no leading ``@``.
 
     >>> account_key(pd.Series(["@SRE_mx", "Cancilleria@Mastodon.Social", "did:plc:Ab"])).tolist()
     ['sre_mx', 'cancilleria@mastodon.social', 'did:plc:ab']
     """
-    text = handle.astype("string").str.strip().str.normalize("NFC").str.casefold()
-    return text.str.lstrip("@").mask(lambda s: s == "")
+    arr = _key(pa.array(handle.astype("string").array, type=pa.large_string()))
+    return pd.Series(pd.array(arr.to_pylist(), dtype="string"), index=handle.index)
+
+
+def _key(arr: pa.Array) -> pa.Array:
+    """:func:`account_key` on Arrow strings ('' is null)."""
+    text = pc.utf8_normalize(pc.utf8_trim_whitespace(arr), "NFC")
+    text = pc.utf8_ltrim(pc.utf8_lower(text), "@")
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, type=text.type), text)
 
 
 def _answers_government(
@@ -258,7 +265,7 @@ def _answers_government(
     """True for the answers to another account that is one of the country's own (``internal``).
 
     Only the answers to other accounts are compared (a few per cent of an archive), by
-    ``(country, platform, key)`` against the government's handles.
+    ``(country, platform, key)`` against the government's handles, in Arrow.
     """
     found = np.zeros(len(out), dtype=bool)
     if government is None or not len(government) or not answers_other.any():
@@ -266,26 +273,26 @@ def _answers_government(
     missing = {"country", "platform", "handle"} - set(government.columns)
     if missing:
         raise ValueError(f"government needs the columns of accounts.csv; missing {sorted(missing)}")
-    own = government[["country", "platform"]].astype("string").fillna("")
-    keys = set(
-        own["country"]
-        + "\x1f"
-        + own["platform"]
-        + "\x1f"
-        + account_key(government["handle"]).fillna("")
-    )
-    rows = np.flatnonzero(answers_other)
-    scope = (
-        _str(out, "country").fillna("").iloc[rows]
-        + "\x1f"
-        + _str(out, "platform").fillna("").iloc[rows]
-        + "\x1f"
-    )
-    ids = pd.Series(
-        parent_author.take(pa.array(rows)).to_pylist(), dtype="string", index=scope.index
-    )
-    for answered in (account_key(_str(out, "in_reply_to_account").iloc[rows]), account_key(ids)):
-        found[rows] |= (scope + answered).isin(keys).fillna(False).to_numpy(dtype=bool)
+    sep = pa.scalar("\x1f", type=pa.large_string())
+
+    def keys(country: pa.Array, platform: pa.Array, handle: pa.Array) -> pa.Array:
+        empty = pa.scalar("", type=pa.large_string())
+        return pc.binary_join_element_wise(
+            pc.fill_null(country, empty), pc.fill_null(platform, empty), _key(handle), sep
+        )
+
+    own = keys(
+        _arrow(government, "country"), _arrow(government, "platform"), _arrow(government, "handle")
+    ).drop_null()
+    if isinstance(own, pa.ChunkedArray):
+        own = own.combine_chunks()
+    rows = pa.array(np.flatnonzero(answers_other))
+    country = _arrow(out, "country").take(rows)
+    platform = _arrow(out, "platform").take(rows)
+    hit = np.zeros(len(rows), dtype=bool)
+    for answered in (_arrow(out, "in_reply_to_account").take(rows), parent_author.take(rows)):
+        hit |= _np(pc.is_in(keys(country, platform, answered), value_set=own))
+    found[answers_other] = hit
     return found
 
 

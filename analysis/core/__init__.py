@@ -2,6 +2,7 @@
 
 - :mod:`analysis.core.stats`        generic tests, intervals and effects as result types
 - :mod:`analysis.core.coding`       interaction kinds, account levels and topics of posts
+- :mod:`analysis.core.government`   which answers go to the country's own accounts (internal)
 - :mod:`analysis.core.reliability`  Krippendorff's alpha of hand codes
 - :mod:`analysis.core.archive`      coding an archive partition by partition, or on Dask
 - :mod:`analysis.core.compare`      the comparisons of a pair, one row each

@@ -39,11 +39,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.core.government import answers_government
 from analysis.data.codebook import load_codebook
 
 __all__ = [
     "KINDS",
-    "account_key",
     "account_levels",
     "code_posts",
     "judged_levels",
@@ -132,7 +132,8 @@ def code_posts(
         ``platform``, ``handle``): a reply whose answered account
         (``in_reply_to_account``, its handle, or ``in_reply_to_account_id``)
         is a handle of the post's country on the post's platform is
-        ``internal``. Handles are compared as :func:`account_key` writes them
+        ``internal``. Handles are compared as
+        :func:`analysis.core.government.account_key` writes them
         (NFC, lower case, without a leading ``@``). Without it no post is
         ``internal``: the country's handles are not known.
 
@@ -192,7 +193,14 @@ def code_posts(
         parent_author = pa.array(filled, type=pa.large_string(), from_pandas=True)
     self_reply = is_reply & _np(pc.equal(parent_author, author))
     answers_other = is_reply & ~self_reply
-    internal = _answers_government(out, parent_author, answers_other, government)
+    rows = pa.array(np.flatnonzero(answers_other))
+    internal = np.zeros(n, dtype=bool)
+    internal[answers_other] = answers_government(
+        _arrow(out, "country").take(rows),
+        _arrow(out, "platform").take(rows),
+        (_arrow(out, "in_reply_to_account").take(rows), parent_author.take(rows)),
+        government,
+    )
     answers_other &= ~internal  # from here on, an answer to another account is the public
 
     # dialogue: answers to others, grouped by the account's conversation
@@ -237,63 +245,6 @@ def code_posts(
     out["topics"] = topics
     out["topics_source"] = source
     return out
-
-
-def account_key(handle: pd.Series) -> pd.Series:
-    """Handles (or ids) as the coder compares them: NFC, lower case, no leading ``@``.
-
-    >>> account_key(pd.Series(["@SRE_mx", "Cancilleria@Mastodon.Social", "did:plc:Ab"])).tolist()
-    ['sre_mx', 'cancilleria@mastodon.social', 'did:plc:ab']
-    """
-    arr = _key(pa.array(handle.astype("string").array, type=pa.large_string()))
-    return pd.Series(pd.array(arr.to_pylist(), dtype="string"), index=handle.index)
-
-
-def _key(arr: pa.Array) -> pa.Array:
-    """:func:`account_key` on Arrow strings ('' is null)."""
-    text = pc.utf8_normalize(pc.utf8_trim_whitespace(arr), "NFC")
-    text = pc.utf8_ltrim(pc.utf8_lower(text), "@")
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, type=text.type), text)
-
-
-def _answers_government(
-    out: pd.DataFrame,
-    parent_author: pa.Array,
-    answers_other: np.ndarray,
-    government: pd.DataFrame | None,
-) -> np.ndarray:
-    """True for the answers to another account that is one of the country's own (``internal``).
-
-    Only the answers to other accounts are compared (a few per cent of an archive), by
-    ``(country, platform, key)`` against the government's handles, in Arrow.
-    """
-    found = np.zeros(len(out), dtype=bool)
-    if government is None or not len(government) or not answers_other.any():
-        return found
-    missing = {"country", "platform", "handle"} - set(government.columns)
-    if missing:
-        raise ValueError(f"government needs the columns of accounts.csv; missing {sorted(missing)}")
-    sep = pa.scalar("\x1f", type=pa.large_string())
-
-    def keys(country: pa.Array, platform: pa.Array, handle: pa.Array) -> pa.Array:
-        empty = pa.scalar("", type=pa.large_string())
-        return pc.binary_join_element_wise(
-            pc.fill_null(country, empty), pc.fill_null(platform, empty), _key(handle), sep
-        )
-
-    own = keys(
-        _arrow(government, "country"), _arrow(government, "platform"), _arrow(government, "handle")
-    ).drop_null()
-    if isinstance(own, pa.ChunkedArray):
-        own = own.combine_chunks()
-    rows = pa.array(np.flatnonzero(answers_other))
-    country = _arrow(out, "country").take(rows)
-    platform = _arrow(out, "platform").take(rows)
-    hit = np.zeros(len(rows), dtype=bool)
-    for answered in (_arrow(out, "in_reply_to_account").take(rows), parent_author.take(rows)):
-        hit |= _np(pc.is_in(keys(country, platform, answered), value_set=own))
-    found[answers_other] = hit
-    return found
 
 
 def _replies(

@@ -40,6 +40,7 @@ __all__ = [
     "load_text",
     "method_in",
     "outputs_list",
+    "outputs_table",
     "recorded",
 ]
 
@@ -285,31 +286,44 @@ def fill_template(
     return _fill(pair_dir, lang, template_dir, template)[0]
 
 
+def _outputs(numbering: _Numbering, ctx: dict) -> list[dict]:
+    rows = []
+    for kind in ("figure", "table"):
+        placed = [n for n in numbering.seen[kind] if f"{kind}:{n}" in numbering.placing]
+        for number, name in enumerate(placed, start=1):
+            output = ctx["made"][f"{kind}:{name}"]
+            caption = str(ctx["caption"](kind, name)).strip()
+            rows.append(
+                {
+                    "label": f"{ctx['say']('label_' + kind)} {number}",
+                    "what": re.split(r"(?<=[.!?])\s", caption, maxsplit=1)[0],
+                    "notebook": output["notebook"],
+                    "function": output["function"],
+                }
+            )
+    return rows
+
+
+def outputs_table(rows: list[dict]) -> str:
+    """The README's table of figures and tables (Markdown) from :func:`outputs_list`."""
+    lines = ["| in the paper | what | notebook | function |", "|---|---|---|---|"]
+    for r in rows:
+        what = r["what"].replace("|", "\\|")
+        lines.append(f"| {r['label']} | {what} | `{r['notebook']}` | `{r['function']}` |")
+    return "\n".join(lines) + "\n"
+
+
 def outputs_list(
     pair_dir: Path, lang: str, template_dir: Path, template: str = "paper.md.j2"
 ) -> list[dict]:
     """Every figure and table of the paper, in the paper's order, with what made it.
 
     Each is ``{"label": "Figure 3", "what": <its caption's first sentence>, "notebook",
-    "function"}``: the README's list of figures and tables is this list.
+    "function"}``. The assembly writes them as ``<lang>/outputs.md``
+    (:func:`outputs_table`), the README's table of figures and tables.
     """
     _, numbering, ctx = _fill(pair_dir, lang, template_dir, template)
-    rows = []
-    for kind in ("figure", "table"):
-        placed = [n for n in numbering.seen[kind] if f"{kind}:{n}" in numbering.placing]
-        for number, name in enumerate(placed, start=1):
-            output = ctx["made"][f"{kind}:{name}"]
-            caption = ctx["caption"](kind, name)
-            first = re.split(r"(?<=[.!?])\s", str(caption).strip(), maxsplit=1)[0]
-            rows.append(
-                {
-                    "label": f"{ctx['say']('label_' + kind)} {number}",
-                    "what": first,
-                    "notebook": output["notebook"],
-                    "function": output["function"],
-                }
-            )
-    return rows
+    return _outputs(numbering, ctx)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -358,9 +372,10 @@ def assemble(
     same time (two pandoc processes; Typst compiles while pandoc writes the HTML).
     """
     out_dir = Path(pair_dir) / lang
-    markdown = fill_template(pair_dir, lang, template_dir, template)
+    markdown, numbering, ctx = _fill(pair_dir, lang, template_dir, template)
     source = out_dir / "paper.md"
     write_atomic(source, markdown)
+    write_atomic(out_dir / "outputs.md", outputs_table(_outputs(numbering, ctx)))
     bib = str(Path(template_dir) / "references.bib")
     # --columns: never give tables relative widths from the Markdown source; the browser
     # and Typst size each column to its content, so numbers and words do not break.

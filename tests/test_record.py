@@ -106,10 +106,10 @@ def test_a_freed_frame_never_lends_its_identity_to_another(tmp_path, study):
     kept = weakref.ref(paper.save("t", pd.DataFrame({"claim_id": ["x"], "verdict": ["agree"]})))
     gc.collect()
     assert kept() is not None, "the notebook keeps its saved frames alive"
-    for i in range(50):
+    for i in range(30):
         paper.save(f"t{i}", pd.DataFrame({"a": [i]}))  # returned, then dropped
     gc.collect()
-    for _ in range(200):  # fresh frames take the memory (and the ids) freed above
+    for _ in range(100):  # fresh frames take the memory (and the ids) freed above
         fresh = pd.DataFrame({"claim_id": ["x"], "verdict": ["agree"]})
         paper.save("late", recorded.replication_open(fresh, None))
         assert _record(paper)["drawings"][-1]["args"][0] == {"input": "late.arg0"}
@@ -304,3 +304,16 @@ def test_the_method_numbers_the_prose_quotes_follow_the_codebook(tmp_path, study
     assert f"{label} from {fmt_percent(old, 'en', None)}" not in said["after", "en"]
     label_es = codebook.label("account_levels", second, "es").lower()
     assert f"{label_es} desde el {fmt_percent(new, 'es', None)}" in said["after", "es"]
+
+
+def test_a_plain_plot_in_a_cell_says_it_is_not_in_the_paper(tmp_path, study, capsys):
+    """A pyplot figure drawn in a cell shows there only: the notebook says so, and how to
+    put it in the paper instead."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.user_ns.update(paper=_notebook(tmp_path, study, "en"), study=study)
+    shell.run_cell("import matplotlib.pyplot as plt\nplt.figure()\nplt.plot([1, 2])\nNone")
+    said = capsys.readouterr().err
+    shell.run_cell("plt.close('all')")
+    assert "shown here only" in said and "@paper.figure(caption=" in said

@@ -188,7 +188,7 @@ def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering) -> di
         if key not in made:
             raise TemplateError(f"no {kind} {name!r} was recorded in {out_dir}")
         p = made[key]
-        # code names written by the library itself (Recorder): shown in code spans as they are
+        # code names the library wrote (record.Notebook): shown in code spans as they are
         names = {k: p[k] for k in ("notebook", "function")}
         if not all(re.fullmatch(r"[A-Za-z0-9_.]+", v) for v in names.values()):
             raise TemplateError(f"{kind} {name!r}: its maker is not a code name: {names}")

@@ -317,3 +317,20 @@ def test_a_plain_plot_in_a_cell_says_it_is_not_in_the_paper(tmp_path, study, cap
     said = capsys.readouterr().err
     shell.run_cell("plt.close('all')")
     assert "shown here only" in said and "@paper.figure(caption=" in said
+
+
+def test_a_figure_function_called_for_each_platform_names_each_figure(tmp_path, study):
+    """One decorated function, several figures: each call named with paper.figure."""
+    paper = _notebook(tmp_path, study)
+    namespace = _notebook_namespace(paper, study, None)
+    cell = _FIGURE.replace("accounts_per_country(study, lang)\n", "")
+    cell += (
+        "for platform in ('twitter', 'facebook'):\n"
+        "    paper.figure(f'accounts_{platform}', accounts_per_country(study, lang))\n"
+    )
+    _cell(cell, namespace)
+    drawn = [(d["name"], d["caption"]["en"]) for d in _record(paper)["drawings"]]
+    assert drawn == [
+        ("accounts_twitter", "Accounts per country."),
+        ("accounts_facebook", "Accounts per country."),
+    ]

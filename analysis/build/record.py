@@ -164,6 +164,7 @@ class _Call:
 
     def __init__(self, func: Callable, args: tuple, kwargs: dict, code: dict | None):
         self.function, self.code = func, code
+        self.recorded_as: dict | None = None  # the drawing this call became, once named
         self.given = (args, kwargs)  # as the notebook gave them: what a run by hand draws
         self.args, self.kwargs = list(args), dict(kwargs)
         if _language_parameter(func):
@@ -395,6 +396,8 @@ class Notebook:
             )
         if self.lang is not None:
             _check_kind(kind, name, drawn)
+        if caption is None and call.recorded_as is not None:  # a decorated function's, renamed
+            caption = call.recorded_as.get("caption")
         self._check_caption(kind, name, caption)
         self._drawing(kind, name, call, caption, in_paper=True)
         return drawn
@@ -538,8 +541,12 @@ class Notebook:
         if kind != "values":
             drawing["paper"] = in_paper
         replaced = (kind, name) if kind != "values" or name else None  # merged values add up
-        self._drawings = [d for d in self._drawings if (d["kind"], d["name"]) != replaced]
+        earlier = call.recorded_as  # one call is one output: named again, it moves
+        self._drawings = [
+            d for d in self._drawings if (d["kind"], d["name"]) != replaced and d is not earlier
+        ]
         self._drawings.append(drawing)
+        call.recorded_as = drawing
         self._save()
 
     def _write_table(self, folder: Path, name: str, df: pd.DataFrame, people: bool):

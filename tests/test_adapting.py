@@ -136,11 +136,17 @@ def _environment(root: Path) -> dict[str, str]:
     return env
 
 
+def _not_copied(folder: str, names: list[str]) -> list[str]:
+    """What the copy leaves out: NOT_COPIED at the top only (analysis/build is code), caches."""
+    top = Path(folder) == REPO
+    return [n for n in names if (top and n in NOT_COPIED) or n == "__pycache__"]
+
+
 @pytest.fixture(scope="session")
 def adapted(tmp_path_factory) -> Path:
     """A copy of the repository with every recipe followed, and both papers built once."""
     root = tmp_path_factory.mktemp("adapted") / "repo"
-    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(*NOT_COPIED, "__pycache__"))
+    shutil.copytree(REPO, root, ignore=_not_copied)
     (root / ".venv").symlink_to(REPO / ".venv", target_is_directory=True)
     for recipe in RECIPES.values():
         follow(root, recipe)

@@ -242,11 +242,16 @@ class _Recording:
         return f"<module {self.recorded_module.__name__}, recorded for the paper>"
 
 
-@functools.cache
 def _caption_keys(lang: str) -> frozenset[str]:
+    """The keys of paper/text/<lang>.yml, read again when the file changes."""
     path = TEXT_DIR / f"{lang}.yml"
     if not path.is_file():
         return frozenset()
+    return _keys(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _keys(path: str, mtime_ns: int) -> frozenset[str]:
     with open(path, encoding="utf-8") as fh:
         return frozenset(yaml.safe_load(fh) or {})
 

@@ -153,7 +153,7 @@ def _global(func: types.FunctionType, name: str, what: str, seen: set) -> dict |
     value = namespace[name]
     if isinstance(value, types.ModuleType):
         return {"module": value.__name__}
-    module = getattr(value, "recorded_module", None)  # a library module the notebook records
+    module = getattr(value, "__dict__", {}).get("recorded_module")  # a module it records
     if isinstance(module, types.ModuleType):
         return {"module": module.__name__}
     wrapped = getattr(value, "__wrapped__", None)

@@ -27,22 +27,30 @@ IS_ISO = $(and $(filter 1,$(words $(1))),$(if $(call STRIP,$(1),$(CAPITALS)),,ye
 IS_PAIR = $(and $(filter 1,$(words $(1))),$(filter 2,$(words $(subst -, ,$(1)))),$(call IS_ISO,$(firstword $(subst -, ,$(1)))),$(call IS_ISO,$(lastword $(subst -, ,$(1)))),$(if $(call STRIP,$(1),$(CAPITALS) -),,yes),$(filter $(firstword $(subst -, ,$(1)))-$(lastword $(subst -, ,$(1))),$(1)))
 ISO_RE := three letters, e.g. ARG
 
+# The default pair is set once, in paper/paper.yml (`pair: MEX-CHL`): make and the library
+# (analysis.data.countries.default_pair) both read it.
+DEFAULT_PAIR := $(call UPPER,$(strip $(shell sed -n 's/^pair:[[:space:]]*"\{0,1\}\([A-Za-z]*-[A-Za-z]*\)"\{0,1\}[[:space:]]*$$/\1/p' paper/paper.yml 2>/dev/null)))
+ifeq ($(call IS_PAIR,$(DEFAULT_PAIR)),)
+$(error paper/paper.yml: pair must be two ISO 3166-1 alpha-3 codes joined by '-', e.g. MEX-CHL)
+endif
+DEFAULT_COUNTRIES := $(subst -, ,$(DEFAULT_PAIR))
+
 PAIR_GIVEN := $(value PAIR)
-PAIR_SAFE := $(call UPPER,$(if $(PAIR_GIVEN),$(PAIR_GIVEN),MEX-CHL))
+PAIR_SAFE := $(call UPPER,$(if $(PAIR_GIVEN),$(PAIR_GIVEN),$(DEFAULT_PAIR)))
 ifeq ($(call IS_PAIR,$(PAIR_SAFE)),)
 $(error PAIR must be two ISO 3166-1 alpha-3 codes joined by '-', e.g. MEX-CHL)
 endif
 override PAIR := $(PAIR_SAFE)
 
 PAIRS_GIVEN := $(value PAIRS)
-PAIRS_SAFE := $(call UPPER,$(if $(PAIRS_GIVEN),$(PAIRS_GIVEN),MEX-CHL CHL-MEX))
+PAIRS_SAFE := $(call UPPER,$(if $(PAIRS_GIVEN),$(PAIRS_GIVEN),$(DEFAULT_PAIR) $(lastword $(DEFAULT_COUNTRIES))-$(firstword $(DEFAULT_COUNTRIES))))
 ifneq ($(words $(PAIRS_SAFE)),$(words $(foreach p,$(PAIRS_SAFE),$(if $(call IS_PAIR,$(p)),ok))))
 $(error PAIRS must be pairs like MEX-CHL separated by spaces)
 endif
 override PAIRS := $(PAIRS_SAFE)
 
 COUNTRIES_GIVEN := $(value COUNTRIES)
-COUNTRIES_SAFE := $(call UPPER,$(if $(COUNTRIES_GIVEN),$(COUNTRIES_GIVEN),MEX CHL))
+COUNTRIES_SAFE := $(call UPPER,$(if $(COUNTRIES_GIVEN),$(COUNTRIES_GIVEN),$(DEFAULT_COUNTRIES)))
 ifneq ($(words $(COUNTRIES_SAFE)),$(words $(foreach c,$(COUNTRIES_SAFE),$(if $(call IS_ISO,$(c)),ok))))
 $(error COUNTRIES must be ISO 3166-1 alpha-3 codes separated by spaces, e.g. "MEX CHL ARG")
 endif
@@ -111,10 +119,16 @@ $(CONDA_PREFIX)/share/jupyter/kernels/dpd-compendium/kernel.json:
 	python -m ipykernel install --sys-prefix --name dpd-compendium --display-name "Python (dpd-compendium)" >/dev/null
 
 # Fast tests first (they fail in seconds), then the slow ones (notebooks, papers, browser),
-# each on as many workers as cores; the slow tests share one build of each pair.
+# each on as many workers as cores; the slow tests share one build of each pair. The slow
+# tests run even when fast ones fail, so one run reports every failure (and fails if any did).
 test: $(ENV_STAMP) ## Run the test suite: fast tests, then slow ones (notebooks, papers), in parallel
-	$(PY) -m pytest -q -n auto --dist worksteal -m "not slow"
-	$(PY) -m pytest -q -n auto --dist worksteal -m slow
+	@status=0; \
+	echo "$(PY) -m pytest -q -n auto --dist worksteal -m 'not slow'"; \
+	$(PY) -m pytest -q -n auto --dist worksteal -m "not slow" || status=1; \
+	echo "$(PY) -m pytest -q -n auto --dist worksteal -m slow"; \
+	$(PY) -m pytest -q -n auto --dist worksteal -m slow || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: some tests failed (see both runs above)"; fi; \
+	exit $$status
 
 data: data/processed/.stamp ## Validate data/raw and write data/processed
 

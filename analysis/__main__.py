@@ -227,7 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_data)
 
     def pair_options(p, lang: str | None) -> None:
-        p.add_argument("--pair", default="MEX-CHL", help="two ISO codes, e.g. MEX-CHL")
+        p.add_argument(
+            "--pair", default=None, help="two ISO codes, e.g. MEX-CHL (default: paper/paper.yml)"
+        )
         if lang == "one":
             p.add_argument("--lang", default="en", choices=LANGUAGES)
         elif lang == "many":
@@ -388,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "pair", "") is None:  # the default pair is set in one place
+            from analysis.data.countries import default_pair  # lazy: start-up time
+
+            args.pair = "-".join(default_pair())
         return args.func(args)
     except (CompendiumError, OSError, yaml.YAMLError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)

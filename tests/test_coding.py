@@ -459,21 +459,31 @@ def _account(n_posts: int, n_replies: int, account: str = "A", **extra) -> list[
     return rows
 
 
-@pytest.mark.parametrize(
-    ("posts", "replies", "level"),
-    [
-        (100, 0, "none"),
-        (100, 1, "none"),
-        (100, 2, "low"),  # 0.02: the lower bound is inclusive
-        (150, 3, "low"),  # 0.02 again, through another rounding
-        (100, 9, "low"),
-        (100, 10, "moderate"),
-        (100, 24, "moderate"),
-        (100, 25, "high"),
-        (MIN_POSTS, MIN_POSTS, "high"),
-        (MIN_POSTS - 1, MIN_POSTS - 1, None),  # too few posts for a level: the share stays
-    ],
-)
+def _boundaries() -> list[tuple[int, int, str]]:
+    """(posts, replies, level) at each threshold of the codebook, on both sides of it.
+
+    Computed from ``account_levels`` (never typed here), so a threshold changed in the
+    codebook is tested where it is: the first share at or above it gets its level (the bound
+    is inclusive), one reply fewer the level below.
+    """
+    import math
+
+    levels = load_codebook()["account_levels"]
+    names = list(levels)
+    cases = []
+    for posts in (1000, 150):  # 150: the same bounds through another rounding
+        for below, name in zip(names, names[1:], strict=False):
+            replies = math.ceil(round(levels[name]["min_share"] * posts, 9))
+            cases += [(posts, replies, name), (posts, replies - 1, below)]
+    # the codebook's minimum of the account's own posts: at it a level, one post fewer none
+    return cases + [
+        (100, 0, names[0]),
+        (MIN_POSTS, MIN_POSTS, names[-1]),
+        (MIN_POSTS - 1, MIN_POSTS - 1, None),
+    ]
+
+
+@pytest.mark.parametrize(("posts", "replies", "level"), _boundaries())
 def test_account_level_boundaries(posts, replies, level):
     levels = account_levels(code_posts(make(*_account(posts, replies))))
     assert len(levels) == 1
@@ -612,7 +622,15 @@ def test_bootstrap_interval_is_seeded_and_brackets_alpha():
     b = reliability(_long(K2011), "nominal", n_boot=500, seed=7)
     assert a == b
     assert a.ci_low < a.alpha < a.ci_high
-    assert a.interpretation == "tentative"  # 0.667 <= 0.743 < 0.80
+    thresholds = load_codebook()["reliability"]  # the codebook's, not typed here
+    expected = (
+        "acceptable"
+        if a.alpha >= thresholds["acceptable"]
+        else "tentative"
+        if a.alpha >= thresholds["tentative"]
+        else "unacceptable"
+    )
+    assert a.interpretation == expected
     assert 0 < a.p_below_acceptable <= 1
     frame = a.to_frame()
     assert list(frame.columns[:3]) == ["alpha", "ci_low", "ci_high"] and len(frame) == 1

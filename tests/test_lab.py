@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from conftest import REPO
 from nbclient import NotebookClient
 
 from analysis.build import kernels, paper
+from analysis.data import countries
 
 pytestmark = pytest.mark.slow
 
@@ -63,26 +63,44 @@ def test_make_lab_starts_and_offers_the_project_kernel():
         proc.wait(timeout=30)
 
 
-def test_notebooks_run_with_their_default_parameters(tmp_path):
-    """As in JupyterLab: no parameter injected, the notebook's folder as working directory."""
+def test_notebooks_run_with_their_default_parameters_and_show_what_they_make(tmp_path):
+    """As in JupyterLab: the notebook's folder as working directory, the parameters as they
+    are (only `out_dir` points into the test's folder), figures and tables shown inline."""
     from concurrent.futures import ThreadPoolExecutor
 
     folder = tmp_path / "notebooks"
     folder.mkdir()
+    a, b = countries.default_pair()
+    out = {nb.name: tmp_path / "build" / f"{a}-{b}" for nb in paper.notebooks()}
+    out[paper.PANEL_NOTEBOOK] = tmp_path / "build" / f"panel-{a}-{b}"
 
     def run(nb):
-        shutil.copy(nb, folder / nb.name)
-        book = nbformat.read(folder / nb.name, as_version=4)
+        book = nbformat.read(nb, as_version=4)
+        params = book.cells[1]
+        assert "parameters" in params.metadata["tags"]
+        params.source = params.source.replace("out_dir = None", f"out_dir = {str(out[nb.name])!r}")
         NotebookClient(
             book,
             kernel_name=kernels.kernel_name(),
             timeout=300,
             resources={"metadata": {"path": str(folder)}},
         ).execute()
+        return book
 
     books = [*paper.notebooks(), paper.NOTEBOOK_DIR / paper.PANEL_NOTEBOOK]
     with ThreadPoolExecutor(max_workers=2) as pool:  # each in its own kernel, as in JupyterLab
-        list(pool.map(run, books))
-    values = tmp_path / "build" / "MEX-CHL" / "results" / "values"
+        ran = dict(zip(books, pool.map(run, books), strict=True))
+    values = tmp_path / "build" / f"{a}-{b}" / "results" / "values"
     assert sorted(p.stem for p in values.glob("*.json")) == [nb.stem for nb in paper.notebooks()]
-    assert (tmp_path / "build" / "panel-MEX-CHL" / "results" / "values" / "panel.json").is_file()
+    assert (out[paper.PANEL_NOTEBOOK] / "results" / "values" / "panel.json").is_file()
+    for nb, book in ran.items():
+        for cell in book.cells:
+            if cell.cell_type != "code":
+                continue
+            shown = {kind for o in cell.outputs for kind in o.get("data", {})}
+            if "paper.figure(" in cell.source:
+                assert "image/png" in shown, f"{nb.name}: a figure is not shown: {cell.source}"
+            if "paper.table(" in cell.source:
+                assert "text/html" in shown, f"{nb.name}: a table is not shown: {cell.source}"
+            stderr = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stderr")
+            assert "Warning" not in stderr, f"{nb.name}: {stderr}"

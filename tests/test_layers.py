@@ -166,7 +166,7 @@ _DOTTED = re.compile(r"`(analysis(?:\.\w+)+)`")
 
 
 @pytest.mark.parametrize(
-    "doc", ["README.md", "data/raw/README.md", "data/raw/CODEBOOK.md"], ids=str
+    "doc", ["README.md", "data/raw/README.md", "data/raw/CODEBOOK.md", "docs/adapting.md"], ids=str
 )
 def test_the_documentation_names_only_what_exists(doc):
     text = (REPO / doc).read_text(encoding="utf-8")

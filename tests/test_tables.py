@@ -7,9 +7,11 @@ import csv
 import pandas as pd
 import pytest
 
+from analysis.core.stats import CONFIDENCE
 from analysis.data import exports, load
 from analysis.data.codebook import load_codebook
 from analysis.report import tables
+from analysis.report.text import fmt_percent
 
 NBSP = "\u00a0"
 
@@ -196,7 +198,8 @@ def test_interaction_table_judged_and_measured(study):
     # one judgement of both countries ("en ambos casos") is one row, not two
     assert t["Method"].tolist() == ["judged", "measured"]
     assert t.iloc[0]["Country"] == "Mexico and Chile"
-    assert t.iloc[1]["Share of replies [95% Wilson interval]"] == "12.0%"
+    share = f"Share of replies [{fmt_percent(CONFIDENCE, 'en')} Wilson interval]"
+    assert t.iloc[1][share] == "12.0%"
     assert t.iloc[0]["Institution"] == "all profiles consulted"
 
 
@@ -244,7 +247,8 @@ def test_interaction_table_measured_rows_in_spanish(fixture_data):
     t = tables.interaction_table(s, measured, "es")
     row = t[t["Método"] == "medido"].iloc[0]
     assert row["Evidencia"] == "3 de 7 publicaciones responden al público (2 en diálogos)"
-    assert row["Proporción de respuestas [intervalo de Wilson del 95\u00a0%]"] == (
+    share = f"Proporción de respuestas [intervalo de Wilson del {fmt_percent(CONFIDENCE, 'es')}]"
+    assert row[share] == (
         "42,9\u00a0% [15,8\u00a0%; 75,0\u00a0%]"  # 3 of 7 posts: a sample of the timeline
     )
     assert (

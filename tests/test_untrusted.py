@@ -280,7 +280,8 @@ def test_make_normalises_case_and_quotes_what_reaches_the_shell():
 
 
 def test_a_change_in_posts_makes_the_paper_stale(tmp_path):
-    for name in ("Makefile", "pyproject.toml", "constraints.txt"):
+    (tmp_path / "paper").mkdir()
+    for name in ("Makefile", "pyproject.toml", "constraints.txt", "paper/paper.yml"):
         shutil.copy(REPO / name, tmp_path / name)
     shutil.copytree(RAW, tmp_path / "data" / "raw", ignore=shutil.ignore_patterns("posts"))
     (tmp_path / "data" / "raw" / "posts").mkdir()

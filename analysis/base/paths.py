@@ -28,6 +28,8 @@ TEMPLATE_DIR = REPO_ROOT / "paper"
 #: The paper's words per language (paper/text/<lang>.yml) and the table and figure words.
 TEXT_DIR = TEMPLATE_DIR / "text"
 LABELS_FILE = TEXT_DIR / "labels.yml"
+#: The paper's settings (the default pair), read by make and the library.
+SETTINGS_FILE = TEMPLATE_DIR / "paper.yml"
 #: Where builds go: build/<A>-<B>/.
 BUILD_DIR = REPO_ROOT / "build"
 #: The folder of a build that holds its language-free results (build/<A>-<B>/results/).
@@ -73,6 +75,7 @@ __all__ = [
     "PROCESSED_DIR",
     "REPO_ROOT",
     "RESULTS",
+    "SETTINGS_FILE",
     "TEMPLATE_DIR",
     "TEXT_DIR",
     "documents",

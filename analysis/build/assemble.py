@@ -2,11 +2,16 @@
 
 The template (``paper/paper.md.j2``; ``paper/panel.md.j2`` for the report on a panel of
 countries) holds the structure, ``paper/text/<lang>.yml``
-every sentence; both are Jinja2, so a sentence can quote a recorded number. Figures
-and tables are numbered in the order they appear and referred to by name
-(``ref("figura1")``), so the numbers resolve the same in HTML and PDF. Pandoc
-(pypandoc-binary) converts Markdown to a self-contained HTML file and to Typst, which
-the typst package compiles to PDF; citations go through pandoc's citeproc.
+every sentence; both are Jinja2, so a sentence can quote a recorded number (``v``) or a
+number of the method (``method``: the codebook's thresholds, the confidence level). The
+template places a figure or table by name (``figure("agenda")``); each section ends with
+``outputs_of("<notebook>")``, which places every other figure and table its notebook gave
+the paper, so a figure added in a notebook needs no edit here. Figures and tables are
+numbered in the order they appear and referred to by name (``ref("figura1")``), so the
+numbers resolve the same in HTML and PDF. A caption is the notebook's, else
+``fig_<name>``/``tab_<name>`` of the texts. Pandoc (pypandoc-binary) converts Markdown to a
+self-contained HTML file and to Typst, which the typst package compiles to PDF; citations
+go through pandoc's citeproc.
 """
 
 from __future__ import annotations
@@ -24,10 +29,20 @@ from analysis.base.errors import BuildError, TemplateError
 from analysis.base.files import pending, write_atomic
 from analysis.base.paths import RESULTS
 from analysis.build.record import records
+from analysis.data.codebook import LANGUAGES
 from analysis.report import text as words
 from analysis.report.text import escape_markdown
 
-__all__ = ["TemplateError", "assemble", "load_text", "recorded", "fill_template"]
+__all__ = [
+    "TemplateError",
+    "assemble",
+    "fill_template",
+    "load_text",
+    "method_in",
+    "outputs_list",
+    "outputs_table",
+    "recorded",
+]
 
 
 def load_text(lang: str, template_dir: Path) -> dict[str, str]:
@@ -38,11 +53,23 @@ def load_text(lang: str, template_dir: Path) -> dict[str, str]:
 
 
 class _Numbering:
-    """Figure and table numbers by name, in order of first appearance."""
+    """Figure and table numbers by name, in order of first appearance.
+
+    The template is filled three times: the first learns which outputs it places by name
+    (``placed``), so that ``outputs_of`` places the others; the second learns the order;
+    the third numbers every reference, forward ones included.
+    """
 
     def __init__(self):
-        self.order: dict[str, list[str]] = {"figure": [], "table": []}  # from a first pass
+        self.order: dict[str, list[str]] = {"figure": [], "table": []}  # from a pass before
         self.seen: dict[str, list[str]] = {"figure": [], "table": []}
+        self.named: set[str] | None = None  # placed by name, known after the first pass
+        self.placing: set[str] = set()
+
+    def next_pass(self) -> None:
+        if self.named is None:
+            self.named = set(self.placing)
+        self.order, self.seen = self.seen, {"figure": [], "table": []}
 
     def number(self, kind: str, name: str) -> int:
         if name not in self.seen[kind]:
@@ -75,7 +102,8 @@ def _yaml_string(value) -> Markdown:
 
 
 def recorded(pair_dir: Path, lang: str) -> tuple[dict, dict]:
-    """The values the paper may quote, and what made each figure and table (notebook, function).
+    """The values the paper may quote, and each figure and table: what made it (notebook,
+    function), its caption in `lang` if the notebook gave one, and whether the paper shows it.
 
     The language-free results (``results/``) and the language's drawings
     (``<lang>/``), merged: a value recorded twice is an error.
@@ -87,8 +115,39 @@ def recorded(pair_dir: Path, lang: str) -> tuple[dict, dict]:
             if key in values:
                 raise TemplateError(f"value {key!r} is recorded twice ({notebook})")
         values.update(record["values"])
-        made.update(record["outputs"])
+        for key, output in record["outputs"].items():
+            if key in made:
+                raise TemplateError(f"{key.replace(':', ' ')} is made twice ({notebook})")
+            made[key] = output
     return values, made
+
+
+def method_in(pair_dir: Path, lang: str) -> dict:
+    """The numbers of the method the results were computed with, labels in `lang`.
+
+    Every notebook records them (:func:`analysis.build.record.method_numbers`); a label
+    ``{"en": ..., "es": ...}`` becomes its text in `lang`.
+    """
+
+    def worded(value):
+        if isinstance(value, dict):
+            if set(value) == set(LANGUAGES):
+                return value[lang]
+            return {k: worded(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [worded(v) for v in value]
+        return value
+
+    for _, record in records(pair_dir, lang):
+        if "method" in record:
+            return worded(record["method"])
+    return {}
+
+
+def _paper_outputs(made: dict) -> list[tuple[str, str, dict]]:
+    """``(kind, name, output)`` of every figure and table the paper shows, in recorded order."""
+    shown = [(*key.split(":", 1), out) for key, out in made.items() if out.get("paper", True)]
+    return sorted(shown, key=lambda x: (x[2]["notebook"], x[2].get("index", 0)))
 
 
 def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dict:
@@ -97,6 +156,7 @@ def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering) -> di
 
     out_dir = Path(pair_dir) / lang
     values, made = recorded(pair_dir, lang)
+    method = method_in(pair_dir, lang)
     env = SandboxedEnvironment(
         undefined=StrictUndefined, keep_trailing_newline=True, finalize=_literal
     )
@@ -117,61 +177,74 @@ def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering) -> di
         kind = "figure" if f"figure:{name}" in made else "table"
         return Markdown(f"{say('label_' + kind)} {numbering.number(kind, name)}")
 
+    def caption(kind: str, name: str) -> Markdown:
+        given = made.get(f"{kind}:{name}", {}).get("caption")
+        if given is None:
+            return say(("fig_" if kind == "figure" else "tab_") + name)
+        return Markdown(compiled(str(given)).render(**ctx).strip())
+
     def origin(kind: str, name: str) -> str:
         key = f"{kind}:{name}"
         if key not in made:
             raise TemplateError(f"no {kind} {name!r} was recorded in {out_dir}")
         p = made[key]
-        # code names written by the library itself (Recorder): shown in code spans as they are
+        # code names the library wrote (record.Notebook): shown in code spans as they are
         names = {k: p[k] for k in ("notebook", "function")}
         if not all(re.fullmatch(r"[A-Za-z0-9_.]+", v) for v in names.values()):
             raise TemplateError(f"{kind} {name!r}: its maker is not a code name: {names}")
         return say("made_by", **{k: Markdown(v) for k, v in names.items()})
 
     def figure(name: str) -> Markdown:
+        numbering.placing.add(f"figure:{name}")
         number = numbering.number("figure", name)
-        caption = f"{say('label_figure')} {number}. {say('fig_' + name)} {origin('figure', name)}"
-        return Markdown(f"![{caption}](figures/{name}.svg){{#fig-{name} width=100%}}\n")
+        text = f"{say('label_figure')} {number}. {caption('figure', name)} {origin('figure', name)}"
+        return Markdown(f"![{text}](figures/{name}.svg){{#fig-{name} width=100%}}\n")
 
-    def table(name: str, caption_key: str | None = None) -> Markdown:
+    def table(name: str) -> Markdown:
+        numbering.placing.add(f"table:{name}")
         number = numbering.number("table", name)
         # tables.to_markdown wrote the body with every cell escaped: it is Markdown
         path = out_dir / "tables" / f"{name}.md"
         if not path.is_file():  # a language-free table of the results
             path = Path(pair_dir) / RESULTS / "tables" / f"{name}.md"
         body = path.read_text(encoding="utf-8").strip()
-        caption = say("tab_" + (caption_key or name))
-        origin_ = origin("table", name)
-        return Markdown(f"{body}\n\n: {say('label_table')} {number}. {caption} {origin_}\n")
+        text = f"{caption('table', name)} {origin('table', name)}"
+        return Markdown(f"{body}\n\n: {say('label_table')} {number}. {text}\n")
+
+    def outputs_of(notebook: str) -> Markdown:
+        """Every figure and table of `notebook` for the paper that the template does not
+        place by name, in the order the notebook made them."""
+        if numbering.named is None:  # first pass: learn what is placed by name
+            return Markdown("")
+        parts = []
+        for kind, name, output in _paper_outputs(made):
+            if output["notebook"] == notebook and f"{kind}:{name}" not in numbering.named:
+                parts.append(figure(name) if kind == "figure" else table(name))
+        return Markdown("\n".join(parts))
 
     def n(x, decimals=None) -> Markdown:
         return Markdown(words.fmt_number(x, lang, decimals))
 
     ctx = {
         "v": values,
+        "method": method,
         "lang": lang,
         "say": say,
         "ref": ref,
         "figure": figure,
         "table": table,
+        "outputs_of": outputs_of,
         "n": n,
+        # decimals=None: as many as the number has (2.5%), for numbers a person typed
         "pct": lambda x, decimals=0: Markdown(words.fmt_percent(x, lang, decimals)),
         "env": env,
+        "made": made,
+        "caption": caption,
     }
     return ctx
 
 
-def fill_template(
-    pair_dir: Path, lang: str, template_dir: Path, template: str = "paper.md.j2"
-) -> str:
-    """The filled Markdown of the paper (filled twice so forward references resolve).
-
-    Raises
-    ------
-    TemplateError
-        When the template or a text names a value the build did not record, or is not
-        valid Jinja2 (the message names the file or the key).
-    """
+def _fill(pair_dir: Path, lang: str, template_dir: Path, template: str):
     from jinja2 import TemplateError as JinjaError  # lazy: start-up time
 
     text = load_text(lang, template_dir)
@@ -180,13 +253,77 @@ def fill_template(
     numbering = _Numbering()
     ctx = _context(pair_dir, lang, text, numbering)
     try:
-        template = ctx["env"].from_string(source)
-        template.render(**ctx)  # first pass: learn the order of figures and tables
-        numbering.order, numbering.seen = numbering.seen, {"figure": [], "table": []}
-        return template.render(**ctx)
+        compiled = ctx["env"].from_string(source)
+        for _ in range(2):  # what is placed by name, then the order of figures and tables
+            compiled.render(**ctx)
+            numbering.next_pass()
+        filled = compiled.render(**ctx)
     except JinjaError as exc:
         where = f"{source_path} or {Path(template_dir) / 'text' / f'{lang}.yml'}"
         raise TemplateError(f"{type(exc).__name__}: {exc.message}", where) from None
+    for kind, name, output in _paper_outputs(ctx["made"]):
+        if f"{kind}:{name}" not in numbering.placing:
+            raise TemplateError(
+                f"{kind} {name!r} of notebook {output['notebook']} has no place in the paper: "
+                f"add {{{{ outputs_of('{output['notebook']}') }}}} to the section it belongs to",
+                source_path,
+            )
+    return filled, numbering, ctx
+
+
+def fill_template(
+    pair_dir: Path, lang: str, template_dir: Path, template: str = "paper.md.j2"
+) -> str:
+    """The filled Markdown of the paper (filled three times, so forward references resolve).
+
+    Raises
+    ------
+    TemplateError
+        When the template or a text names a value the build did not record, is not
+        valid Jinja2 (the message names the file or the key), or leaves a figure or
+        table of a notebook without a place.
+    """
+    return _fill(pair_dir, lang, template_dir, template)[0]
+
+
+def _outputs(numbering: _Numbering, ctx: dict) -> list[dict]:
+    rows = []
+    for kind in ("figure", "table"):
+        placed = [n for n in numbering.seen[kind] if f"{kind}:{n}" in numbering.placing]
+        for number, name in enumerate(placed, start=1):
+            output = ctx["made"][f"{kind}:{name}"]
+            caption = str(ctx["caption"](kind, name)).strip()
+            rows.append(
+                {
+                    "label": f"{ctx['say']('label_' + kind)} {number}",
+                    "what": re.split(r"(?<=[.!?])\s", caption, maxsplit=1)[0],
+                    "notebook": output["notebook"],
+                    "function": output["function"],
+                }
+            )
+    return rows
+
+
+def outputs_table(rows: list[dict]) -> str:
+    """The README's table of figures and tables (Markdown) from :func:`outputs_list`."""
+    lines = ["| in the paper | what | notebook | function |", "|---|---|---|---|"]
+    for r in rows:
+        what = r["what"].replace("|", "\\|")
+        lines.append(f"| {r['label']} | {what} | `{r['notebook']}` | `{r['function']}` |")
+    return "\n".join(lines) + "\n"
+
+
+def outputs_list(
+    pair_dir: Path, lang: str, template_dir: Path, template: str = "paper.md.j2"
+) -> list[dict]:
+    """Every figure and table of the paper, in the paper's order, with what made it.
+
+    Each is ``{"label": "Figure 3", "what": <its caption's first sentence>, "notebook",
+    "function"}``. The assembly writes them as ``<lang>/outputs.md``
+    (:func:`outputs_table`), the README's table of figures and tables.
+    """
+    _, numbering, ctx = _fill(pair_dir, lang, template_dir, template)
+    return _outputs(numbering, ctx)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -235,9 +372,10 @@ def assemble(
     same time (two pandoc processes; Typst compiles while pandoc writes the HTML).
     """
     out_dir = Path(pair_dir) / lang
-    markdown = fill_template(pair_dir, lang, template_dir, template)
+    markdown, numbering, ctx = _fill(pair_dir, lang, template_dir, template)
     source = out_dir / "paper.md"
     write_atomic(source, markdown)
+    write_atomic(out_dir / "outputs.md", outputs_table(_outputs(numbering, ctx)))
     bib = str(Path(template_dir) / "references.bib")
     # --columns: never give tables relative widths from the Markdown source; the browser
     # and Typst size each column to its content, so numbers and words do not break.

@@ -1,12 +1,15 @@
 """Draw a pair's recorded drawings in a language: figures, tables with words, worded values.
 
 The notebooks compute a pair's results once, whatever the language
-(:class:`analysis.build.record.Recorder`), and record each output that has words as a
-drawing: a library function and its arguments. This module replays a notebook's
+(:class:`analysis.build.record.Notebook`), and record each output that has words as a
+drawing: a function (of the library, or of the notebook with its source,
+:mod:`analysis.build.replay`) and its arguments. This module replays a notebook's
 drawings in a language into ``build/<A>-<B>/<lang>/`` (``figures/``, ``tables/``,
 ``values/``), reading the study from data/raw and the tables the notebook wrote
 under ``results/``. No statistic is computed here: only the wording and the drawn
-labels depend on the language.
+labels depend on the language. The language's record lists each figure and table with
+what made it, its caption in that language (when the notebook gave one), and whether
+the paper shows it.
 
 The build draws each notebook in every language as soon as the notebook has run
 (:func:`analysis.build.paper.run_notebooks`); :func:`draw` redraws what is stale, that
@@ -20,13 +23,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.base.errors import BuildError
+from analysis.base.errors import BuildError, UsageError
 from analysis.base.files import csv_text, write_atomic
 from analysis.base.paths import LABELS_FILE, RESULTS
-from analysis.build.record import made_by, resolve, to_json
+from analysis.build import replay
+from analysis.build.record import INPUTS, made_by, to_json
 from analysis.data import load
-from analysis.report import tables
-from analysis.report.plotting import save_figure
+from analysis.report import plotting, tables
 
 __all__ = ["draw", "draw_notebook", "stale"]
 
@@ -90,33 +93,55 @@ def draw_notebook(
             if key not in loaded:
                 loaded[key] = load.panel(ref["panel"], data_dir)
             return loaded[key]
-        if "table" in ref:
-            name = ref["table"]
-            if name not in read:
-                path = results / "tables" / f"{name}.parquet"
+        if "table" in ref or "input" in ref:
+            name = ref.get("table") or ref["input"]
+            folder = results / "tables" / ("" if "table" in ref else INPUTS)
+            if (folder, name) not in read:
+                path = folder / f"{name}.parquet"
                 if not path.is_file():
                     raise BuildError(f"a drawing of {notebook} needs {path}, which is missing")
-                read[name] = pd.read_parquet(path)
-            return read[name]
+                read[folder, name] = pd.read_parquet(path)
+            return read[folder, name]
         return ref["value"]
 
     values: dict = {}
     outputs: dict = {}
     for r in record["drawings"]:
-        builder = resolve(r["function"])
-        made = builder(
-            *[argument(x) for x in r["args"]], **{k: argument(x) for k, x in r["kwargs"].items()}
-        )
+        if "code" in r:
+            builder = replay.function(r["code"])
+        else:
+            builder = replay.library_function(r["function"])
+        args = [argument(x) for x in r["args"]]
+        kwargs = {k: argument(x) for k, x in r["kwargs"].items()}
+        if "code" in r or r["kind"] == "figure":
+            with plotting.house_style():
+                made = builder(*args, **kwargs)
+        else:
+            made = builder(*args, **kwargs)
         name = r["name"]
-        if r["kind"] == "figure":
-            save_figure(made, target / "figures", name)
-            outputs[f"figure:{name}"] = made_by(notebook, builder)
-        elif r["kind"] == "table":
+        if r["kind"] == "values":
+            values.update(to_json({name: made} if name else made))
+            continue
+        kind = r["kind"]
+        if kind == "file":
+            kind = "table" if isinstance(made, pd.DataFrame) else "figure"
+        if kind == "figure":
+            try:
+                plotting.save_figure(plotting.as_figure(made), target / "figures", name)
+            except UsageError as exc:
+                raise BuildError(f"figure {name!r} of {notebook}: {exc}") from None
+        elif isinstance(made, pd.DataFrame):
             write_atomic(target / "tables" / f"{name}.csv", csv_text(made))
             write_atomic(target / "tables" / f"{name}.md", tables.to_markdown(made) + "\n")
-            outputs[f"table:{name}"] = made_by(notebook, builder)
         else:
-            values.update(to_json({name: made} if name else made))
+            raise BuildError(
+                f"table {name!r} of {notebook}: {r['function']} gave a {type(made).__name__}, "
+                "not a DataFrame"
+            )
+        output = {**made_by(notebook, r["function"]), "paper": r["paper"], "index": len(outputs)}
+        if "caption" in r:
+            output["caption"] = r["caption"][lang]
+        outputs[f"{kind}:{name}"] = output
     drawn = {"notebook": notebook, "values": values, "outputs": outputs}
     text = json.dumps(drawn, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return write_atomic(_record_path(out_dir, lang, notebook), text)

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.core.stats import CONFIDENCE
 from analysis.data.codebook import load_codebook
 
 __all__ = ["ReliabilityResult", "reliability"]
@@ -51,7 +52,7 @@ def reliability(
     *,
     order: list | None = None,
     n_boot: int = 1000,
-    ci: float = 0.95,
+    ci: float = CONFIDENCE,
     seed: int = 20210301,
     codebook: dict | None = None,
 ) -> ReliabilityResult:

@@ -20,8 +20,9 @@ import re
 import pycountry
 
 from analysis.base.errors import UsageError
+from analysis.base.paths import SETTINGS_FILE
 
-__all__ = ["PATTERN", "is_assigned", "iso3", "names", "parse_pair"]
+__all__ = ["PATTERN", "default_pair", "is_assigned", "iso3", "names", "parse_pair"]
 
 #: The shape of a code: three capital letters.
 PATTERN = re.compile(r"[A-Z]{3}")
@@ -56,6 +57,25 @@ def parse_pair(pair: str) -> tuple[str, str]:
             f"a pair is two ISO 3166-1 alpha-3 codes joined by '-', e.g. MEX-CHL; got {pair!r}"
         )
     return iso3(parts[0]), iso3(parts[1])
+
+
+def default_pair(settings=SETTINGS_FILE) -> tuple[str, str]:
+    """The pair ``make paper`` builds and the notebooks open with: ``pair`` of paper/paper.yml.
+
+    >>> len(default_pair())
+    2
+    """
+    import yaml  # lazy: start-up time
+
+    try:
+        with open(settings, encoding="utf-8") as fh:
+            pair = (yaml.safe_load(fh) or {}).get("pair")
+    except (OSError, yaml.YAMLError, AttributeError) as exc:
+        raise UsageError(f"{settings}: no default pair ({type(exc).__name__})") from None
+    try:
+        return parse_pair(pair)
+    except UsageError as exc:
+        raise UsageError(f"{settings}, pair: {exc}") from None
 
 
 def names(code: str) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from analysis.base.errors import DataError, Problem, UnknownCountryError, UsageE
 from analysis.base.paths import DATA_DIR
 from analysis.data import countries
 from analysis.data.codebook import table_schemas
+from analysis.data.countries import default_pair
 from analysis.data.exports import EXPORTS_DIR, check_exports
 from analysis.data.read import read_table
 
@@ -231,8 +232,9 @@ def check_pair(a: str, b: str, data_dir: str | Path | None = None) -> None:
             )
 
 
-def study(a: str, b: str, data_dir: str | Path | None = None) -> Study:
-    """Load and validate data/raw and return the data of the pair (`a`, `b`).
+def study(a: str | None = None, b: str | None = None, data_dir: str | Path | None = None) -> Study:
+    """Load and validate data/raw and return the data of the pair (`a`, `b`); with neither
+    given, of the project's default pair (:func:`analysis.data.countries.default_pair`).
 
     Raises
     ------
@@ -241,6 +243,8 @@ def study(a: str, b: str, data_dir: str | Path | None = None) -> Study:
     DataError
         When any file of data/raw is invalid.
     """
+    if a is None and b is None:
+        a, b = default_pair()
     data_dir = Path(data_dir or DATA_DIR)
     check_pair(a, b, data_dir)
     tables = load_all(data_dir)
@@ -271,8 +275,9 @@ class Panel:
         return str(self.countries.set_index("iso3").at[iso3, f"name_{lang}"])
 
 
-def panel(countries, data_dir: str | Path | None = None) -> Panel:
-    """Load and validate data/raw and keep the rows of `countries` (two or more).
+def panel(countries=None, data_dir: str | Path | None = None) -> Panel:
+    """Load and validate data/raw and keep the rows of `countries` (two or more; None: the
+    two of the default pair, :func:`analysis.data.countries.default_pair`).
 
     Raises
     ------
@@ -281,6 +286,8 @@ def panel(countries, data_dir: str | Path | None = None) -> Panel:
     UnknownCountryError
         When a country has no data; the message lists the countries that have.
     """
+    if countries is None:
+        countries = default_pair()
     codes = tuple(str(c).strip().upper() for c in countries)
     if len(codes) < 2:
         raise UsageError(f"a panel needs two countries or more; got {', '.join(codes) or 'none'}")

@@ -19,6 +19,8 @@ import datetime as dt
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_hex
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -34,6 +36,7 @@ from analysis.report.plotting import (
     QUALIFIER_MARKS,
     country_colours,
     country_handles,
+    draw_plot,
     figure_words,
     new_figure,
     number_axis,
@@ -75,20 +78,16 @@ def _metric_panel(ax, study: Study, platform: str, metric: str, lang: str, word:
         return False
     roles = role_labels(study, lang)
     pos = {r: i for i, r in enumerate(roles)}
-    height, offsets = 0.38, (-0.2, 0.2)
     vmax = float(long["value"].max())
-    for (c, colour), off in zip(country_colours(study).items(), offsets, strict=True):
+    drawn = long[long["value"].notna()].assign(value=lambda d: d["value"].astype(float))
+    bars, offsets = _dodged_bars(ax, drawn, "value", "role", list(roles), study)
+    for c in study.pair:
+        off = offsets[c]
         rows = long[long["country"] == c]
         given = rows[rows["value"].notna()]
-        bars = ax.barh(
-            [pos[r] + off for r in given["role"]],
-            given["value"].astype(float),
-            height=height,
-            color=colour,
-            label=c,
-        )
-        for bar, (_, r) in zip(bars, given.iterrows(), strict=True):
-            bar.set_gid(f"{c}:{r['role']}")
+        by_line = {round(bar.get_y() + bar.get_height() / 2 - off): bar for bar in bars[c]}
+        for _, r in given.iterrows():
+            by_line[pos[r["role"]]].set_gid(f"{c}:{r['role']}")
             text = QUALIFIER_MARKS.get(r["qualifier"], "") if not pd.isna(r["qualifier"]) else ""
             text += fmt_number(r["value"], lang)
             if r["given"] < r["accounts"]:
@@ -480,6 +479,40 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
 # --------------------------------------------------------------------------- agenda
 
 
+def _dodged_bars(ax, data: pd.DataFrame, x: str, y: str, order: list[str], study: Study):
+    """Horizontal bars of `x` per category `y` (in `order`, top to bottom), the two countries
+    side by side (seaborn.objects: ``Bar`` moved by ``Dodge``), in their colours; no legend.
+
+    Each country's bars form one container labelled with its ISO code, as matplotlib's
+    ``barh`` would label them. Returns the containers by country, and the offset of each
+    country's bars from its category's line (for marks where a country has no bar).
+    """
+    import seaborn.objects as so  # lazy: start-up time (seaborn imports pyplot)
+
+    colours = country_colours(study)
+    plot = (
+        so.Plot(data, x=x, y=y, color="country")
+        .add(so.Bar(width=0.8, alpha=1, edgewidth=0), so.Dodge(gap=0.05), legend=False)
+        .scale(y=so.Nominal(order=order), color=so.Nominal(colours, order=list(study.pair)))
+    )
+    draw_plot(plot, ax)
+    by_colour = {to_hex(col): c for c, col in colours.items()}
+    bars: dict[str, list] = {c: [] for c in study.pair}
+    for container in list(ax.containers):
+        for bar in container:
+            bars[by_colour[to_hex(bar.get_facecolor())]].append(bar)
+        ax.containers.remove(container)
+    found = {}
+    for c, patches in bars.items():
+        patches.sort(key=lambda bar: bar.get_y())
+        found[c] = BarContainer(patches, orientation="horizontal", label=c)
+        ax.add_container(found[c])
+    ax.set_ylabel("")
+    n = len(study.pair)
+    offsets = {c: -0.4 + 0.8 * (i + 0.5) / n for i, c in enumerate(study.pair)}
+    return found, offsets
+
+
 @styled
 def agenda_figure(study: Study, lang: str = "en") -> Figure:
     """For each topic, how many of a country's described accounts the article credits with it.
@@ -487,7 +520,8 @@ def agenda_figure(study: Study, lang: str = "en") -> Figure:
     The article describes what some accounts publish (7 of Mexico's, 6 of Chile's);
     each bar counts those accounts for which it mentions the topic, labelled "k of n".
     Only topics mentioned for at least one country are shown, in codebook order. The
-    codes are one reading of the author's prose, not a count of posts.
+    codes are one reading of the author's prose, not a count of posts. The bars are
+    seaborn's (objects interface: ``Bar`` dodged by country).
     """
     t = figure_words(lang)
     ag = study.agenda
@@ -498,43 +532,45 @@ def agenda_figure(study: Study, lang: str = "en") -> Figure:
     }
     fig, main = new_figure(0.32 * max(len(topics), 1) + 1.1, source_line(study, lang, ag))
     ax = main.subplots()
-    pos = {k: i for i, k in enumerate(topics)}
-    handles, vmax = [], 1
-    for (c, colour), off in zip(country_colours(study).items(), (-0.2, 0.2), strict=True):
-        rows = ag[ag["country"] == c]
-        described = len(rows.drop_duplicates(["role", "platform"]))
+    described, rows = {}, []
+    for c in study.pair:
+        mine = ag[ag["country"] == c]
+        described[c] = len(mine.drop_duplicates(["role", "platform"]))
         counts = (
-            rows.drop_duplicates(["role", "platform", "topic"])["topic"]
+            mine.drop_duplicates(["role", "platform", "topic"])["topic"]
             .value_counts()
             .reindex(list(topics))
             .fillna(0)
             .astype(int)
         )
-        bars = ax.barh(
-            [pos[k] + off for k in counts.index],
-            counts.to_numpy(dtype=float),
-            height=0.38,
-            color=colour,
-            label=c,
+        rows.append(
+            pd.DataFrame({"topic": list(topics), "accounts": counts.to_numpy(), "country": c})
         )
-        for bar, k in zip(bars, counts, strict=True):
-            bar.set_gid(f"{c}:{bar.get_y():.2f}")
+    data = pd.concat(rows, ignore_index=True)
+    if len(topics):
+        bars, offsets = _dodged_bars(ax, data, "accounts", "topic", list(topics), study)
+        pos = {k: i for i, k in enumerate(topics)}
+        for c, container in bars.items():
+            for bar in container:
+                bar.set_gid(f"{c}:{bar.get_y():.2f}")
+        for r in data.itertuples():  # every count, a zero too (a zero has no bar)
             ax.annotate(
-                t["k_of_n"].format(k=k, n=described),
-                (k, bar.get_y() + bar.get_height() / 2),
+                t["k_of_n"].format(k=r.accounts, n=described[r.country]),
+                (r.accounts, pos[r.topic] + offsets[r.country]),
                 xytext=(2, 0),
                 textcoords="offset points",
                 va="center",
                 fontsize=6.5,
                 color=INK,
             )
-        vmax = max(vmax, described)
-        handles.append(
-            Patch(
-                facecolor=colour,
-                label=t["n"].format(country=study.country_name(c, lang), n=described),
-            )
+    handles = [
+        Patch(
+            facecolor=colour,
+            label=t["n"].format(country=study.country_name(c, lang), n=described[c]),
         )
+        for c, colour in country_colours(study).items()
+    ]
+    vmax = max([1, *described.values()])
     ax.set_yticks(range(len(topics)), [wrap(v, 34) for v in topics.values()])
     ax.set_ylim(max(len(topics), 1) - 0.45, -0.55)
     ax.set_xlim(0, vmax * 1.15)

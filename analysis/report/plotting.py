@@ -16,11 +16,13 @@ notebook.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import re
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import matplotlib as mpl
@@ -30,6 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 
+from analysis.base.errors import UsageError
 from analysis.base.files import write_atomic
 from analysis.data import codebook
 from analysis.report.text import fmt_number, fmt_percent, words
@@ -62,6 +65,121 @@ STYLE = {
     # text from the data is text: a "$" in a name must not start mathtext
     "text.parse_math": False,
 }
+
+
+#: The size a figure gets when its code does not choose one: the column's width.
+DEFAULT_SIZE = (WIDTH_IN, 3.2)
+
+
+@contextlib.contextmanager
+def house_style():
+    """The paper's look (:data:`STYLE`, a 16 cm wide figure) for the code inside, then the
+    caller's settings again: what a figure written in a notebook is drawn under.
+
+    A ``sns.set_theme()`` inside the block lasts only as long as the block.
+    """
+    extra = {"figure.figsize": DEFAULT_SIZE, "figure.constrained_layout.use": True}
+    with mpl.rc_context({**STYLE, **extra}):
+        yield
+
+
+@contextlib.contextmanager
+def _seaborn_theme():
+    """seaborn.objects' theme set to the rc settings in force (the house style), then back."""
+    import seaborn.objects as so  # lazy: start-up time (seaborn imports pyplot)
+
+    theme = so.Plot.config.theme
+    saved = dict(theme)
+    theme.update(mpl.rcParams)  # only the look: seaborn keeps the thematic settings
+    try:
+        yield
+    finally:
+        theme.update(saved)
+
+
+def draw_plot(plot, target) -> None:
+    """Draw a ``seaborn.objects.Plot`` on `target` (an Axes, a figure or a subfigure) in the
+    house style; a legend seaborn puts beside the figure goes below it, as in the paper's
+    other figures (and inside the page).
+    """
+    with _seaborn_theme(), warnings.catch_warnings():
+        # seaborn 0.13 passes pandas a keyword pandas 3 deprecates; nothing to act on here
+        warnings.filterwarnings("ignore", "The copy keyword is deprecated", module="seaborn")
+        plot.on(target).plot()
+    holder = target.figure if hasattr(target, "get_subplotspec") else target
+    for legend in list(holder.legends):
+        labels = [t.get_text() for t in legend.texts]
+        title = legend.get_title().get_text() or None
+        holder.legends.remove(legend)
+        holder.legend(
+            legend.legend_handles,
+            labels,
+            title=title,
+            loc="outside lower center",
+            ncols=min(len(labels), 4),
+            frameon=False,
+        )
+
+
+def _is_seaborn_plot(value) -> bool:
+    kind = type(value)
+    return kind.__module__.startswith("seaborn") and kind.__name__ == "Plot"
+
+
+def is_figure_like(value) -> bool:
+    """Whether `value` is something :func:`as_figure` turns into a figure."""
+    from matplotlib.axes import Axes  # lazy: start-up time
+    from matplotlib.figure import FigureBase  # lazy: start-up time
+
+    if isinstance(value, FigureBase | Axes) or _is_seaborn_plot(value):
+        return True
+    return isinstance(getattr(value, "figure", None), FigureBase)
+
+
+def as_figure(value) -> Figure:
+    """The figure a figure function gave: a Figure itself, or the figure of an Axes, of a
+    seaborn grid (``FacetGrid``...), or a ``seaborn.objects.Plot`` drawn on a new figure.
+
+    >>> import seaborn.objects as so
+    >>> import pandas as pd
+    >>> fig = as_figure(so.Plot(pd.DataFrame({"x": [1, 2], "y": [3, 4]}), "x", "y").add(so.Dot()))
+    >>> type(fig).__name__, round(float(fig.get_figwidth()), 2)
+    ('Figure', 6.3)
+    """
+    from matplotlib.axes import Axes  # lazy: start-up time
+    from matplotlib.figure import SubFigure  # lazy: start-up time
+
+    if isinstance(value, Figure):
+        return value
+    if isinstance(value, SubFigure | Axes):
+        return value.get_figure(root=True)
+    if _is_seaborn_plot(value):
+        with house_style():
+            fig = Figure(figsize=DEFAULT_SIZE, layout="constrained")
+            FigureCanvasAgg(fig)
+            draw_plot(value, fig)
+        return fig
+    inner = getattr(value, "figure", None)
+    if inner is not None and inner is not value and is_figure_like(inner):
+        return as_figure(inner)
+    raise UsageError(
+        f"a figure function returns a matplotlib Figure or Axes, a seaborn grid or a "
+        f"seaborn.objects Plot; this one returned a {type(value).__name__}"
+    )
+
+
+def release(fig: Figure) -> None:
+    """Let pyplot forget `fig` (if pyplot made it): it is shown or saved by the caller, once."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)  # nothing happens to a figure pyplot does not manage
+
+
+def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
+    """`fig` as PNG bytes: how a notebook shows a figure the library drew without pyplot."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": SOFTWARE})
+    return buffer.getvalue()
 
 
 def figure_words(lang: str) -> dict[str, str]:
@@ -209,9 +327,7 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str) -> list[Path]:
     with mpl.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"], "svg.fonttype": "path"}):
         fig.savefig(png, format="png", dpi=200, metadata={"Software": SOFTWARE})
         fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": SOFTWARE})
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:
-        pyplot.close(fig)
+    release(fig)
     paths = [out_dir / f"{name}.png", out_dir / f"{name}.svg"]
     write_atomic(paths[0], png.getvalue())
     write_atomic(paths[1], stable_svg_ids(svg.getvalue()))
@@ -220,17 +336,24 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str) -> list[Path]:
 
 __all__ = [
     "COUNTRY_COLOURS",
+    "DEFAULT_SIZE",
     "GREY",
     "INK",
     "LIGHT",
     "QUALIFIER_MARKS",
     "STYLE",
+    "as_figure",
     "cited",
     "country_colours",
     "country_handles",
+    "draw_plot",
     "figure_words",
+    "house_style",
+    "is_figure_like",
     "new_figure",
     "number_axis",
+    "png_bytes",
+    "release",
     "role_labels",
     "save_figure",
     "source_line",

@@ -18,7 +18,7 @@ from analysis.base.files import csv_text, write_atomic
 from analysis.core import coding
 from analysis.core.checks import VERDICTS
 from analysis.core.replication import BASES
-from analysis.core.stats import wilson_interval
+from analysis.core.stats import CONFIDENCE, wilson_interval
 from analysis.data import codebook, dates
 from analysis.data.load import Study
 from analysis.report import evidence
@@ -353,7 +353,8 @@ def interaction_table(study: Study, measured: pd.DataFrame | None = None, lang: 
     replies; measured rows give the share that set their level.
     """
     check_lang(lang)
-    t = words("tables", lang)
+    t = dict(words("tables", lang))
+    t["reply_share"] = t["reply_share"].format(confidence=fmt_percent(CONFIDENCE, lang))
     rows = interaction_levels(study, measured)
     roles = codebook.labels("roles", lang, study.data_dir)
     platforms = codebook.labels("platforms", lang, study.data_dir)

@@ -14,6 +14,7 @@ export LC_ALL := C.UTF-8
 # Values are read with $(value ...) so that nothing in them is expanded by make (a
 # `$(shell ...)` in PAIR stays text), upper-cased, and checked against their pattern with
 # make's own functions: no value reaches a shell before it has passed.
+LOWER = $(subst A,a,$(subst B,b,$(subst C,c,$(subst D,d,$(subst E,e,$(subst F,f,$(subst G,g,$(subst H,h,$(subst I,i,$(subst J,j,$(subst K,k,$(subst L,l,$(subst M,m,$(subst N,n,$(subst O,o,$(subst P,p,$(subst Q,q,$(subst R,r,$(subst S,s,$(subst T,t,$(subst U,u,$(subst V,v,$(subst W,w,$(subst X,x,$(subst Y,y,$(subst Z,z,$(1)))))))))))))))))))))))))))
 UPPER = $(subst a,A,$(subst b,B,$(subst c,C,$(subst d,D,$(subst e,E,$(subst f,F,$(subst g,G,$(subst h,H,$(subst i,I,$(subst j,J,$(subst k,K,$(subst l,L,$(subst m,M,$(subst n,N,$(subst o,O,$(subst p,P,$(subst q,Q,$(subst r,R,$(subst s,S,$(subst t,T,$(subst u,U,$(subst v,V,$(subst w,W,$(subst x,X,$(subst y,Y,$(subst z,Z,$(1)))))))))))))))))))))))))))
 CAPITALS := A B C D E F G H I J K L M N O P Q R S T U V W X Y Z
 SMALL := a b c d e f g h i j k l m n o p q r s t u v w x y z
@@ -30,6 +31,9 @@ ISO_RE := three letters, e.g. ARG
 # The default pair is set once, in paper/paper.yml (`pair: MEX-CHL`): make and the library
 # (analysis.data.countries.default_pair) both read it.
 DEFAULT_PAIR := $(call UPPER,$(strip $(shell sed -n 's/^pair:[[:space:]]*"\{0,1\}\([A-Za-z]*-[A-Za-z]*\)"\{0,1\}[[:space:]]*$$/\1/p' paper/paper.yml 2>/dev/null)))
+ifeq ($(wildcard paper/paper.yml),)
+$(error paper/paper.yml is missing: it sets the default pair (pair: MEX-CHL))
+endif
 ifeq ($(call IS_PAIR,$(DEFAULT_PAIR)),)
 $(error paper/paper.yml: pair must be two ISO 3166-1 alpha-3 codes joined by '-', e.g. MEX-CHL)
 endif
@@ -67,15 +71,34 @@ $(error ISO must be an ISO 3166-1 alpha-3 code, $(ISO_RE))
 endif
 endif
 
-# `make paper LANG=es`: LANG is also the locale variable, so anything that is not a
-# language of the paper (e.g. C.UTF-8 from the environment) means English.
-PAPER_LANG := $(if $(filter es,$(value LANG)),es,en)
+# `make paper LANG=es` (any case, like PAIR: ES, Es): LANG is also the locale variable, so
+# anything that is not a language of the paper (e.g. C.UTF-8 from the environment) means
+# English.
+PAPER_LANG := $(if $(filter es,$(call LOWER,$(value LANG))),es,en)
 LANG_SUFFIX := $(if $(filter es,$(PAPER_LANG)),.es,)
 
-# extra arguments for jupyter lab: letters, digits, spaces and - _ = . : only
+# extra arguments for jupyter lab: an allow-list of what a user needs, and nothing that
+# loads code or opens the server to the network: --port=N, --port-retries=N, --no-browser,
+# --ip=localhost (or 127.0.0.1, ::1), --debug, and a token of one's own
+# (--IdentityProvider.token=T, never empty). Never a config file (--config=x.py runs it),
+# another address, or an empty token (the server always asks for one).
 LAB_ARGS_GIVEN := $(value LAB_ARGS)
 ifneq ($(strip $(call STRIP,$(LAB_ARGS_GIVEN),$(CAPITALS) $(SMALL) $(DIGITS) - _ = . :)),)
 $(error LAB_ARGS may hold only letters, digits, spaces and - _ = . :)
+endif
+IS_NUMBER = $(and $(1),$(if $(call STRIP,$(1),$(DIGITS)),,yes))
+LAB_OK = $(or $(filter --no-browser --debug --ip=localhost --ip=127.0.0.1 --ip=::1,$(1)),$(and $(filter --port=%,$(1)),$(call IS_NUMBER,$(patsubst --port=%,%,$(1)))),$(and $(filter --port-retries=%,$(1)),$(call IS_NUMBER,$(patsubst --port-retries=%,%,$(1)))),$(and $(filter --IdentityProvider.token=%,$(1)),$(patsubst --IdentityProvider.token=%,%,$(1))))
+LAB_REFUSED := $(firstword $(foreach w,$(LAB_ARGS_GIVEN),$(if $(call LAB_OK,$(w)),,$(w))))
+ifneq ($(LAB_REFUSED),)
+$(error LAB_ARGS may hold only --port=N, --port-retries=N, --no-browser, --ip=localhost (or 127.0.0.1, ::1), --debug and --IdentityProvider.token=T (not empty); not $(LAB_REFUSED))
+endif
+
+# Every file of data/raw is a prerequisite of the paper, so its name must be one make can
+# put in a rule: letters, digits and . _ - @, and / between folders (a space, %, :, $ or #
+# would change the rule, or drop the file from it without a word).
+RAW_UNSAFE := $(shell LC_ALL=C find data/raw -type f -not -name '.*' -not -regex '[A-Za-z0-9._@/-]*' -exec printf '%s' {} \; -quit 2>/dev/null | LC_ALL=C tr -c '[:print:]' '?')
+ifneq ($(RAW_UNSAFE),)
+$(error data/raw holds a file name make cannot handle: '$(RAW_UNSAFE)'; rename it with letters, digits and . _ - @ only)
 endif
 
 ifdef CONDA_PREFIX

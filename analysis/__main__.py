@@ -27,15 +27,20 @@ EXIT_ERROR = 2
 
 def _validate(args) -> int:
     from analysis.core import replication  # lazy: start-up time (see the module's docstring)
-    from analysis.data import load  # lazy: start-up time
+    from analysis.data import exports, load  # lazy: start-up time
 
     tables = load.load_all(args.data_dir)
     replication.check_claims(args.data_dir)
+    have = load.countries_with_data(args.data_dir)
+    posts = exports.posts(have, args.data_dir)  # every export read: whose posts, how many
     rows = sum(len(df) for df in tables.values())
+    listed = f", {len(tables['exports'])} exports, {len(posts)} posts" if len(posts) else ""
     print(
-        f"{args.data_dir}: valid ({len(tables)} tables, {rows} rows); "
-        f"countries with data: {', '.join(load.countries_with_data(args.data_dir))}"
+        f"{args.data_dir}: valid ({len(tables)} tables, {rows} rows{listed}); "
+        f"countries with data: {', '.join(have)}"
     )
+    for note in posts.attrs.get("notes", []):
+        print(f"note: {note}")
     return 0
 
 
@@ -52,6 +57,7 @@ def _paper(args) -> int:
     from analysis.data import countries, load  # lazy: start-up time
 
     load.check_pair(*countries.parse_pair(args.pair), args.data_dir)  # fail fast, no papermill
+    paper.source_date_epoch(args.data_dir)  # a bad SOURCE_DATE_EPOCH, before the notebooks
     paper.build(
         args.pair, lang=args.lang, data_dir=args.data_dir, root=args.build_dir, jobs=args.jobs
     )
@@ -61,6 +67,7 @@ def _paper(args) -> int:
 def _panel(args) -> int:
     from analysis.build import paper  # lazy: start-up time
 
+    paper.source_date_epoch(args.data_dir)  # a bad SOURCE_DATE_EPOCH, before the notebook
     paper.build_panel(args.countries, args.lang, args.data_dir, root=args.build_dir)
     return 0
 
@@ -68,6 +75,7 @@ def _panel(args) -> int:
 def _results(args) -> int:
     from analysis.build import paper  # lazy: start-up time
 
+    paper.source_date_epoch(args.data_dir)  # a bad SOURCE_DATE_EPOCH, before the notebooks
     paper.compute(args.pair, data_dir=args.data_dir, root=args.build_dir, jobs=args.jobs)
     return 0
 
@@ -146,6 +154,7 @@ def _code(args) -> int:
     from analysis.data.read import read_table  # lazy: start-up time
 
     _check_code_args(args)
+    inputs = _once(args.inputs)
     options = {
         "fmt": args.format,
         "country": args.country,
@@ -153,19 +162,26 @@ def _code(args) -> int:
         "platform": args.platform,
         # the countries' own handles: an answer to one of them is internal, not the public
         "government": read_table("accounts", args.data_dir),
+        "data_dir": args.data_dir,
     }
-    # FILE.parquet: one table in memory; anything else: a dataset directory, by partition
-    if args.out.suffix.lower() == ".parquet" and not args.out.is_dir():
+    # FILE.parquet or FILE.csv: one table in memory; anything else: a dataset, by partition
+    if args.out.suffix.lower() in archive.FILE_FORMATS:
         if args.dask:
             raise UsageError(f"--dask writes a dataset: give --out a directory, not {args.out}")
-        print(f"coding {', '.join(map(str, args.inputs))} in memory ...", file=sys.stderr)
-        result = archive.code_file(args.inputs, args.out, **options)
+        print(f"coding {', '.join(map(str, inputs))} in memory ...", file=sys.stderr)
+        result = archive.code_file(inputs, args.out, **options)
         what = f"{result.posts} coded posts to {result.out}"
     else:
-        result = archive.code_archive(args.inputs, args.out, dask=args.dask, **options)
+        result = archive.code_archive(inputs, args.out, dask=args.dask, **options)
         what = (
             f"{result.posts} coded posts of {len(result.levels)} accounts to {result.out} "
             f"({result.files} files; the levels also in {archive.LEVELS_FILE})"
+        )
+    if result.repeated:
+        print(
+            f"note: {result.repeated} posts appear more than once in the inputs "
+            "(same platform, post id and author); each was coded once",
+            file=sys.stderr,
         )
     columns = [
         "account",
@@ -181,6 +197,19 @@ def _code(args) -> int:
     return 0
 
 
+def _once(paths: list[Path]) -> list[Path]:
+    """The inputs with each file or folder once (the first time it is given), with a note."""
+    seen, kept = set(), []
+    for path in paths:
+        key = path.resolve()
+        if key in seen:
+            print(f"note: {path} is given twice; it is read once", file=sys.stderr)
+            continue
+        seen.add(key)
+        kept.append(path)
+    return kept
+
+
 def _collect(args) -> int:
     from analysis.data import collect  # lazy: start-up time
     from analysis.data.collect import bluesky, mastodon, wikidata, youtube  # lazy: start-up time
@@ -194,6 +223,15 @@ def _collect(args) -> int:
     done = collector.collect(args.iso, args.data_dir, offline=args.offline)
     print(collect.format_report(done))
     return 0
+
+
+class _FormatsHelp(str):
+    """The help of --format, naming the formats only when help is printed (they need pandas)."""
+
+    def __mod__(self, params) -> str:
+        from analysis.data.importers import FORMATS  # lazy: only `--help` needs it
+
+        return f"the format of export files (not Parquet): {', '.join(FORMATS)}"
 
 
 def _export_format(name: str) -> str:
@@ -223,7 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_validate)
 
     p = sub.add_parser("data", help="validate data/raw and write data/processed")
-    p.add_argument("--out", type=Path, default=Path("data/processed"))
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("data/processed"),
+        help="a new folder, or one this command wrote before (default: data/processed)",
+    )
     p.set_defaults(func=_data)
 
     def pair_options(p, lang: str | None) -> None:
@@ -297,9 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
         "code",
         help="code exports or a Parquet archive; write Parquet; print the account levels",
         description="Code posts (kind, level, topics) and level their accounts. With --out "
-        "FILE.parquet the posts are coded in memory into one file; with --out DIR they are "
-        "coded partition by partition (bounded memory) into a Parquet dataset partitioned "
-        "by country and account, optionally on a Dask cluster.",
+        "FILE.parquet (or FILE.csv, for a spreadsheet) the posts are coded in memory into one "
+        "file; with --out DIR they are coded partition by partition (bounded memory) into a "
+        "Parquet dataset partitioned by country and account, optionally on a Dask cluster. "
+        "The output columns are described in data/raw/CODEBOOK.md, 'Coded posts'. --out is "
+        "a new path or one this command wrote before, never an input nor data/raw.",
     )
     p.add_argument(
         "inputs",
@@ -308,11 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="export files, Parquet files in the posts schema, or directories of them",
     )
-    p.add_argument(
-        "--format",
-        type=_export_format,
-        help="the format of export files (not Parquet), one of analysis.data.importers.FORMATS",
-    )
+    p.add_argument("--format", type=_export_format, help=_FormatsHelp("the export format"))
     p.add_argument(
         "--country",
         type=str.upper,
@@ -328,7 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         required=True,
-        help="FILE.parquet (coded in memory) or DIR (a dataset, coded partition by partition)",
+        help="FILE.parquet or FILE.csv (coded in memory) or DIR (a dataset, coded partition "
+        "by partition)",
     )
     p.add_argument(
         "--dask",

@@ -20,7 +20,7 @@ from conftest import TWARC
 from analysis.base.errors import CompendiumError, DataError, UsageError
 from analysis.core.archive import LEVELS_FILE, MARKER, code_archive, code_file, read_posts
 from analysis.core.coding import account_levels, code_posts, unresolved_parents
-from analysis.data.importers import POSTS_COLUMNS, posts_frame, twitter_v2
+from analysis.data.importers import POSTS_COLUMNS, drop_repeated, posts_frame, twitter_v2
 
 CODES = ["kind", "level", "topics", "topics_source"]
 KEYS = ["country", "platform", "account_id", "created_at", "post_id"]
@@ -146,9 +146,12 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 def test_real_twarc2_exports_code_as_in_memory(tmp_path):
     exports = sorted(TWARC.glob("*.jsonl"))
-    posts = pd.concat(
+    everything = pd.concat(
         [twitter_v2.read(p, "MEX", "foreign_ministry") for p in exports], ignore_index=True
     )
+    # the flat and the page forms hold the same tweets: each is coded once, the first copy
+    posts, repeated = drop_repeated(everything)
+    assert len(everything) == 517 and repeated == 100
     coded = code_posts(posts)
     result = code_archive(
         exports,
@@ -160,7 +163,8 @@ def test_real_twarc2_exports_code_as_in_memory(tmp_path):
         rows_per_partition=400,  # of the size guessed from the files: several partitions
         progress=False,
     )
-    assert result.partitions >= 4 and result.posts == len(posts) == 517
+    assert result.partitions >= 4 and result.posts == len(posts) == 417
+    assert result.repeated == repeated
     assert_same_coding(tmp_path / "out", coded)
     pd.testing.assert_frame_equal(result.levels, account_levels(coded, source="twarc2"))
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / LEVELS_FILE), result.levels)
@@ -168,13 +172,15 @@ def test_real_twarc2_exports_code_as_in_memory(tmp_path):
 
 def test_real_twarc2_replies_without_their_authors(tmp_path):
     """The exports name every answered account; without them the archive must look them up."""
-    posts = pd.concat(
-        [twitter_v2.read(p, "MEX", "foreign_ministry") for p in sorted(TWARC.glob("*.jsonl"))],
-        ignore_index=True,
+    posts, _ = drop_repeated(
+        pd.concat(
+            [twitter_v2.read(p, "MEX", "foreign_ministry") for p in sorted(TWARC.glob("*.jsonl"))],
+            ignore_index=True,
+        )
     )
     posts["in_reply_to_account_id"] = pd.NA
     asked = unresolved_parents(posts)
-    assert len(asked) == 134 and asked["post_id"].isin(posts["post_id"]).sum() >= 3
+    assert len(asked) == 103 and asked["post_id"].isin(posts["post_id"]).sum() >= 2
     halves = [posts.iloc[: len(posts) // 2], posts.iloc[len(posts) // 2 :]]
     paths = []
     for i, half in enumerate(halves):
@@ -182,7 +188,7 @@ def test_real_twarc2_replies_without_their_authors(tmp_path):
         half.to_parquet(paths[-1], index=False)
     coded = code_posts(posts)
     result = code_archive(
-        paths, tmp_path / "out", source="x", rows_per_partition=120, progress=False
+        paths, tmp_path / "out", source="x", rows_per_partition=100, progress=False
     )
     assert result.partitions == 5
     assert_same_coding(tmp_path / "out", coded)

@@ -270,9 +270,10 @@ def test_snapshots_are_kept_as_received_and_replayed(tmp_path):
     assert snap.path.read_bytes() == body and snap.date == "2026-11-30"
     manifest = (tmp_path / "snapshots" / "wikidata" / "manifest.csv").read_text()
     assert manifest.splitlines() == [
-        "file,request,retrieved,sha256",
+        "file,request,retrieved,sha256,final_url",
         "Q43404.json,https://www.wikidata.org/x/Q43404.json,2026-11-30T09:30:00Z,"
-        + hashlib.sha256(body).hexdigest(),
+        + hashlib.sha256(body).hexdigest()
+        + ",https://www.wikidata.org/x/Q43404.json",  # no redirect: the address asked
     ]
     assert KEY not in manifest
     replay = SnapshotStore(tmp_path, "wikidata", offline=True)
@@ -304,7 +305,7 @@ def test_a_snapshot_folder_leading_outside_is_refused(tmp_path):
     outside.mkdir()
     (tmp_path / "raw" / "snapshots").mkdir(parents=True)
     (tmp_path / "raw" / "snapshots" / "youtube").symlink_to(outside)
-    with pytest.raises(UsageError, match="leads outside"):
+    with pytest.raises(UsageError, match="is a link"):
         SnapshotStore(tmp_path / "raw", "youtube", offline=True)
     with pytest.raises(UsageError):
         SnapshotStore(tmp_path / "raw", "../youtube", offline=True)
@@ -670,25 +671,33 @@ def test_collect_wikidata_needs_an_item(data):
         wikidata.collect("PER", data, offline=True)
 
 
-def test_a_qid_is_checked_before_it_reaches_a_url_or_path(data, monkeypatch):
-    table = read.read_table("institutions", data)
-    table.loc[table["country"] == "PER", "wikidata"] = "Q1/../../x"
-    original = read.read_table
-    monkeypatch.setattr(
-        wikidata, "read_table", lambda n, d=None: table if n == "institutions" else original(n, d)
-    )
+@pytest.mark.parametrize("qid", ["Q1/../../x", "Q" + "9" * 300])
+def test_a_qid_is_checked_before_it_reaches_a_url_or_path(data, monkeypatch, qid):
+    tables = load.load_all(data)
+    tables["institutions"].loc[tables["institutions"]["country"] == "PER", "wikidata"] = qid
+    monkeypatch.setattr(wikidata, "load_all", lambda d=None: tables)
+    fake = FakeClient({})
     with pytest.raises(UsageError, match="not a Wikidata item id"):
-        wikidata.collect("PER", data, client=FakeClient({}))
+        wikidata.collect("PER", data, client=fake)
+    assert fake.calls == []  # refused before the first request
 
 
 # --------------------------------------------------------------------------- youtube
+
+
+def _channel_videos(params: dict) -> bytes:
+    """The real videos.list response, with only the channel's own videos (the response
+    holds a video of another channel too, which an export of the channel must not)."""
+    doc = json.loads((YT / "videos_info_multi.json").read_text(encoding="utf-8"))
+    doc["items"] = [v for v in doc["items"] if v["snippet"]["channelId"] == DEV]
+    return json.dumps(doc).encode()
 
 
 def _youtube_answers(**over) -> dict:
     answers = {
         "channels": YT / "channels_info_multiple.json",
         "playlistItems": YT / "playlist_items_single.json",
-        "videos": YT / "videos_info_multi.json",
+        "videos": _channel_videos,
         "commentThreads": YT / "comment_threads_by_channel.json",
     }
     return {**answers, **over}

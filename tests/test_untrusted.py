@@ -1,7 +1,9 @@
 """Untrusted input: nothing in data/raw or on the command line can run, leave data/raw,
 fetch, or corrupt a paper; every bad input gets one line naming where it is.
 
-One test (or a few) per class of the attack catalogue of issue 12.
+One test (or a few) per class of the attack catalogue of issue 12; then every case of the
+second round (issue 22), from ``tests/untrusted_cases.py``, checked against the line
+``tests/CATALOGUE.md`` says the person sees.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import untrusted_cases
 from conftest import FIXTURE_PAIR, RAW, REPO
 
 from analysis.base import files
@@ -134,7 +137,7 @@ def test_code_never_overwrites_its_input(tmp_path):
                 str(out),
             )
         )
-        assert "is, holds or lies inside the input" in line
+        assert "is the input" in line and "would lose the input" in line
     assert _digest(export) == before
 
 
@@ -145,7 +148,7 @@ def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path)
     out = ["--out", str(tmp_path / "o.parquet")]
     # a directory as output is a dataset: never one holding the input, nor one it did not write
     line = _one_line(_cli(*base, "--country", "MEX", "--out", str(tmp_path)))
-    assert "holds or lies inside the input" in line
+    assert "holds the input" in line
     other = tmp_path / "other"
     other.mkdir()
     (other / "keep.txt").write_text("mine")
@@ -508,3 +511,164 @@ def test_two_builds_of_one_commit_are_byte_identical(fixture_paper, fixture_data
     stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(epoch)).encode()
     dates = re.findall(rb"CreationDate\s*\(D:(\d{14})", pdf)
     assert dates and set(dates) == {stamp}  # the commit's time, not the build's
+
+
+# --- the second round: every case of tests/CATALOGUE.md -----------------------------------
+
+
+@pytest.mark.parametrize("case", untrusted_cases.CASES, ids=lambda c: c.id)
+def test_the_catalogue_says_what_the_user_sees(case, tmp_path):
+    line = untrusted_cases.normalise(case.run(tmp_path), tmp_path)
+    assert line.startswith(("exit 0: ", "exit 2: ")) or "exit 2: " in line, line
+    assert untrusted_cases.documented().get(case.id) == line, (
+        f"{case.id}: the user now sees {line!r}; if that is right, rerun python tests/catalogue.py"
+    )
+
+
+def test_the_catalogue_lists_every_case_once():
+    ids = [c.id for c in untrusted_cases.CASES]
+    assert len(ids) == len(set(ids)) and set(untrusted_cases.documented()) == set(ids)
+    assert {c.family for c in untrusted_cases.CASES} == {
+        "outputs",
+        "collectors",
+        "keys",
+        "names",
+        "options",
+        "numbers",
+        "size",
+        "smaller",
+        "exports",
+    }
+
+
+# --- the second round: mechanisms the catalogue's lines rest on --------------------------
+
+
+def test_a_temporary_a_live_writer_holds_is_never_swept(tmp_path):
+    out = tmp_path / "processed"
+    with files.temporary_dir(out) as live:
+        old = time.time() - 3600
+        os.utime(live, (old, old))  # old, but held: a long run still writing
+        assert files.sweep(out) == [] and live.is_dir()
+        stale = tmp_path / ".processed.abc.tmp"  # the same name, no writer: swept
+        stale.mkdir()
+        os.utime(stale, (old, old))
+        assert files.sweep(out) == [stale] and live.is_dir()
+    assert not live.exists()  # not swapped in: removed on leaving
+
+
+def test_write_atomic_sweeps_a_killed_writers_file_and_leaves_a_fresh_one(tmp_path):
+    target = tmp_path / "paper.html"
+    stale, fresh = tmp_path / ".paper.html.k1.tmp", tmp_path / ".paper.html.k2.tmp"
+    stale.write_text("half")
+    fresh.write_text("half")
+    old = time.time() - 60
+    os.utime(stale, (old, old))  # a fresh one may be a writer that has not locked it yet
+    files.write_atomic(target, "whole")
+    assert target.read_text() == "whole" and not stale.exists() and fresh.exists()
+
+
+def test_replace_dir_never_touches_a_neighbour(tmp_path):
+    out, neighbour = tmp_path / "out", tmp_path / ".out-old"
+    out.mkdir()
+    neighbour.mkdir()
+    (neighbour / "keep").write_text("mine")
+    for text in ("first", "second"):
+        with files.temporary_dir(out) as tmp:
+            (tmp / "x").write_text(text)
+            files.replace_dir(tmp, out)
+    assert (out / "x").read_text() == "second" and (neighbour / "keep").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out-old", "out"]
+
+
+def test_the_archive_joins_its_threads_before_its_folder_is_removed(tmp_path):
+    from analysis.core.archive import runner
+
+    started, finished = threading.Event(), []
+
+    def task(n):
+        if n == 0:
+            started.wait(5)
+            raise ValueError("the first task fails")
+        started.set()
+        time.sleep(0.3)
+        finished.append(n)
+        return n
+
+    progress = runner.Progress.choose(False)
+    with pytest.raises(ValueError):
+        runner.run_tasks(None, task, list(range(6)), progress, lambda r: 0)
+    # the running task finished before run_tasks raised; the ones not started never ran
+    assert finished and len(finished) < 5
+
+
+def test_a_redirect_on_the_same_host_is_followed_and_the_answer_kept(tmp_path):
+    from analysis.data.collect.http import Client
+    from analysis.data.collect.snapshots import SnapshotStore
+
+    with untrusted_cases._Server(200, {}, b'{"ok": true}') as target:
+        moved = target.url.replace("/api", "/moved")
+        with untrusted_cases._Server(301, {"Location": moved}, b"") as s:
+            same = s.url.rsplit("/", 1)[0] + "/x"  # another port: another host for the rule
+            client = Client(agent="dpd-compendium/test (+https://example.org)")
+            with pytest.raises(Exception, match="not followed"):
+                client.get(same)
+    with untrusted_cases._Server(200, {}, b'{"ok": true}') as s:
+        store = SnapshotStore(tmp_path, "wikidata", offline=False, client=client)
+        store.get("Q1.json", s.url, secret={"key": "SECRET"})
+        manifest = (tmp_path / "snapshots" / "wikidata" / "manifest.csv").read_text()
+        assert manifest.splitlines()[0].endswith(",final_url")
+        assert manifest.splitlines()[1].endswith(f",{s.url}") and "SECRET" not in manifest
+
+
+def test_youtube_writes_no_export_when_its_exports_are_not_the_channels(tmp_path):
+    """The merge holds the new exports to the rules before writing them: a videos.list
+    answer holding another channel's video makes an export of two authors, refused."""
+    import json as json_module
+
+    from analysis.data import scaffold
+    from analysis.data.collect import youtube
+
+    yt = REPO / "tests" / "fixtures" / "youtube"
+    data = untrusted_cases.pair(tmp_path)
+    scaffold.add_country("PER", data)
+    text = (data / "accounts.csv").read_text(encoding="utf-8")
+    channel = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
+    text = text.replace(
+        "PER,foreign_ministry,youtube,,,", f"PER,foreign_ministry,youtube,,{channel},"
+    )
+    (data / "accounts.csv").write_text(text, encoding="utf-8")
+    answers = {
+        "channels": (yt / "channels_info_multiple.json").read_bytes(),
+        "playlistItems": (yt / "playlist_items_single.json").read_bytes(),
+        "videos": (yt / "videos_info_multi.json").read_bytes(),  # two channels' videos
+        "commentThreads": (yt / "comment_threads_by_channel.json").read_bytes(),
+    }
+
+    class Fake:
+        def get(self, url, params=None, *, secret=None):
+            return answers[url.rsplit("/", 1)[1]]
+
+    before = {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()}
+    with pytest.raises(DataError, match="holds posts of 2 authors"):
+        youtube.collect("PER", data, client=Fake(), api_key="A" * 39)
+    assert sorted(p.name for p in (data / "posts").iterdir()) == ["arg-foreign-ministry.jsonl"]
+    assert {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()} == before
+    assert json_module.loads(answers["videos"])["items"][1]["snippet"]["channelId"] != channel
+
+
+def test_an_export_of_a_youtube_channel_is_held_to_its_channel_id(tmp_path):
+    data = untrusted_cases.pair(tmp_path)
+    yt = REPO / "tests" / "fixtures" / "youtube" / "videos_info_multi.json"
+    import json as json_module
+
+    doc = json_module.loads(yt.read_text(encoding="utf-8"))
+    doc["items"] = doc["items"][1:]  # NFL Throwback's video only
+    (data / "posts" / "videos.json").write_text(json_module.dumps(doc), encoding="utf-8")
+    with open(data / "exports.csv", "a", encoding="utf-8") as fh:
+        fh.write("posts/videos.json,youtube,URY,cooperation_agency,,test,\n")
+    untrusted_cases.edit(data / "accounts.csv", 15, "handle", "UC_x5XG1OV2P6uZZ5FSM9Ttw")
+    with pytest.raises(DataError, match="holds posts of 'UCJdl3Paao2f3ha5JXMYUCIA', but"):
+        exports.posts(["URY"], data)
+    untrusted_cases.edit(data / "accounts.csv", 15, "handle", "@somechannel")
+    assert len(exports.posts(["URY"], data)) == 1  # an @handle cannot be compared with an id

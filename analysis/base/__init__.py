@@ -5,5 +5,5 @@ imports nothing of the package above it (``make lint`` checks the layers).
 
 - :mod:`analysis.base.errors`  one error family, with file, line and column
 - :mod:`analysis.base.paths`   the layout of the repository and of a build
-- :mod:`analysis.base.files`   atomic writes, temporaries removed on interruption, safe CSV
+- :mod:`analysis.base.files`   one output rule, atomic writes, temporaries swept, safe CSV
 """

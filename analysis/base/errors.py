@@ -28,6 +28,7 @@ __all__ = [
     "UnknownCountryError",
     "UsageError",
     "location",
+    "shown",
 ]
 
 #: At most this many problems are listed in a message (``problems`` keeps them all).
@@ -45,6 +46,26 @@ def location(path=None, line: int | None = None, column: str | None = None) -> s
     if where:
         parts.append(", ".join(where))
     return ": ".join(parts)
+
+
+def shown(value: object, *, code: bool = False) -> str:
+    """`value` quoted for a message, with every character that could fool a reader escaped.
+
+    Invisible and control characters are always escaped (``'a\\u200bb'``). A `code` (an
+    ISO code, a category, a number, a date) is ASCII by definition, so every other
+    character of it is escaped too: a Cyrillic ``М`` that looks like ``M`` shows as
+    ``\\u041c``.
+
+    A value longer than 60 characters is cut, saying how long it was.
+
+    >>> print(shown("MEX"), shown("\u041cEX", code=True), shown("@sre\u200b"))
+    'MEX' '\\u041cEX' '@sre\\u200b'
+    >>> print(shown("Q" + "9" * 300, code=True))
+    'Q99999999999999999999999999999999999999999999999999999999999'... (301 characters)
+    """
+    text = str(value)
+    quoted = ascii(text[:60]) if code else repr(text[:60])
+    return quoted if len(text) <= 60 else f"{quoted}... ({len(text)} characters)"
 
 
 def _restore(cls, args, state):

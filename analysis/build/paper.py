@@ -45,6 +45,7 @@ from analysis.build.kernels import log, run_pool
 from analysis.core.replication import check_claims
 from analysis.data import countries, dates
 from analysis.data.codebook import LANGUAGES
+from analysis.data.exports import posts
 from analysis.data.load import check_pair, panel
 from analysis.data.read import read_table
 
@@ -81,6 +82,7 @@ def run_notebooks(
     def check() -> None:
         check_pair(a, b, data_dir)
         check_claims(data_dir)  # a claim naming no check fails now, not in notebook 05
+        posts((a, b), data_dir)  # an export of another account fails now, not in notebook 04
 
     run_pool(
         books,
@@ -130,14 +132,30 @@ def clear_stale(directory: Path) -> list[Path]:
     return removed
 
 
+#: The last second a PDF date can hold: 9999-12-31T23:59:59Z.
+_LAST_EPOCH = 253402300799
+
+
 def source_date_epoch(data_dir: str | Path | None = None) -> int:
     """The date every dated thing of the paper carries, so two builds of a commit are equal.
 
-    ``SOURCE_DATE_EPOCH`` when it is set (reproducible-builds.org); else the time of the
-    repository's last commit; else the latest snapshot date of the data.
+    ``SOURCE_DATE_EPOCH`` when it is set (reproducible-builds.org: whole seconds since
+    1970-01-01 UTC, here up to the end of 9999, the last year a PDF date can hold); else
+    the time of the repository's last commit; else the latest snapshot date of the data.
+
+    Raises
+    ------
+    UsageError
+        When ``SOURCE_DATE_EPOCH`` is set to anything else (pandoc and Typst read it too).
     """
-    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if given.isdigit():
+    given = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if given:
+        if not (given.isascii() and given.isdigit()) or int(given[:20]) > _LAST_EPOCH:
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH is {given[:30]!r}: it must be a whole number of seconds "
+                f"since 1970-01-01 UTC, from 0 to {_LAST_EPOCH} (unset it to date the paper "
+                "by the last commit)"
+            )
         return int(given)
     try:
         run = subprocess.run(

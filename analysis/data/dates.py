@@ -17,6 +17,9 @@ Policy (written once, in data/raw/CODEBOOK.md, "Dates"):
   mid-point estimate, which always lies inside that range. A day counts as its month
   in a gap (the gap from 20 March to 5 April is one month); it keeps its day
   everywhere else.
+* Bounded: a date of data/raw lies in the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`
+  (no account, website or snapshot of the study is older or later); the loader also
+  holds an account's dates between its platform's launch and its country's snapshot.
 
 >>> d = parse("2009-Q4")
 >>> d.start, d.end, d.precision
@@ -34,6 +37,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
     "PATTERN",
     "PRECISIONS",
     "Gap",
@@ -44,6 +49,8 @@ __all__ = [
     "parse_or_none",
 ]
 
+#: The years a date of data/raw may fall in (the web, and the study's horizon).
+FIRST_YEAR, LAST_YEAR = 1990, 2100
 #: From the finest to the coarsest; ``range`` is an interval between two readings.
 PRECISIONS = ("day", "month", "quarter", "year", "range")
 
@@ -152,6 +159,8 @@ def _parse_one(text: str) -> PartialDate:
         )
     year, month, day, quarter = m.groups()
     y = int(year)
+    if not FIRST_YEAR <= y <= LAST_YEAR:
+        raise ValueError(f"{text!r}: the year must lie between {FIRST_YEAR} and {LAST_YEAR}")
     try:
         if quarter:
             q = int(quarter)

@@ -2,8 +2,11 @@
 
 :func:`load_all` reads each file with :func:`analysis.data.read.read_table`, then
 checks what only the tables together can show (foreign keys, exports that stay in
-``posts/``), and raises one :class:`~analysis.base.errors.DataError` listing every
-problem of every file, so a figure is never drawn from bad data. :func:`study` keeps
+``posts/``, an account's dates between its platform's launch and its country's
+snapshot, rows that contradict themselves) and what the folder itself holds (file
+names make can handle, ``posts/`` and ``snapshots/`` real folders inside it), and
+raises one :class:`~analysis.base.errors.DataError` listing every problem of every
+file, so a figure is never drawn from bad data. :func:`study` keeps
 a pair's rows (:class:`Study`), :func:`panel` those of several countries (:class:`Panel`).
 
 >>> s = study("MEX", "CHL")
@@ -13,23 +16,27 @@ a pair's rows (:class:`Study`), :func:`panel` those of several countries (:class
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis.base.errors import DataError, Problem, UnknownCountryError, UsageError
+from analysis.base.errors import DataError, Problem, UnknownCountryError, UsageError, shown
 from analysis.base.paths import DATA_DIR
-from analysis.data import countries
-from analysis.data.codebook import table_schemas
+from analysis.data import countries, dates
+from analysis.data.codebook import load_codebook, table_schemas
 from analysis.data.countries import default_pair
 from analysis.data.exports import EXPORTS_DIR, check_exports
-from analysis.data.read import read_table
+from analysis.data.read import limits, read_table
 
 __all__ = [
+    "FOLDERS",
+    "SAFE_NAME",
     "Panel",
     "Study",
     "check_country",
@@ -62,6 +69,170 @@ def _check_foreign_keys(tables: dict[str, pd.DataFrame], data_dir: Path) -> list
                         )
                     )
     return problems
+
+
+#: A name make can put in a rule (every file of data/raw is a prerequisite of the paper):
+#: letters, digits and ``. _ - @``; ``/`` between folders.
+SAFE_NAME = re.compile(r"[A-Za-z0-9._@-]+(?:/[A-Za-z0-9._@-]+)*")
+#: Folders of a data directory that must be real folders inside it, never links.
+FOLDERS = (EXPORTS_DIR, "snapshots")
+
+
+def _check_folder(data_dir: Path) -> list[Problem]:
+    """File names make can handle, and posts/ and snapshots/ real folders inside data_dir.
+
+    As make sees them (``find data/raw -type f -not -name '.*'``): every regular file
+    not named with a leading dot, at any depth; links are not followed.
+    """
+    problems = []
+    for name in FOLDERS:
+        folder = data_dir / name
+        if folder.is_symlink():
+            problems.append(
+                Problem(
+                    folder,
+                    None,
+                    None,
+                    f"is a link: {name}/ must be a real folder inside the data directory "
+                    "(a link would let it lead anywhere)",
+                )
+            )
+        elif folder.exists() and not folder.is_dir():
+            problems.append(Problem(folder, None, None, f"{name}/ must be a folder"))
+    for root, dirs, names in os.walk(data_dir):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(root) / name
+            if name.startswith(".") or path.is_symlink() or not path.is_file():
+                continue
+            rel = path.relative_to(data_dir).as_posix()
+            if not SAFE_NAME.fullmatch(rel):
+                bad = sorted({c for c in rel if not SAFE_NAME.fullmatch(c) and c != "/"})
+                problems.append(
+                    Problem(
+                        data_dir / shown(rel)[1:-1],
+                        None,
+                        None,
+                        "a file name make cannot handle (it holds "
+                        + ", ".join(shown(c) for c in bad)
+                        + "): rename it with letters, digits and . _ - @ only",
+                    )
+                )
+    return problems
+
+
+def _check_accounts(tables: dict[str, pd.DataFrame], data_dir: Path) -> list[Problem]:
+    """Rows that contradict themselves, and dates outside what the account's history allows.
+
+    * an account checked absent (``present`` false) has no figures and no dates;
+    * ``as_of`` (the figures' date) is not certainly before ``created``;
+    * ``created`` and ``as_of`` are not certainly before the platform opened (codebook
+      ``launches``), nor certainly after the observation they come from: the latest day
+      the row's ``source`` names (a collector's ``retrieved 2026-11-30``, a hand entry's
+      date), else the country's ``snapshot`` (the date of its published data); and never
+      after today.
+    """
+    accounts = tables["accounts"]
+    path = data_dir / "accounts.csv"
+    launches = {
+        k: dates.parse(str(v["date"]))
+        for k, v in (load_codebook(data_dir).get("launches") or {}).items()
+    }
+    today = dates.parse(datetime.date.today().isoformat())
+    countries_ = tables["countries"]
+    snapshots = {
+        iso: min(dates.parse(s), today, key=lambda d: d.end) if isinstance(s, str) else today
+        for iso, s in zip(
+            countries_["iso3"], countries_["snapshot"].astype(object).fillna(0), strict=True
+        )
+    }
+    figures = ["followers", "posts", "views", "created", "as_of"]
+    problems = []
+    most = limits(data_dir)["accounts_per_country"]
+    rank = accounts.groupby("country", sort=False).cumcount()
+    for line, country in accounts.loc[rank == most, "country"].items():
+        problems.append(
+            Problem(
+                path,
+                line,
+                "country",
+                f"{country} has more than {most:,} accounts, the most a country may have "
+                "(codebook.yml, limits.accounts_per_country: each is drawn and listed)",
+            )
+        )
+    for line, row in accounts.iterrows():
+        if not pd.isna(row["present"]) and not bool(row["present"]):
+            filled = [c for c in figures if not pd.isna(row[c])]
+            if filled:
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        filled[0],
+                        f"the account is checked absent (present false) but has "
+                        f"{', '.join(filled)}: an account that does not exist has no figures",
+                    )
+                )
+        created = dates.parse_or_none(row["created"])
+        as_of = dates.parse_or_none(row["as_of"])
+        if created is not None and as_of is not None and as_of.before(created):
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    "as_of",
+                    f"the figures are dated {as_of} but the account opened in {created}: "
+                    "as_of is before created",
+                )
+            )
+        launch = launches.get(str(row["platform"]))
+        observed, by = _observed(row["source"], snapshots.get(str(row["country"]), today), today)
+        for column, when in (("created", created), ("as_of", as_of)):
+            if when is None:
+                continue
+            if launch is not None and when.before(launch):
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        column,
+                        f"{when} is before {row['platform']} opened ({launch}: codebook.yml, "
+                        "launches)",
+                    )
+                )
+            elif observed.before(when):
+                problems.append(
+                    Problem(path, line, column, f"{when} is after the data were observed ({by})")
+                )
+    return problems
+
+
+#: A day named in a source (``retrieved 2026-11-30``).
+_DAY = re.compile(r"(?<![0-9])([0-9]{4}-[0-9]{2}-[0-9]{2})(?![0-9])")
+
+
+def _observed(source, snapshot, today) -> tuple:
+    """When a row's values were observed: the latest day its source names, else the
+    country's snapshot; never after today. Returns the date and where it comes from."""
+    named = []
+    for text in _DAY.findall("" if pd.isna(source) else str(source)):
+        try:
+            named.append(dates.parse(text))
+        except ValueError:
+            continue
+    if named:
+        day = max(named, key=lambda d: d.start)
+        return (
+            (day, f"{day}, the day its source names")
+            if not today.before(day)
+            else (
+                today,
+                f"{today}, today",
+            )
+        )
+    if snapshot is today:
+        return today, f"{today}, today"
+    return snapshot, f"{snapshot}: countries.csv, snapshot"
 
 
 #: The last validated tables of each data directory, with the fingerprint of its files.
@@ -112,9 +283,12 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
             tables[name] = read_table(name, data_dir)
         except DataError as exc:
             problems += exc.problems
+    problems += _check_folder(data_dir)
     if not problems:
-        problems = _check_foreign_keys(tables, data_dir) + check_exports(
-            tables["exports"], data_dir
+        problems = (
+            _check_foreign_keys(tables, data_dir)
+            + _check_accounts(tables, data_dir)
+            + check_exports(tables["exports"], data_dir)
         )
     if problems:
         raise DataError(problems)

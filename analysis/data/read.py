@@ -6,6 +6,17 @@ with the file, the line (as an editor counts it, quoted line breaks included) an
 column (:class:`analysis.base.errors.DataError`); a table comes back typed only when
 every cell passed. Checks across tables (foreign keys) are :mod:`analysis.data.load`'s.
 
+Text is compared as a reader sees it: every file is normalised to Unicode NFC when it
+is read (``España`` typed with a combining accent is the same key as the precomposed
+one), a handle is compared without case and without its leading ``@`` (``@SRE_mx`` and
+``@sre_MX`` are one account), and a cell may not hold an invisible character that
+could make two equal-looking values differ or reorder what a reader sees: control
+characters, and format characters such as the zero-width space (U+200B), bidi controls
+(U+202A-U+202E, U+2066-U+2069) or a byte-order mark inside the text (U+FEFF), each
+named by its code point. Values that should be codes are shown with every non-ASCII
+character escaped, so a look-alike letter is visible in the message. A file larger
+than the codebook's ``limits`` (rows, bytes) is refused before it is parsed further.
+
 >>> df = read_table("countries")
 >>> df.loc[df["iso3"] == "MEX", "name_es"].tolist()
 ['México']
@@ -16,16 +27,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.base.errors import DataError, Problem
+from analysis.base.errors import DataError, Problem, shown
 from analysis.base.paths import DATA_DIR
 from analysis.data import countries, dates
 from analysis.data.codebook import load_codebook, table_schemas
 
-__all__ = ["MAX_COUNT", "REQUIRED_TABLES", "read_table"]
+__all__ = ["LIMITS", "MAX_COUNT", "REQUIRED_TABLES", "handle_key", "limits", "read_table"]
 
 #: Files every data directory must have; the others may be absent (read as empty).
 REQUIRED_TABLES = ("countries", "institutions", "accounts", "website_criteria")
@@ -38,9 +50,54 @@ _BOOLEAN = {"true": True, "false": False}
 # encoding accident, and a way to smuggle terminal or markup tricks into the paper.
 _BLANKS = " \t\r\n"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Unicode categories no cell may hold: format characters (zero-width, bidi controls, a BOM
+# inside the text), line and paragraph separators.
+_INVISIBLE = ("Cf", "Zl", "Zp")
+#: The bounds of a table when the codebook's ``limits`` does not set them.
+LIMITS = {
+    "rows_per_table": 20_000,
+    "bytes_per_table": 32 * 2**20,
+    "accounts_per_country": 1_000,
+    "posts_per_build": 1_000_000,
+}
 
 
-def _read_text(path: Path) -> str:
+def limits(data_dir: str | Path | None = None) -> dict[str, int]:
+    """The size limits of a data directory: codebook ``limits``, else :data:`LIMITS`."""
+    given = load_codebook(data_dir).get("limits") or {}
+    return {k: int(given.get(k, v)) for k, v in LIMITS.items()}
+
+
+def handle_key(handle) -> str:
+    """A handle as it is compared: without case and without a leading ``@``.
+
+    >>> handle_key("@SRE_mx") == handle_key("sre_MX")
+    True
+    """
+    return str(handle).strip().lstrip("@").casefold()
+
+
+def _invisible(text: str) -> str | None:
+    """The first character of `text` that no cell may hold, described; else None."""
+    for ch in text:
+        if unicodedata.category(ch) in _INVISIBLE:
+            name = unicodedata.name(ch, "unnamed")
+            return f"U+{ord(ch):04X} {name}"
+    return None
+
+
+def _read_text(path: Path, max_bytes: int) -> str:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DataError(
+            Problem(
+                path,
+                None,
+                None,
+                f"{size:,} bytes, more than a table may hold ({max_bytes:,}: codebook.yml, "
+                "limits.bytes_per_table)",
+            )
+        )
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -51,14 +108,16 @@ def _read_text(path: Path) -> str:
                 path, line, None, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
             )
         ) from None
-    return text.removeprefix("\ufeff")
+    return unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
 
 
-def _records(path: Path, text: str) -> tuple[list[str], list[list[str]], list[int], list[Problem]]:
+def _records(
+    path: Path, text: str, max_rows: int
+) -> tuple[list[str], list[list[str]], list[int], list[Problem]]:
     """The header, the records and the line each record starts on, and shape problems.
 
     Read with the csv module so a quoted field may hold line breaks and every
-    record still gets the line an editor shows it on.
+    record still gets the line an editor shows it on. Reading stops past `max_rows`.
     """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems: list[Problem] = []
@@ -91,6 +150,16 @@ def _records(path: Path, text: str) -> tuple[list[str], list[list[str]], list[in
             else:
                 records.append(record)
                 lines.append(start)
+                if len(records) > max_rows:
+                    raise DataError(
+                        Problem(
+                            path,
+                            start,
+                            None,
+                            f"more than {max_rows:,} rows, the most a table may hold "
+                            "(codebook.yml, limits.rows_per_table)",
+                        )
+                    )
         start = reader.line_num + 1
     return header, records, lines, problems
 
@@ -101,6 +170,14 @@ def _is_date(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _why_not_date(text: str) -> str:
+    try:
+        dates.parse(text)
+    except ValueError as exc:
+        return str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)
+    return "?"
 
 
 def _check_cells(path: Path, df: pd.DataFrame, spec: dict, book: dict) -> list[Problem]:
@@ -119,23 +196,33 @@ def _check_cells(path: Path, df: pd.DataFrame, spec: dict, book: dict) -> list[P
         if fs.get("required"):
             bad(values[empty], col, lambda v: "empty, but required")
         present = values[~empty]
+        control = present.str.contains(_CONTROL)
         bad(
-            present[present.str.contains(_CONTROL)],
+            present[control],
             col,
             lambda v: f"holds a control character (U+{ord(_CONTROL.search(v)[0]):04X})",
+        )
+        unusual = present[~control & ~present.map(str.isprintable).astype(bool)]  # tabs too
+        found = unusual.map(_invisible).dropna()
+        bad(
+            found,
+            col,
+            lambda v: f"holds an invisible character ({v}); remove it, or type what it hides",
         )
         if "enum" in fs:
             allowed = fs["enum"] if isinstance(fs["enum"], list) else list(book[fs["enum"]])
             bad(
                 present[~present.isin(allowed)],
                 col,
-                lambda v, allowed=allowed: f"unknown value {v!r} (allowed: {', '.join(allowed)})",
+                lambda v, allowed=allowed: (
+                    f"unknown value {shown(v, code=True)} (allowed: {', '.join(allowed)})"
+                ),
             )
         if "pattern" in fs:
             bad(
                 present[~present.str.fullmatch(fs["pattern"])],
                 col,
-                lambda v, fs=fs: f"{v!r} does not match {fs['pattern']}",
+                lambda v, fs=fs: f"{shown(v, code=True)} does not match {fs['pattern']}",
             )
         kind = fs.get("type", "string")
         if kind == "integer":
@@ -143,7 +230,7 @@ def _check_cells(path: Path, df: pd.DataFrame, spec: dict, book: dict) -> list[P
             bad(
                 present[~is_count],
                 col,
-                lambda v: f"{v!r} is not a count (a whole number, 0 or more)",
+                lambda v: f"{shown(v, code=True)} is not a count (a whole number, 0 or more)",
             )
             too_big = present[is_count].map(lambda v: int(v) > MAX_COUNT)
             bad(
@@ -152,31 +239,45 @@ def _check_cells(path: Path, df: pd.DataFrame, spec: dict, book: dict) -> list[P
                 lambda v: f"{v!r} is too large for a count (at most {MAX_COUNT:.0e})",
             )
         elif kind == "number":
-            bad(present[~present.str.fullmatch(_NUMBER)], col, lambda v: f"{v!r} is not a number")
+            bad(
+                present[~present.str.fullmatch(_NUMBER)],
+                col,
+                lambda v: f"{shown(v, code=True)} is not a number",
+            )
         elif kind == "boolean":
             bad(
                 present[~present.isin(list(_BOOLEAN))],
                 col,
-                lambda v: f"{v!r} is not a boolean (true or false)",
+                lambda v: f"{shown(v, code=True)} is not a boolean (true or false)",
             )
         elif kind == "date":
             bad(
                 present[~present.map(_is_date)],
                 col,
-                lambda v: f"{v!r} is not a date (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-Qn, or A/B)",
+                lambda v: f"{shown(v, code=True)} is not a date: {_why_not_date(v)}",
             )
     return problems
 
 
 def _check_key(path: Path, df: pd.DataFrame, key: list[str]) -> list[Problem]:
-    dup = df.duplicated(key, keep=False)
+    """Rows whose key repeats an earlier row's; handles compared by :func:`handle_key`."""
+    compared = df[key].copy()
+    for col in key:
+        if col == "handle":
+            compared[col] = compared[col].map(handle_key)
+    dup = compared.duplicated(keep=False)
     problems = []
-    for _, group in df[dup].groupby(key, sort=False):
+    for _, group in compared[dup].groupby(key, sort=False):
         first, *others = group.index
         for i in others:
-            value = ", ".join(f"{k}={df.at[i, k]!r}" for k in key)
+            value = ", ".join(f"{k}={shown(df.at[i, k])}" for k in key)
+            same = (
+                f" ({shown(df.at[first, 'handle'])}: handles are compared without case and @)"
+                if "handle" in key and df.at[first, "handle"] != df.at[i, "handle"]
+                else ""
+            )
             problems.append(
-                Problem(path, i, None, f"duplicate key ({value}) already on line {first}")
+                Problem(path, i, None, f"duplicate key ({value}) already on line {first}{same}")
             )
     return problems
 
@@ -187,7 +288,7 @@ def _check_countries(path: Path, df: pd.DataFrame) -> list[Problem]:
     codes = codes[codes.str.fullmatch(countries.PATTERN.pattern)]
     unknown = codes[~codes.map(countries.is_assigned)]
     return [
-        Problem(path, i, "iso3", f"{c!r} is not an ISO 3166-1 alpha-3 code")
+        Problem(path, i, "iso3", f"{shown(c, code=True)} is not an ISO 3166-1 alpha-3 code")
         for i, c in unknown.items()
     ]
 
@@ -233,7 +334,9 @@ def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
         return _typed(empty.rename_axis("line"), spec)
     if not path.is_file():
         raise DataError(Problem(path, None, None, "not a file"))
-    header, records, lines, problems = _records(path, _read_text(path))
+    bounds = limits(data_dir)
+    text = _read_text(path, bounds["bytes_per_table"])
+    header, records, lines, problems = _records(path, text, bounds["rows_per_table"])
     header = [h.strip() for h in header]
     missing = [c for c in columns if c not in header]
     extra = [c for c in header if c not in columns]

@@ -12,9 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from pathlib import Path
 
-from analysis.base.errors import DataError, Problem, UsageError
+from analysis.base.errors import DataError, Problem, UsageError, shown
 from analysis.base.files import write_atomic
 from analysis.base.paths import DATA_DIR
 from analysis.data import countries
@@ -66,10 +67,21 @@ def add_country(
     if iso in countries_with_data(data_dir):
         raise UsageError(f"{iso} already has data in {data_dir}/countries.csv")
     load_all(data_dir)  # valid before we add to it
+    names = {"--name-en": name_en or default_en, "--name-es": name_es or default_es}
+    for option, name in names.items():  # what validate would refuse is never written
+        odd = next((c for c in name if unicodedata.category(c)[0] in "CZ" and c != " "), None)
+        if odd is not None or not name.strip():
+            what = f"U+{ord(odd):04X}" if odd is not None else "nothing"
+            raise UsageError(
+                f"{option} {shown(name)} holds {what}: a name is printable text on one line"
+            )
     schemas = table_schemas(data_dir)
     added = {}
     for table, rows in empty_rows(
-        iso, name_en or default_en, name_es or default_es, data_dir
+        iso,
+        unicodedata.normalize("NFC", names["--name-en"].strip()),
+        unicodedata.normalize("NFC", names["--name-es"].strip()),
+        data_dir,
     ).items():
         path = data_dir / f"{table}.csv"
         _append(path, list(schemas[table]["fields"]), rows)

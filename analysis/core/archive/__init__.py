@@ -63,7 +63,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,9 +71,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from analysis.base.errors import UsageError
-from analysis.base.files import pending, replace_dir, umask, write_atomic
+from analysis.base.files import (
+    check_output,
+    csv_text,
+    has_marker,
+    replace_dir,
+    temporary_dir,
+    write_atomic,
+)
 from analysis.core.archive.inputs import Piece, input_files, read_posts, reading_tasks
 from analysis.core.archive.partitions import (
     COMPRESS_SPILL_ABOVE,
@@ -89,9 +96,18 @@ from analysis.core.archive.partitions import (
 from analysis.core.archive.runner import THREADS, Progress, connect, no_client, run_tasks
 from analysis.core.coding import ACCOUNT_KEYS, account_levels, code_posts
 from analysis.data.codebook import load_codebook
-from analysis.data.importers import empty_posts
+from analysis.data.importers import POSTS_COLUMNS, drop_repeated, empty_posts
 
-__all__ = ["ArchiveResult", "LEVELS_FILE", "MARKER", "code_archive", "code_file", "read_posts"]
+__all__ = [
+    "CODED_COLUMNS",
+    "FILE_FORMATS",
+    "ArchiveResult",
+    "LEVELS_FILE",
+    "MARKER",
+    "code_archive",
+    "code_file",
+    "read_posts",
+]
 
 #: About this many posts go into one partition; the number of partitions follows.
 ROWS_PER_PARTITION = 400_000
@@ -102,6 +118,13 @@ MAX_PARTITIONS = 512
 MARKER = "_archive.json"
 #: The account levels, beside the coded posts (the ``_`` keeps dataset readers off it).
 LEVELS_FILE = "_account_levels.parquet"
+#: The columns of the coded posts: the posts schema and the codes (data/raw/CODEBOOK.md,
+#: "Coded posts").
+CODED_COLUMNS: tuple[str, ...] = (*POSTS_COLUMNS, "kind", "level", "topics", "topics_source")
+#: The file outputs of :func:`code_file`, by suffix; any other ``out`` is a dataset folder.
+FILE_FORMATS = (".parquet", ".csv")
+#: The key of the Parquet metadata that marks a file this module wrote.
+_SIGNATURE = b"dpd-compendium"
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,6 +136,7 @@ class ArchiveResult:
     partitions: int
     files: int
     levels: pd.DataFrame
+    repeated: int = 0  # posts the inputs repeated (same platform and post id), coded once
 
 
 def code_archive(
@@ -130,6 +154,7 @@ def code_archive(
     government: pd.DataFrame | None = None,
     rows_per_partition: int = ROWS_PER_PARTITION,
     progress=None,
+    data_dir=None,
 ) -> ArchiveResult:
     """Code every post of an archive partition by partition and write a Parquet dataset.
 
@@ -165,6 +190,8 @@ def code_archive(
     progress
         Where to report progress: ``None`` for stderr (quiet if it is not a
         terminal, unless the run is long), ``False`` for nowhere, or a stream.
+    data_dir
+        A data directory besides data/raw that ``out`` must not touch.
 
     Returns
     -------
@@ -180,11 +207,21 @@ def code_archive(
     DataError, ExportFormatError
         An input that is not in the posts schema or not in its format (naming
         the file and the column or record).
+
+    A post the inputs hold twice (the same platform and post id: an export given twice,
+    or two exports that overlap) is coded once, as its first copy in input order;
+    ``ArchiveResult.repeated`` says how many copies were left out.
     """
     book = codebook or load_codebook()
     out = Path(out)
     sources = input_files(paths, fmt, country, role)
-    _check_out(out, paths)
+    check_output(
+        out,
+        kind="dir",
+        ours=lambda p: has_marker(p, MARKER),
+        inputs=paths,
+        data_dirs=() if data_dir is None else (data_dir,),
+    )
     pieces = reading_tasks(sources)
     estimate = sum(s.rows for s in sources)
     wanted = -(-estimate // max(1, rows_per_partition))
@@ -202,12 +239,9 @@ def code_archive(
         "government": government,
     }
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    with pending(tmp):  # what the command line removes if it is terminated
+    with temporary_dir(out) as tmp:  # locked; removed if this fails or is terminated
         close = no_client
         try:
-            tmp.chmod(0o777 & ~umask())  # mkdtemp's are private
             client, close = connect(dask)
             report = Progress.choose(progress)
             splits, coded = _passes(client, pieces, paths, partitions, tmp, report, options, common)
@@ -215,12 +249,14 @@ def code_archive(
             close = no_client
             levels = _levels(coded, book, source)
             levels.to_parquet(tmp / LEVELS_FILE, index=False)
-            posts = sum(s.rows for s in splits)
+            repeated = sum(c.repeated for c in coded)
+            posts = sum(s.rows for s in splits) - repeated
             files = sum(c.files for c in coded)
             manifest = {
                 "written_by": __name__,
                 "inputs": [str(p) for p in paths],
                 "posts": int(posts),
+                "repeated": int(repeated),
                 "accounts": len(levels),
                 "partitions": partitions,
                 "files": files,
@@ -228,10 +264,9 @@ def code_archive(
             (tmp / MARKER).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
             replace_dir(tmp, out)
         except BaseException:
-            close()
-            shutil.rmtree(tmp, ignore_errors=True)
+            close()  # the workers stop before their folder is removed
             raise
-    return ArchiveResult(out, int(posts), partitions, files, levels)
+    return ArchiveResult(out, int(posts), partitions, files, levels, int(repeated))
 
 
 def _passes(
@@ -307,31 +342,68 @@ def code_file(
     codebook: dict | None = None,
     source: str | None = None,
     government: pd.DataFrame | None = None,
+    data_dir=None,
 ) -> ArchiveResult:
-    """Code the inputs in memory and write one Parquet file: for what fits in memory.
+    """Code the inputs in memory and write one file: for what fits in memory.
 
     The same inputs as :func:`code_archive`, read with :func:`read_posts` and coded
-    by ``code_posts`` on the whole table. ``out`` must not be an input nor lie
-    inside one; it is written beside itself and renamed. ``source`` defaults to
-    the inputs as given, joined by ``'; '``.
+    by ``code_posts`` on the whole table. ``out`` ends in ``.parquet`` (every value
+    exactly) or ``.csv`` (for a spreadsheet: formulas neutralised, ``mentions`` joined
+    by spaces; :data:`CODED_COLUMNS` either way). It follows the output rule
+    (:func:`analysis.base.files.check_output`): a new file, or one this function wrote
+    (its Parquet metadata, or its CSV header, says so), never an input nor inside
+    one, never in a data directory; it is written beside itself and renamed. ``source``
+    defaults to the inputs as given, joined by ``'; '``. A post the inputs hold twice
+    is coded once (``ArchiveResult.repeated``).
     """
     book = codebook or load_codebook()
     out = Path(out)
-    target = out.resolve()
-    for given in paths:
-        path = Path(given).resolve()
-        if target == path or target.is_relative_to(path):
-            raise UsageError(f"is or lies inside the input {given}; choose another output", out)
-    if out.is_dir():
-        raise UsageError("is a directory; give a .parquet file, or code an archive into it", out)
-    coded = code_posts(
-        read_posts(paths, fmt, country, role, platform), hand_codes, book, government=government
+    suffix = out.suffix.lower()
+    if suffix not in FILE_FORMATS:
+        raise UsageError(
+            f"writes {' or '.join(FILE_FORMATS)} files; give --out such a file, "
+            "or code an archive into a directory",
+            out,
+        )
+    check_output(
+        out,
+        kind="file",
+        ours=_written_here,
+        inputs=paths,
+        data_dirs=() if data_dir is None else (data_dir,),
     )
+    posts, repeated = drop_repeated(read_posts(paths, fmt, country, role, platform))
+    coded = code_posts(posts, hand_codes, book, government=government)
     levels = account_levels(coded, book, source=source or "; ".join(str(p) for p in paths))
-    buffer = io.BytesIO()
-    coded.to_parquet(buffer, index=False)
-    write_atomic(out, buffer.getvalue())
-    return ArchiveResult(out, len(coded), 1, 1, levels)
+    if suffix == ".csv":
+        write_atomic(out, csv_text(_for_csv(coded)))
+    else:
+        table = pa.Table.from_pandas(coded, preserve_index=False)
+        meta = {**(table.schema.metadata or {}), _SIGNATURE: __name__.encode()}
+        buffer = io.BytesIO()
+        pq.write_table(table.replace_schema_metadata(meta), buffer)
+        write_atomic(out, buffer.getvalue())
+    return ArchiveResult(out, len(coded), 1, 1, levels, repeated)
+
+
+def _for_csv(coded: pd.DataFrame) -> pd.DataFrame:
+    """The coded posts as text cells: times in ISO 8601 (UTC), mentions joined by spaces."""
+    frame = coded[list(CODED_COLUMNS)].copy()
+    frame["created_at"] = frame["created_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    frame["mentions"] = frame["mentions"].map(" ".join).astype("string")
+    return frame
+
+
+def _written_here(path: Path) -> bool:
+    """A Parquet file with this module's signature, or a CSV file with the coded header."""
+    try:
+        if path.suffix.lower() == ".csv":
+            with open(path, encoding="utf-8", newline="") as fh:
+                return fh.readline().rstrip("\r\n") == ",".join(CODED_COLUMNS)
+        meta = pq.read_schema(path).metadata or {}
+    except (OSError, UnicodeDecodeError, pa.ArrowException):
+        return False
+    return _SIGNATURE in meta
 
 
 def _max_partitions() -> int:
@@ -385,24 +457,3 @@ def _levels(coded: list[Coded], book: dict, source: str | None) -> pd.DataFrame:
     return levels.sort_values(
         list(ACCOUNT_KEYS), na_position="last", kind="stable", ignore_index=True
     )
-
-
-def _check_out(out: Path, paths: Sequence) -> None:
-    """Refuse an ``out`` that would overwrite an input or something this module did not write."""
-    target = out.resolve()
-    for given in paths:
-        path = Path(given).resolve()
-        if target == path or target.is_relative_to(path) or path.is_relative_to(target):
-            raise UsageError(
-                f"is, holds or lies inside the input {given}: writing it would lose the input; "
-                "choose another output",
-                out,
-            )
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise UsageError("exists and is not a directory; choose a new output directory", out)
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise UsageError(
-            f"is a directory this tool did not write (no {MARKER}); "
-            "choose an empty or new output directory",
-            out,
-        )

@@ -11,10 +11,11 @@ from urllib.parse import unquote
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analysis.base.errors import DataError, Problem, UsageError
-from analysis.data.importers import COUNT_COLUMNS, POSTS_COLUMNS, reader
+from analysis.data.importers import COUNT_COLUMNS, MAX_COUNT, POSTS_COLUMNS, reader
 
 __all__ = [
     "BATCH_ROWS",
@@ -213,8 +214,21 @@ def _conform(table: pa.Table, path: str, given: dict[str, str]) -> pa.Table:
             col = pa.array([given[field.name]] * n, type=field.type)
         else:
             col = pa.nulls(n, type=field.type)
+        if field.name in COUNT_COLUMNS and n:
+            _check_counts(col, path, field.name)
         columns.append(col)
     return pa.Table.from_arrays(columns, schema=SCHEMA)
+
+
+def _check_counts(col, path: str, name: str) -> None:
+    """A count is never negative and never beyond any audience (what importers also check)."""
+    low, high = pc.min_max(col).values()
+    if low.is_valid and low.as_py() < 0:
+        raise DataError(Problem(path, None, name, f"{low.as_py()} is negative; a count never is"))
+    if high.is_valid and high.as_py() > MAX_COUNT:
+        raise DataError(
+            Problem(path, None, name, f"{high.as_py()} is too large for a count (at most 1e+15)")
+        )
 
 
 def read_posts(

@@ -242,6 +242,7 @@ class Coded:
     rows: int
     files: int
     levels: pd.DataFrame
+    repeated: int = 0  # copies of posts already met (same platform and post id), left out
 
 
 def code_partition(
@@ -257,6 +258,7 @@ def code_partition(
     partition, pieces, parents, sources = task
     # one chunk per column: the coder's regexes and the sort below run faster on it
     table = _read_spill(Path(spill), partition, pieces).combine_chunks()
+    table, repeated = _first_copies(table)
     posts = to_pandas(table.drop_columns([ORDER]))
     with CODING:
         coded = code_posts(
@@ -281,7 +283,28 @@ def code_partition(
     rows = len(table)
     del table, coded
     pa.default_memory_pool().release_unused()
-    return Coded(partition, rows, files, levels)
+    return Coded(partition, rows, files, levels, repeated)
+
+
+def _first_copies(table: pa.Table) -> tuple[pa.Table, int]:
+    """Each post once (platform, post id and author), its first copy in input order.
+
+    A post's copies share its account, so they all fall in its partition: the rule is
+    :func:`analysis.data.importers.drop_repeated`'s, applied partition by partition.
+    """
+    key = pa.table(
+        {
+            "p": pc.fill_null(table["platform"], ""),
+            "i": pc.fill_null(table["post_id"], ""),
+            "a": pc.fill_null(table["account_id"], ""),
+            "o": table[ORDER],
+        }
+    )
+    first = key.group_by(["p", "i", "a"], use_threads=False).aggregate([("o", "min")])
+    if len(first) == len(table):
+        return table, 0
+    keep = pc.is_in(table[ORDER], value_set=first["o_min"])
+    return table.filter(keep), len(table) - len(first)
 
 
 def _dictionary(series: pd.Series) -> pa.DictionaryArray:

@@ -126,17 +126,22 @@ def run_tasks(
 ) -> list:
     """``fn(task, **shared)`` for each task, here or on the cluster; results in task order.
 
-    Here, :data:`THREADS` tasks run at a time, but only one codes
-    (:data:`analysis.core.archive.partitions.CODING`): the
-    coder already keeps the cores busy with its own threads, while reading and writing
-    Parquet (which release the GIL) can overlap it.
+    Here, :data:`THREADS` tasks run at a time (joined before this returns or raises), but
+    only one codes (:data:`analysis.core.archive.partitions.CODING`): the coder already
+    keeps the cores busy with its own threads, while reading and writing Parquet (which
+    release the GIL) can overlap it.
     """
     if client is None:
-        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        pool = ThreadPoolExecutor(max_workers=THREADS)
+        try:
             results = []
             for result in pool.map(functools.partial(fn, **shared), tasks):
                 results.append(result)
                 progress.step(rows(result))
+        finally:
+            # on a failure, the tasks not started are dropped and the running ones joined:
+            # no thread writes into the output's temporary folder once it is removed
+            pool.shutdown(wait=True, cancel_futures=True)
         return results
     from distributed import as_completed  # lazy: start-up time
 

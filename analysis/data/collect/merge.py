@@ -24,7 +24,9 @@ merges them into the tables of a data directory by these rules:
 
 Everything is checked with :func:`analysis.data.load.load_all` on a scratch copy
 before any file is replaced, each file atomically; records not changed keep
-their bytes, so a collection's diff shows only what it changed.
+their bytes, so a collection's diff shows only what it changed. New exports a
+collector found (``files``) are checked on the same copy, read by their importers,
+and written only when all of it holds, before the tables that name them.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.base.errors import DataError, Problem, UsageError
+from analysis.base.errors import DataError, ExportFormatError, Problem, UsageError
+from analysis.base.files import write_atomic
+from analysis.data import exports
 from analysis.data.codebook import table_schemas
 from analysis.data.load import load_all
 from analysis.data.provenance import collectable, split_citations
@@ -154,7 +158,9 @@ class _Table:
         return "".join(parts)
 
 
-def apply(data_dir: str | Path, proposals: Iterable[Proposal]) -> pd.DataFrame:
+def apply(
+    data_dir: str | Path, proposals: Iterable[Proposal], files: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Merge `proposals` into the tables of `data_dir`; return what happened to each value.
 
     Parameters
@@ -163,6 +169,10 @@ def apply(data_dir: str | Path, proposals: Iterable[Proposal]) -> pd.DataFrame:
         A data directory that validates (:func:`analysis.data.load.load_all`).
     proposals
         What the collectors found.
+    files
+        New exports to write under ``posts/`` (path under `data_dir`: text), which the
+        proposals list in exports.csv: written only once the merged tables and the
+        exports themselves validate.
 
     Returns
     -------
@@ -198,8 +208,8 @@ def apply(data_dir: str | Path, proposals: Iterable[Proposal]) -> pd.DataFrame:
         key_cols = list(schemas[proposal.table]["primary_key"])
         report += _merge(tables[proposal.table], proposal, key_cols)
     changed = {name: t for name, t in tables.items() if t.changed}
-    if changed:
-        _commit(data_dir, changed)
+    if changed or files:
+        _commit(data_dir, changed, dict(files or {}))
     return pd.DataFrame(report, columns=list(REPORT_COLUMNS)).astype("string")
 
 
@@ -313,8 +323,8 @@ def _entry(file, key, column, old, old_source, new, new_source, action) -> dict[
     return dict(zip(REPORT_COLUMNS, values, strict=True))
 
 
-def _commit(data_dir: Path, tables: dict[str, _Table]) -> None:
-    """Validate the new tables on a scratch copy, then replace each file atomically."""
+def _commit(data_dir: Path, tables: dict[str, _Table], files: dict[str, str]) -> None:
+    """Validate the new tables and exports on a scratch copy, then write each atomically."""
     texts = {name: t.text() for name, t in tables.items()}
     with tempfile.TemporaryDirectory(prefix="collect-") as tmp:
         scratch = Path(tmp)
@@ -323,11 +333,20 @@ def _commit(data_dir: Path, tables: dict[str, _Table]) -> None:
                 shutil.copy2(path, scratch / path.name)
         for name, text in texts.items():
             (scratch / f"{name}.csv").write_text(text, encoding="utf-8", newline="")
-        if (data_dir / "posts").is_dir():
-            # The exports are checked where they are, not copied.
-            (scratch / "posts").symlink_to((data_dir / "posts").resolve(), target_is_directory=True)
+        exports.stage(data_dir, scratch, files)  # posts/ as it will be
         try:
-            load_all(scratch)
+            listed = load_all(scratch)["exports"]
+            if files:  # the new exports, read by their importers, are the accounts they say
+                exports.posts(
+                    sorted(set(listed.loc[listed["file"].isin(files), "country"])), scratch
+                )
+        except ExportFormatError as exc:
+            raise ExportFormatError(
+                data_dir / Path(exc.path).relative_to(scratch),
+                exc.record,
+                exc.field,
+                f"{exc.problem} (in a collected export; nothing was written)",
+            ) from None
         except DataError as exc:
             problems = [
                 Problem(
@@ -339,6 +358,8 @@ def _commit(data_dir: Path, tables: dict[str, _Table]) -> None:
                 for p in exc.problems
             ]
             raise DataError(problems) from None
+    for name, text in files.items():  # before exports.csv names them
+        write_atomic(data_dir / name, text)
     for name, text in texts.items():
         path = tables[name].path
         fd, tmp_path = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")

@@ -10,7 +10,9 @@ since: the same collector code then writes the same rows, with the same
 retrieval date, without touching the network.
 
 ``manifest.csv`` is one row per file: ``file``, ``request``, ``retrieved``
-(UTC, ``YYYY-MM-DDTHH:MM:SSZ``), ``sha256``.
+(UTC, ``YYYY-MM-DDTHH:MM:SSZ``), ``sha256``, and ``final_url``: the address that
+answered, after any redirect (the same host, over https), without secrets. A manifest
+written before ``final_url`` was kept is read as it is.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ __all__ = ["MANIFEST", "Snapshot", "SnapshotStore"]
 
 #: The manifest's file name and columns.
 MANIFEST = "manifest.csv"
-_COLUMNS = ("file", "request", "retrieved", "sha256")
+_COLUMNS = ("file", "request", "retrieved", "sha256", "final_url")
+#: The columns a manifest must have (``final_url`` came later).
+_REQUIRED = _COLUMNS[:4]
 _SOURCE = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z0-9_@][A-Za-z0-9_.@-]*(?:/[A-Za-z0-9_@][A-Za-z0-9_.@-]*)*$")
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
@@ -86,6 +90,8 @@ class SnapshotStore:
         snapshots = Path(data_dir) / "snapshots"
         self.root = snapshots / source
         for folder, inside in ((snapshots, Path(data_dir)), (self.root, snapshots)):
+            if folder.is_symlink():
+                raise UsageError(f"{folder} is a link; it must be a real folder inside {inside}")
             if folder.exists() and not folder.resolve().is_relative_to(inside.resolve()):
                 raise UsageError(f"{folder} leads outside {inside}")
         self.offline = offline
@@ -132,12 +138,13 @@ class SnapshotStore:
         self._client = client
         body = client.get(url, params, secret=secret)
         retrieved = self._now().astimezone(UTC).replace(microsecond=0)
-        _write_bytes(path, body)
+        _write_bytes(path, bytes(body))
         self._manifest[name] = {
             "file": name,
             "request": request,
             "retrieved": retrieved.strftime(_TIME),
             "sha256": hashlib.sha256(body).hexdigest(),
+            "final_url": getattr(body, "url", None) or request,
         }
         self._write_manifest()
         return Snapshot(body, retrieved, path)
@@ -178,13 +185,14 @@ class SnapshotStore:
         if not path.is_file():
             return {}
         reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
-        if tuple(reader.fieldnames or ()) != _COLUMNS:
+        if tuple(reader.fieldnames or ()) not in (_COLUMNS, _REQUIRED):
             raise DataError(Problem(path, 1, None, f"the header must be {','.join(_COLUMNS)}"))
         out = {}
         for row in reader:
             line = reader.line_num
-            if any(row.get(c) in (None, "") for c in _COLUMNS):
+            if any(row.get(c) in (None, "") for c in _REQUIRED):
                 raise DataError(Problem(path, line, None, "every column needs a value"))
+            row["final_url"] = row.get("final_url") or row["request"]
             try:
                 datetime.strptime(row["retrieved"], _TIME)
             except ValueError:

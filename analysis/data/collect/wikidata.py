@@ -45,7 +45,6 @@ Decisions
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -56,9 +55,10 @@ import pandas as pd
 from analysis.base.errors import ExportFormatError, UsageError
 from analysis.base.paths import DATA_DIR
 from analysis.data import dates
-from analysis.data.load import check_country
-from analysis.data.read import read_table
+from analysis.data.importers import MAX_COUNT, MAX_JSON_DEPTH, json_value
+from analysis.data.load import check_country, load_all
 
+from .http import user_agent
 from .merge import Collection, Proposal, apply
 from .snapshots import SnapshotStore
 
@@ -75,8 +75,9 @@ __all__ = [
 
 #: Where an entity's JSON is fetched from.
 ENTITY_URL = "https://www.wikidata.org/wiki/Special:EntityData/{qid}.json"
-#: A Wikidata item identifier; checked before it is used in a URL or a file name.
-QID = re.compile(r"^Q[1-9][0-9]*$")
+#: A Wikidata item identifier (Q and at most 12 digits: items number in the hundreds of
+#: millions); checked before it is used in a URL or a file name.
+QID = re.compile(r"^Q[1-9][0-9]{0,11}$")
 #: Account properties and the codebook platform each names.
 ACCOUNT_PROPERTIES: dict[str, str] = {
     "P2002": "twitter",
@@ -116,10 +117,7 @@ def entity(body: bytes, qid: str, path: str | Path) -> dict:
     analysis.base.errors.ExportFormatError
         When the body is not JSON or holds no entity; names the file and field.
     """
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ExportFormatError(path, "file", None, f"not valid JSON ({exc})") from None
+    doc = json_value(body, path, "file", max_depth=MAX_JSON_DEPTH)
     entities = doc.get("entities") if isinstance(doc, dict) else None
     if not isinstance(entities, dict) or not entities:
         raise ExportFormatError(path, "file", "entities", "missing (is this Special:EntityData?)")
@@ -268,19 +266,25 @@ def collect(
     """
     data_dir = Path(data_dir or DATA_DIR)
     check_country(iso, data_dir)
-    institutions = read_table("institutions", data_dir)
+    # everything is checked before the first request: the data, the items, the contact
+    institutions = load_all(data_dir)["institutions"]
     mine = institutions[(institutions["country"] == iso) & institutions["wikidata"].notna()]
     if mine.empty:
         raise UsageError(
             f"no institution of {iso} has a Wikidata item: fill the wikidata column of "
             f"{data_dir / 'institutions.csv'} (e.g. Q1234) first"
         )
+    for qid in mine["wikidata"]:
+        if not QID.match(str(qid)):
+            raise UsageError(
+                f"{str(qid)[:20]!r} is not a Wikidata item id (Q followed by at most 12 digits)"
+            )
     store = SnapshotStore(data_dir, "wikidata", offline=offline, client=client, now=now)
+    if not offline and client is None:
+        user_agent()  # no contact: say so now, not after the first request
     found: list[Proposal] = []
     paths = []
     for role, qid in zip(mine["role"], mine["wikidata"], strict=True):
-        if not QID.match(str(qid)):
-            raise UsageError(f"{qid!r} is not a Wikidata item id (Q followed by digits)")
         snap = store.get(f"{qid}.json", ENTITY_URL.format(qid=qid))
         paths.append(snap.path)
         item = entity(snap.body, qid, snap.path)
@@ -327,12 +331,17 @@ def _amount(snak: object, path, where: str) -> int | None:
     amount = value.get("amount") if isinstance(value, dict) else None
     if not isinstance(amount, str):
         raise ExportFormatError(path, where, "mainsnak.datavalue.value.amount", "not a quantity")
+    field = "mainsnak.datavalue.value.amount"
     try:
-        number = Decimal(amount)
+        number = Decimal(amount) if len(amount) <= 40 else Decimal("NaN")
     except InvalidOperation:
+        raise ExportFormatError(path, where, field, f"{amount!r} is not a number") from None
+    if not number.is_finite():
+        raise ExportFormatError(path, where, field, f"{amount[:40]!r} is not a finite number")
+    if number > MAX_COUNT:
         raise ExportFormatError(
-            path, where, "mainsnak.datavalue.value.amount", f"{amount!r} is not a number"
-        ) from None
+            path, where, field, f"{amount!r} is too large for a count (at most {MAX_COUNT:.0e})"
+        )
     if number < 0 or number != number.to_integral_value():
         return None
     return int(number)

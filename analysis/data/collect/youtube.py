@@ -27,6 +27,10 @@ message or a row). From the snapshots it writes:
   with both, the channel's interaction level is measured.
 
 With ``offline=True`` the snapshots are replayed in the same order and no key is needed.
+Everything that can be checked is checked before the first request (the data directory
+validates, every handle is a channel id or a handle, the key and the contact are there),
+and the exports are written only once the merged tables and the exports themselves
+validate (:func:`analysis.data.collect.merge.apply`), so a refusal leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -39,13 +43,12 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.base.errors import CompendiumError, ExportFormatError, UsageError
-from analysis.base.files import write_atomic
 from analysis.base.paths import DATA_DIR
-from analysis.data.importers import youtube_channels
-from analysis.data.load import check_country
+from analysis.data.importers import MAX_JSON_DEPTH, json_value, youtube_channels
+from analysis.data.load import check_country, load_all
 from analysis.data.provenance import collectable
-from analysis.data.read import read_table
 
+from .http import user_agent
 from .merge import Collection, Proposal, apply
 from .snapshots import Snapshot, SnapshotStore
 
@@ -104,6 +107,7 @@ def collect(
     """
     data_dir = Path(data_dir or DATA_DIR)
     check_country(iso, data_dir)
+    tables = load_all(data_dir)  # a refusal must come before the first request, not after
     secret = None
     if not offline:
         key = (api_key or os.environ.get(KEY_ENV, "")).strip()
@@ -115,7 +119,7 @@ def collect(
         if not _KEY.match(key):
             raise UsageError(f"{KEY_ENV} does not look like an API key")
         secret = {"key": key}
-    accounts = read_table("accounts", data_dir)
+    accounts = tables["accounts"]
     mine = accounts[
         (accounts["country"] == iso)
         & (accounts["platform"] == "youtube")
@@ -128,13 +132,18 @@ def collect(
             f"run collect wikidata {iso} first, or enter it by hand"
         )
     store = SnapshotStore(data_dir, "youtube", offline=offline, client=client, now=now)
-    exports = read_table("exports", data_dir)
+    if not offline and client is None:
+        user_agent()  # no contact: say so now, not after the first request
+    exports = tables["exports"]
     proposals: list[Proposal] = []
     files: dict[str, str] = {}
     read: list[Path] = []
     missing: list[str] = []
-    for role, handle in zip(mine["role"], mine["handle"], strict=True):
-        channel = _Channel(store, secret, str(handle), read)
+    channels = [  # each handle checked before any request
+        (role, str(handle), _Channel(store, secret, str(handle), read))
+        for role, handle in zip(mine["role"], mine["handle"], strict=True)
+    ]
+    for role, handle, channel in channels:
         found = channel.lookup()
         if found is None:
             missing.append(f"channels.list {channel.asked}: no such channel")
@@ -162,9 +171,8 @@ def collect(
                     f"YouTube Data API {method} {channel.id}, retrieved {retrieved}",
                 )
             )
-    for name, text in files.items():  # before exports.csv names them
-        write_atomic(data_dir / name, text)
-    return Collection(apply(data_dir, proposals), tuple(read), tuple(missing))
+    report = apply(data_dir, proposals, files)  # the exports, once everything validates
+    return Collection(report, tuple(read), tuple(missing))
 
 
 class _Channel:
@@ -303,10 +311,7 @@ def _account(iso: str, role: str, handle: str, found: dict, snap: Snapshot) -> P
 
 
 def _field(snap: Snapshot, name: str):
-    try:
-        doc = json.loads(snap.body)
-    except ValueError as exc:
-        raise ExportFormatError(snap.path, "file", None, f"not valid JSON ({exc})") from None
+    doc = json_value(snap.body, snap.path, "file", max_depth=MAX_JSON_DEPTH)
     if not isinstance(doc, dict):
         raise ExportFormatError(snap.path, "file", None, "not an API response")
     if "error" in doc:
@@ -316,7 +321,8 @@ def _field(snap: Snapshot, name: str):
 
 def _one_line(snap: Snapshot) -> str:
     """A snapshot as one line of JSON Lines (same content; the snapshot keeps the bytes)."""
-    return json.dumps(json.loads(snap.body), ensure_ascii=False, separators=(",", ":")) + "\n"
+    doc = json_value(snap.body, snap.path, "file", max_depth=MAX_JSON_DEPTH)
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _ours(exports, name: str) -> bool:

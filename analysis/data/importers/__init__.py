@@ -30,7 +30,8 @@ mentions
     gives it, otherwise the lower-case username. Never missing: an empty list.
 replies, shares, likes, views
     Counts received (nullable ``Int64``): missing where the export does not
-    give them, which is not the same as zero.
+    give them, which is not the same as zero; never negative, never above
+    :data:`MAX_COUNT`.
 text
     The post's own words.
 
@@ -46,6 +47,8 @@ Example
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping, Sequence
 from functools import wraps
 from importlib import import_module
@@ -55,20 +58,33 @@ import numpy as np
 import pandas as pd
 
 from analysis.base.errors import ExportFormatError, UsageError
+from analysis.data.read import MAX_COUNT
 
 __all__ = [
     "COUNT_COLUMNS",
     "KIND_REFS",
+    "MAX_COUNT",
+    "MAX_JSON_DEPTH",
     "POSTS_COLUMNS",
+    "REPEAT_KEY",
     "ExportFormatError",
     "FORMATS",
-    "empty_posts",
-    "reader",
     "count_value",
+    "drop_repeated",
+    "empty_posts",
+    "json_value",
     "parse_utc",
     "posts_frame",
+    "reader",
     "sort_posts",
 ]
+
+#: What makes two rows one post: repeated, it is coded once (:func:`drop_repeated`).
+REPEAT_KEY: tuple[str, ...] = ("platform", "post_id", "account_id")
+#: How deeply a JSON document from an API may nest (an API response nests a dozen levels).
+MAX_JSON_DEPTH = 64
+#: The digits an integer of a JSON document may have (a count or an id fits in 20).
+_MAX_DIGITS = 40
 
 #: The posts schema, in order: the columns every importer returns (this module's docstring).
 POSTS_COLUMNS: tuple[str, ...] = (
@@ -230,8 +246,111 @@ def count_value(value: object, path: str | Path, where: str, field: str) -> int 
     else:
         raise ExportFormatError(path, where, field, f"{value!r} is not a count")
     if n < 0:
-        raise ExportFormatError(path, where, field, f"{value!r} is negative")
+        raise ExportFormatError(path, where, field, f"{value!r} is negative; a count never is")
+    if n > MAX_COUNT:
+        raise ExportFormatError(
+            path, where, field, f"{value!r} is too large for a count (at most {MAX_COUNT:.0e})"
+        )
     return n
+
+
+class _NotFinite(ValueError):
+    """A number JSON should not hold: NaN, an infinity, or one too long to be a count or id."""
+
+
+def _no_constant(name: str):
+    raise _NotFinite(f"{name} is not a number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(f"{text[:40]} is beyond any finite number")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_DIGITS:
+        raise _NotFinite(f"{text[:20]}... has more than {_MAX_DIGITS} digits")
+    return int(text)
+
+
+def json_value(
+    text: str | bytes, path: str | Path, where: str, *, max_depth: int | None = None
+) -> object:
+    """A JSON document, parsed with every number finite and bounded, and its depth bounded.
+
+    ``NaN``, ``Infinity``, a float beyond the finite (``1e400``) and an integer of
+    more than 40 digits are refused, and so is nesting deeper than `max_depth` (checked
+    after parsing; without it, as deep as Python's recursion allows), each as one
+    :class:`ExportFormatError` naming `path` and `where` (``"line 3"``, ``"response"``).
+
+    >>> json_value('{"a": [1, 2.5]}', "x.json", "line 1")
+    {'a': [1, 2.5]}
+    >>> json_value('{"a": NaN}', "x.json", "line 1")
+    Traceback (most recent call last):
+    ...
+    analysis.base.errors.ExportFormatError: x.json, line 1: NaN is not a number
+    """
+    try:
+        value = json.loads(
+            text,
+            parse_constant=_no_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
+    except RecursionError:
+        raise ExportFormatError(path, where, None, "nested too deeply to be read") from None
+    except _NotFinite as exc:
+        raise ExportFormatError(path, where, None, str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise ExportFormatError(path, where, None, f"not valid JSON ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise ExportFormatError(path, where, None, "not UTF-8 text") from None
+    if max_depth is not None and _depth(value, max_depth) > max_depth:
+        raise ExportFormatError(
+            path, where, None, f"nested deeper than {max_depth} levels (not an API response)"
+        )
+    return value
+
+
+def _depth(value: object, limit: int) -> int:
+    """How deeply `value` nests (stopping once past `limit`), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, (dict, list)):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def drop_repeated(posts: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Each post once: the first row of each platform, post id and author, in table order.
+
+    An export given twice, or two exports that overlap, repeat posts; coded twice they
+    would double counts and turn one reply into a dialogue. (A post id that comes with
+    another author is another record, and is kept: so the rule is the same whether the
+    posts are coded together or account by account.) Returns the posts kept (index
+    reset) and how many rows were left out.
+
+    >>> p = posts_frame({"platform": ["x", "x", "y"], "post_id": ["1", "1", "1"],
+    ...                  "account_id": ["a", "a", "a"], "created_at": ["2019-01-01T00:00Z"] * 3})
+    >>> kept, dropped = drop_repeated(p)
+    >>> len(kept), dropped
+    (2, 1)
+    """
+    if posts.empty:
+        return posts, 0
+    key = [posts[c].astype("string").fillna("") if c in posts.columns else "" for c in REPEAT_KEY]
+    repeated = pd.DataFrame(dict(zip(REPEAT_KEY, key, strict=True))).duplicated().to_numpy()
+    if not repeated.any():
+        return posts, 0
+    return posts[~repeated].reset_index(drop=True), int(repeated.sum())
 
 
 #: The export formats, each read by the module of the same name (exports.csv ``format``).

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import ExportFormatError, parse_utc, posts_frame
+from . import MAX_COUNT, ExportFormatError, parse_utc, posts_frame
 
 __all__ = ["read", "detect_layout", "LAYOUTS"]
 
@@ -184,6 +184,15 @@ def _counts(raw: pd.DataFrame, column: str, path: Path, where: list[str]) -> pd.
         i = int(bad.to_numpy().nonzero()[0][0])
         raise ExportFormatError(path, where[i], column, f"{raw[column].iloc[i]!r} is not a count")
     out = pd.to_numeric(text.where(~missing), errors="coerce")
+    huge = out > MAX_COUNT
+    if huge.any():
+        i = int(huge.to_numpy().nonzero()[0][0])
+        raise ExportFormatError(
+            path,
+            where[i],
+            column,
+            f"{raw[column].iloc[i]!r} is too large for a count (at most {MAX_COUNT:.0e})",
+        )
     return out.round().astype("Int64")
 
 

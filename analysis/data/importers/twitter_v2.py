@@ -33,11 +33,18 @@ Decisions
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import KIND_REFS, POSTS_COLUMNS, ExportFormatError, count_value, parse_utc, posts_frame
+from . import (
+    KIND_REFS,
+    POSTS_COLUMNS,
+    ExportFormatError,
+    count_value,
+    json_value,
+    parse_utc,
+    posts_frame,
+)
 
 __all__ = ["read", "iter_tweets"]
 
@@ -110,10 +117,7 @@ def iter_tweets(path: str | Path) -> Iterator[tuple[str, dict, dict[str, str]]]:
             if not line.strip():
                 continue
             where = f"line {lineno}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ExportFormatError(path, where, None, f"not valid JSON ({err.msg})") from None
+            obj = json_value(line, path, where)
             if not isinstance(obj, dict):
                 raise ExportFormatError(
                     path, where, None, "a line must be a JSON object (a tweet or a page)"

@@ -26,13 +26,12 @@ Decisions
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
-from . import ExportFormatError, count_value, parse_utc
+from . import ExportFormatError, count_value, json_value, parse_utc
 
 __all__ = ["COLUMNS", "read", "responses"]
 
@@ -165,20 +164,17 @@ def responses(path: Path, kinds: tuple[str, ...], method: str) -> Iterator[tuple
     """
     text = path.read_text(encoding="utf-8")
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError:
-        doc = None
+        doc = json_value(text, path, "file")
+    except ExportFormatError as exc:
+        if not exc.problem.startswith("not valid JSON"):
+            raise
+        doc = None  # JSON Lines: one response a line
     if doc is None:
         found = []
         for lineno, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
-            try:
-                found.append((f"line {lineno}", json.loads(line)))
-            except json.JSONDecodeError as err:
-                raise ExportFormatError(
-                    path, f"line {lineno}", None, f"not valid JSON ({err.msg})"
-                ) from None
+            found.append((f"line {lineno}", json_value(line, path, f"line {lineno}")))
     elif isinstance(doc, dict):
         found = [("response", doc)]
     elif isinstance(doc, list):

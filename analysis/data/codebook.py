@@ -103,9 +103,9 @@ COMPLETENESS_TABLES: tuple[str, ...] = ("countries", "institutions", "accounts",
 def value_fields(name: str, data_dir: str | Path | None = None) -> tuple[str, list[str]]:
     """The country column of table `name` and its value columns, for completeness reports.
 
-    Keys, notes (``note``, ``*_note``), qualifiers (``*_qualifier``), ``source`` and the
-    ``wikidata`` item (where to collect from, not an observation) are not values: a row is
-    complete when every value column is filled.
+    Keys, notes (``note``, ``*_note``), qualifiers (``*_qualifier``), ``source``,
+    ``sources`` and the ``wikidata`` item (where to collect from, not an observation)
+    are not values: a row is complete when every value column is filled.
 
     >>> key, fields = value_fields("accounts")
     >>> key, fields[:3]
@@ -113,7 +113,7 @@ def value_fields(name: str, data_dir: str | Path | None = None) -> tuple[str, li
     """
     schema = table_schemas(data_dir)[name]
     key = "iso3" if name == "countries" else "country"
-    skip = set(schema["primary_key"]) | {"source", "note", "iso3", "country", "wikidata"}
+    skip = set(schema["primary_key"]) | {"source", "sources", "note", "iso3", "country", "wikidata"}
     fields = [
         f for f in schema["fields"] if f not in skip and not f.endswith(("_qualifier", "_note"))
     ]

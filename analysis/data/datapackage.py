@@ -9,6 +9,7 @@ them. A test fails when the committed file is stale:
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -109,8 +110,16 @@ def build(data_dir: str | Path | None = None) -> dict:
     for name, spec in table_schemas(data_dir).items():
         if not (data_dir / f"{name}.csv").exists():
             continue
+        with open(data_dir / f"{name}.csv", encoding="utf-8-sig", newline="") as fh:
+            header = {h.strip() for h in next(csv.reader(fh), [])}
+        # a column the codebook lets a file omit is described only where the file has it
+        fields = {
+            f: fs
+            for f, fs in spec["fields"].items()
+            if fs.get("column") != "optional" or f in header
+        }
         schema = {
-            "fields": [_field(f, fs, book) for f, fs in spec["fields"].items()],
+            "fields": [_field(f, fs, book) for f, fs in fields.items()],
             "missingValues": [""],
         }
         key = spec.get("primary_key") or []

@@ -32,7 +32,7 @@ from analysis.data import countries, dates
 from analysis.data.codebook import load_codebook, table_schemas
 from analysis.data.countries import default_pair
 from analysis.data.exports import EXPORTS_DIR, check_exports
-from analysis.data.read import limits, read_table
+from analysis.data.read import limits, read_table, value_source
 
 __all__ = [
     "FOLDERS",
@@ -128,8 +128,8 @@ def _check_accounts(tables: dict[str, pd.DataFrame], data_dir: Path) -> list[Pro
     * ``as_of`` (the figures' date) is not certainly before ``created``;
     * ``created`` and ``as_of`` are not certainly before the platform opened (codebook
       ``launches``), nor certainly after the observation they come from: the latest day
-      the row's ``source`` names (a collector's ``retrieved 2026-11-30``, a hand entry's
-      date), else the country's ``snapshot`` (the date of its published data); and never
+      the value's source names (:func:`analysis.data.read.value_source`: a collector's
+      ``retrieved 2026-11-30``, a hand entry's date), else the country's ``snapshot`` (the date of its published data); and never
       after today.
     """
     accounts = tables["accounts"]
@@ -186,10 +186,12 @@ def _check_accounts(tables: dict[str, pd.DataFrame], data_dir: Path) -> list[Pro
                 )
             )
         launch = launches.get(str(row["platform"]))
-        observed, by = _observed(row["source"], snapshots.get(str(row["country"]), today), today)
         for column, when in (("created", created), ("as_of", as_of)):
             if when is None:
                 continue
+            observed, by = _observed(
+                value_source(row, column), snapshots.get(str(row["country"]), today), today
+            )
             if launch is not None and when.before(launch):
                 problems.append(
                     Problem(

@@ -25,7 +25,10 @@ A ``source`` holds one or more citations separated by ``;``. Each is one of:
 ``hand``
     anything else a person wrote (``observed on x.com/…, 2026-11-30``).
 
-An empty ``source`` is ``none``.
+An empty ``source`` is ``none``. A value whose source differs from its row's has its
+own, in the row's ``sources`` cell (``followers, as_of: hand entry, …``;
+:func:`analysis.data.read.value_sources`): :func:`analysis.data.read.value_source`
+gives the citation behind each value, and every count of this module counts values by it.
 
 >>> source_kinds("Benayas 2021, Tabla 1; sec. Elementos comparativos")
 ('article',)
@@ -46,6 +49,7 @@ import pandas as pd
 from analysis.base.paths import DATA_DIR
 from analysis.data.codebook import COMPLETENESS_TABLES, value_fields
 from analysis.data.load import load_all
+from analysis.data.read import value_source, value_sources
 
 __all__ = [
     "COLLECTED",
@@ -57,6 +61,7 @@ __all__ = [
     "source_kinds",
     "source_label",
     "split_citations",
+    "value_source_labels",
 ]
 
 #: The kinds of source, in the order a label lists them.
@@ -126,6 +131,15 @@ def collectable(source: object) -> bool:
     return all(kind in COLLECTED for kind, _ in split_citations(source))
 
 
+def value_source_labels(df: pd.DataFrame, column: str) -> pd.Series:
+    """The :func:`source_label` of every value of `column` (its own source, else the row's)."""
+    rows = [source_label(s) for s in df["source"].tolist()]
+    if "sources" in df:
+        own = [value_sources(cell).get(column) for cell in df["sources"].tolist()]
+        rows = [source_label(o) if o else r for o, r in zip(own, rows, strict=True)]
+    return pd.Series(rows, index=df.index, dtype=object)
+
+
 def source_kinds(source: object) -> tuple[str, ...]:
     """The kinds of source a ``source`` cell cites, each once, in :data:`SOURCE_KINDS` order."""
     found = {kind for kind, _ in split_citations(source)}
@@ -141,9 +155,11 @@ def completeness_by_source(data_dir: str | Path | None = None) -> pd.DataFrame:
     """Per country, table and source: rows, values filled and values missing.
 
     The values counted are those of :func:`completeness` (key
-    columns, notes, qualifiers and ``source`` are not values). A row's values
-    are counted under its :func:`source_label`, so a row completed by two
-    collectors counts once, under ``wikidata+youtube``.
+    columns, notes, qualifiers and ``source`` are not values). A value is counted
+    under the :func:`source_label` of its own source (:func:`value_source`): a
+    follower count typed by hand into a row Wikidata filled counts as ``hand``, the
+    row's other values as ``wikidata``; a row completed by two collectors counts
+    under ``wikidata+youtube``. ``rows`` counts each row once, under its ``source``.
 
     Returns
     -------
@@ -164,19 +180,29 @@ def completeness_by_source(data_dir: str | Path | None = None) -> pd.DataFrame:
     for name in COMPLETENESS_TABLES:
         df = tables[name]
         key, fields = value_fields(name, data_dir)
-        values = df[fields]
+        country = df[key].astype(str).to_numpy()
+        row_label = df["source"].map(source_label).to_numpy(dtype=object)
         frames.append(
             pd.DataFrame(
-                {
-                    "country": df[key].astype(str).to_numpy(),
-                    "table": name,
-                    "source": df["source"].map(source_label).to_numpy(dtype=object),
-                    "rows": 1,
-                    "filled": values.notna().sum(axis=1).to_numpy(),
-                    "missing": values.isna().sum(axis=1).to_numpy(),
-                }
+                {"country": country, "table": name, "source": row_label, "rows": 1}
+                | {"filled": 0, "missing": df[fields].isna().sum(axis=1).to_numpy()}
             )
         )
+        for column in fields:
+            filled = df[column].notna().to_numpy()
+            labels = value_source_labels(df, column).to_numpy(dtype=object)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "country": country[filled],
+                        "table": name,
+                        "source": labels[filled],
+                        "rows": 0,
+                        "filled": 1,
+                        "missing": 0,
+                    }
+                )
+            )
     long = pd.concat(frames, ignore_index=True)
     out = long.groupby(["country", "table", "source"], sort=False, as_index=False)[
         ["rows", "filled", "missing"]

@@ -35,9 +35,18 @@ import pandas as pd
 from analysis.base.errors import DataError, Problem, shown
 from analysis.base.paths import DATA_DIR
 from analysis.data import countries, dates
-from analysis.data.codebook import load_codebook, table_schemas
+from analysis.data.codebook import load_codebook, table_schemas, value_fields
 
-__all__ = ["LIMITS", "MAX_COUNT", "REQUIRED_TABLES", "handle_key", "limits", "read_table"]
+__all__ = [
+    "LIMITS",
+    "MAX_COUNT",
+    "REQUIRED_TABLES",
+    "handle_key",
+    "limits",
+    "read_table",
+    "value_source",
+    "value_sources",
+]
 
 #: Files every data directory must have; the others may be absent (read as empty).
 REQUIRED_TABLES = ("countries", "institutions", "accounts", "website_criteria")
@@ -259,6 +268,94 @@ def _check_cells(path: Path, df: pd.DataFrame, spec: dict, book: dict) -> list[P
     return problems
 
 
+# One entry of a ``sources`` cell: the columns, a colon, the citation.
+_VALUE_SOURCE = re.compile(r"([a-z][a-z0-9_]*(?:\s*,\s*[a-z][a-z0-9_]*)*)\s*:\s*(\S.*)", re.DOTALL)
+
+
+def value_sources(cell) -> dict[str, str]:
+    """The per-value sources of a ``sources`` cell: column to citation.
+
+    A row's ``source`` backs every value of the row; ``sources`` names the values that
+    come from elsewhere, so a follower count typed by hand into a row Wikidata filled
+    keeps its own attribution (and a collector never takes it for its own). Entries are
+    ``column[, column]: citation``, separated by `` | ``.
+
+    >>> value_sources("followers, as_of: hand entry, A. Pérez, 2026-12-01 | posts: Benayas 2021")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'followers': 'hand entry, A. Pérez, 2026-12-01',
+     'as_of': 'hand entry, A. Pérez, 2026-12-01', 'posts': 'Benayas 2021'}
+    >>> value_sources("")
+    {}
+
+    Raises
+    ------
+    ValueError
+        For an entry that is not ``column: citation``, or a column named twice.
+    """
+    if cell is None or (not isinstance(cell, str) and pd.isna(cell)) or not str(cell).strip():
+        return {}
+    out: dict[str, str] = {}
+    for entry in str(cell).split("|"):
+        m = _VALUE_SOURCE.fullmatch(entry.strip())
+        if not m:
+            raise ValueError(
+                f"{shown(entry.strip())} is not 'column[, column]: citation' "
+                "(entries are separated by ' | ')"
+            )
+        for column in (c.strip() for c in m[1].split(",")):
+            if column in out:
+                raise ValueError(f"names '{column}' twice")
+            out[column] = m[2].strip()
+    return out
+
+
+def value_source(row, column: str) -> str:
+    """The citation behind one value of a row: its ``sources`` entry, else the row's ``source``.
+
+    >>> value_source({"source": "Wikidata Q1, P2002, retrieved 2026-11-30",
+    ...               "sources": "followers: hand entry, A. Pérez, 2026-12-01"}, "followers")
+    'hand entry, A. Pérez, 2026-12-01'
+    """
+    own = value_sources(row.get("sources")).get(column)
+    if own:
+        return own
+    source = row.get("source")
+    return "" if source is None or pd.isna(source) else str(source)
+
+
+def _check_value_sources(path: Path, df: pd.DataFrame, values: list[str]) -> list[Problem]:
+    """Each ``sources`` entry names a value column of the table that holds a value."""
+    problems = []
+    for line, cell in df["sources"][df["sources"] != ""].items():
+        try:
+            named = value_sources(cell)
+        except ValueError as exc:
+            problems.append(Problem(path, line, "sources", str(exc)))
+            continue
+        for column in named:
+            if column not in values:
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        "sources",
+                        f"'{column}' is not a value column of this table "
+                        f"(value columns: {', '.join(values)})",
+                    )
+                )
+            elif df.at[line, column] == "":
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        "sources",
+                        f"gives a source for '{column}', which is empty: an unknown value "
+                        "has no source (fill the value or remove its entry)",
+                    )
+                )
+    return problems
+
+
 def _check_key(path: Path, df: pd.DataFrame, key: list[str]) -> list[Problem]:
     """Rows whose key repeats an earlier row's; handles compared by :func:`handle_key`."""
     compared = df[key].copy()
@@ -338,7 +435,8 @@ def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     text = _read_text(path, bounds["bytes_per_table"])
     header, records, lines, problems = _records(path, text, bounds["rows_per_table"])
     header = [h.strip() for h in header]
-    missing = [c for c in columns if c not in header]
+    optional = {c for c, fs in spec["fields"].items() if fs.get("column") == "optional"}
+    missing = [c for c in columns if c not in header and c not in optional]
     extra = [c for c in header if c not in columns]
     problems = (
         [Problem(path, 1, None, f"missing column '{c}'") for c in missing]
@@ -353,10 +451,14 @@ def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     if problems:
         raise DataError(problems)
     df = pd.DataFrame(records, columns=header, index=pd.Index(lines, name="line"), dtype=str)
+    for c in optional - set(header):
+        df[c] = ""
     # Only blanks are trimmed: str.strip() would also eat control characters (U+000B,
     # U+001C-U+001F, U+0085) that must be reported, not silently dropped.
     df = df[columns].apply(lambda s: s.str.strip(_BLANKS))
     problems = _check_cells(path, df, spec, book)
+    if "sources" in df:
+        problems += _check_value_sources(path, df, value_fields(name, data_dir)[1])
     if name == "countries":
         problems += _check_countries(path, df)
     if spec.get("primary_key"):

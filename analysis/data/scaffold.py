@@ -42,6 +42,10 @@ def empty_rows(iso: str, name_en: str, name_es: str, data_dir: Path) -> dict[str
 
 def _append(path: Path, fields: list[str], rows: list[dict]) -> None:
     text = path.read_text(encoding="utf-8")
+    # the file's own columns, in its order: a column the codebook lets it omit stays omitted
+    header = next(csv.reader(io.StringIO(text)), None)
+    if header:
+        fields = [h.strip().removeprefix("\ufeff") for h in header]
     buf = io.StringIO()
     if text and not text.endswith("\n"):
         buf.write("\n")

@@ -4,6 +4,13 @@ A collector describes what it found as :class:`Proposal` objects: the row's
 key, the values in *blocks*, and the citation of the source. :func:`apply`
 merges them into the tables of a data directory by these rules:
 
+* A value is judged by its own source: its entry in the row's ``sources``
+  (:func:`analysis.data.read.value_sources`), else the row's ``source``. A value
+  with an entry of its own that is not this collector's is never updated (a
+  follower count typed by hand into a row Wikidata filled stays the person's), and
+  a row whose values have no source at all is not touched (``skipped`` or
+  ``conflict``): writing the collector's citation into ``source`` would credit it
+  with what a person typed.
 * A row that cites a publication or a person (:mod:`analysis.data.provenance`:
   ``article``, ``hand``) is never changed. Where the collector found something
   else, the difference is reported (``conflict`` where the cell holds another
@@ -45,9 +52,10 @@ import pandas as pd
 from analysis.base.errors import DataError, ExportFormatError, Problem, UsageError
 from analysis.base.files import write_atomic
 from analysis.data import exports
-from analysis.data.codebook import table_schemas
+from analysis.data.codebook import table_schemas, value_fields
 from analysis.data.load import load_all
 from analysis.data.provenance import collectable, split_citations
+from analysis.data.read import value_sources
 
 __all__ = ["ACTIONS", "REPORT_COLUMNS", "Collection", "Proposal", "apply"]
 
@@ -267,7 +275,14 @@ def _merge(table: _Table, proposal: Proposal, key_cols: list[str]) -> list[dict[
     shown = "/".join(row.get(c, "").strip() for c in key_cols)
     kinds = {kind for kind, _ in split_citations(old_source)}
     own = {kind for kind, _ in split_citations(proposal.source)}
-    writable = where == "row" and collectable(old_source)
+    entries_of = _value_sources(table, i)
+    # Values a person typed without a source are nobody's: writing the row's source
+    # would credit them to this collector, so such a row is left for its author.
+    unattributed = not old_source and any(
+        row.get(c, "").strip() and c not in entries_of
+        for c in value_fields(table.path.stem, table.path.parent)[1]
+    )
+    writable = where == "row" and collectable(old_source) and not unattributed
     # the row's key itself (e.g. an empty handle being completed) is a block of its own
     blocks = [{c: v for c, v in key.items() if _norm(c, row.get(c, "")) != _norm(c, v)}]
     blocks += [dict(b) for b in proposal.blocks]
@@ -278,11 +293,17 @@ def _merge(table: _Table, proposal: Proposal, key_cols: list[str]) -> list[dict[
             old = row.get(column, "").strip()
             if _norm(column, old) == _norm(column, new) or new == "":
                 continue
-            if not writable:
+            mine = (
+                {k for k, _ in split_citations(entries_of[column])}
+                if column in entries_of
+                else kinds
+            )
+            if not writable or (column in entries_of and not mine <= own):
+                # a value with a source of its own that is not this collector's is never updated
                 actions[column] = "conflict" if old else "skipped"
             elif not old:
                 actions[column] = "filled"
-            elif kinds and kinds <= own:
+            elif mine and mine <= own:
                 actions[column] = "updated"
             else:
                 actions[column] = "conflict"
@@ -309,6 +330,12 @@ def _merge(table: _Table, proposal: Proposal, key_cols: list[str]) -> list[dict[
         row["source"] = _cite(old_source, proposal.source)
         table.changed.add(i)
     return entries
+
+
+def _value_sources(table: _Table, i: int) -> dict[str, str]:
+    """The ``sources`` entries of row `i` (validated by the loader before any merge)."""
+    row = table.chunks[i][1] or {}
+    return value_sources(row.get("sources", ""))
 
 
 def _cite(old: str, new: str) -> str:

@@ -126,7 +126,9 @@ class SnapshotStore:
         UsageError
             For a name that is not a plain relative path inside the folder.
         analysis.base.errors.CompendiumError
-            Offline, when no snapshot of this request was saved or the file changed.
+            Offline, when no snapshot of this request was saved, when the file is there
+            but ``manifest.csv`` has no row for it (the message gives the row to add),
+            or when the file changed.
         analysis.data.collect.http.NetworkError
             Online, when the request fails.
         """
@@ -160,9 +162,12 @@ class SnapshotStore:
 
     def _replay(self, name: str, path: Path, request: str) -> Snapshot:
         entry = self._manifest.get(name)
+        if entry is None and path.is_file():
+            raise CompendiumError(self._unlisted(name, path, request))
         if entry is None or not path.is_file():
             raise CompendiumError(
-                f"no saved snapshot of {request} ({path}); collect it once without --offline"
+                f"no saved snapshot of {request} ({path}); collect it once without --offline "
+                "(make collect without OFFLINE=1)"
             )
         if entry["request"] != request:
             raise CompendiumError(
@@ -179,6 +184,22 @@ class SnapshotStore:
             )
         retrieved = datetime.strptime(entry["retrieved"], _TIME).replace(tzinfo=UTC)
         return Snapshot(body, retrieved, path)
+
+    def _unlisted(self, name: str, path: Path, request: str) -> str:
+        """What to do with a snapshot file that the manifest does not list (offline)."""
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        have = "has no row" if self.manifest_path.is_file() else "does not exist, so it has no row"
+        header = "" if self.manifest_path.is_file() else f" under the header {','.join(_COLUMNS)}"
+        buf = io.StringIO()  # as the manifest writes it: a comma in the request is quoted
+        when = "<retrieved: YYYY-MM-DDTHH:MM:SSZ>"
+        csv.writer(buf, lineterminator="").writerow([name, request, when, digest, request])
+        return (
+            f"{path} is there, but {self.manifest_path} {have} for it: --offline (make: OFFLINE=1) "
+            "replays only a snapshot the manifest lists, with its request, when it was "
+            f"retrieved and its SHA-256. Add the row{header}: "
+            f"{buf.getvalue()} "
+            "(or collect it once without --offline, which writes both)"
+        )
 
     def _read_manifest(self) -> dict[str, dict[str, str]]:
         path = self.manifest_path

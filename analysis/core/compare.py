@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.core import stats
+from analysis.core.platforms import platforms_by_institution, unchecked_platforms
 from analysis.data import codebook, dates
 from analysis.data.load import Study
 
@@ -233,39 +234,6 @@ def _census_row(dimension, measure, a, b, value_a, value_b, n, **extra) -> dict:
 
 
 # ------------------------------------------------------------------------ presence
-def platforms_by_institution(study: Study) -> pd.DataFrame:
-    """Platforms in use per institution: a descriptive table, one row per institution.
-
-    Columns: country, role, name, platforms (all platforms, core and other),
-    core_platforms, presence_index (share of the codebook's core platforms in
-    use), platform_list. An institution without accounts has 0 platforms.
-    """
-    core = set(codebook.core_platforms(study.data_dir))
-    order = {p: i for i, p in enumerate(codebook.categories("platforms", study.data_dir))}
-    roles = {r: i for i, r in enumerate(codebook.categories("roles", study.data_dir))}
-    used: dict[tuple, set] = {}
-    for acc in study.accounts[["country", "role", "platform"]].dropna().itertuples(index=False):
-        used.setdefault((acc.country, acc.role), set()).add(acc.platform)
-    rows = []
-    for inst in study.institutions.itertuples(index=False):
-        plats = used.get((inst.country, inst.role), set())
-        rows.append(
-            {
-                "country": inst.country,
-                "role": inst.role,
-                "name": inst.name,
-                "platforms": len(plats),
-                "core_platforms": len(plats & core),
-                "presence_index": len(plats & core) / len(core),
-                "platform_list": ", ".join(sorted(plats, key=order.get)),
-            }
-        )
-    df = pd.DataFrame(rows)
-    df["_c"] = df["country"].map({study.a: 0, study.b: 1})
-    df["_r"] = df["role"].map(roles)
-    return df.sort_values(["_c", "_r"]).drop(columns=["_c", "_r"]).reset_index(drop=True)
-
-
 def _by_role(table: pd.DataFrame, column: str, a: str, b: str, roles: list[str]) -> pd.DataFrame:
     """`column` per role (codebook order) and country, the institutions matched by role."""
     wide = table.pivot(index="role", columns="country", values=column)
@@ -287,13 +255,14 @@ def presence(study: Study) -> pd.DataFrame:
     a, b = study.a, study.b
     roles = codebook.categories("roles", study.data_dir)
     inst = platforms_by_institution(study)
-    n_inst = int(inst["country"].isin([a, b]).sum())
     rows = []
     for col in ("platforms", "presence_index"):
         wide = _by_role(inst, col, a, b, roles)
         measure = "platforms_per_institution" if col == "platforms" else col
-        row = _census_row("presence", measure, a, b, wide[a].mean(), wide[b].mean(), n_inst)
-        row["n_missing"] = int(wide.isna().any(axis=1).sum())
+        row = _census_row(
+            "presence", measure, a, b, wide[a].mean(), wide[b].mean(), int(wide.notna().sum().sum())
+        )
+        row["n_missing"] = int(wide.isna().sum().sum())
         rows.append(row)
     core = set(codebook.core_platforms(study.data_dir))
     acc = study.accounts
@@ -318,21 +287,29 @@ def presence(study: Study) -> pd.DataFrame:
                 _set_row("presence", "platform_jaccard", a, b, sa, sb, "platforms", 2, role=role)
             )
     order = codebook.categories("platforms", study.data_dir)
+    todo = unchecked_platforms(study)
     for platform in [p for p in order if p in sets[a] | sets[b]]:
-        flags = lists.assign(has=lists["s"].map(lambda s, p=platform: p in s))
-        wide = _by_role(flags, "has", a, b, roles)
-        rows.append(
-            _census_row(
-                "presence",
-                "institutions_using",
-                a,
-                b,
-                wide[a].sum(),
-                wide[b].sum(),
-                n_inst,
-                platform=platform,
-            )
+        flags = lists.assign(
+            has=[
+                pd.NA
+                if platform in todo.get((c, r), set()) and platform not in s
+                else platform in s
+                for c, r, s in zip(lists["country"], lists["role"], lists["s"], strict=True)
+            ]
         )
+        wide = _by_role(flags, "has", a, b, roles).astype("boolean")
+        row = _census_row(
+            "presence",
+            "institutions_using",
+            a,
+            b,
+            wide[a].sum() if wide[a].notna().any() else np.nan,
+            wide[b].sum() if wide[b].notna().any() else np.nan,
+            int(wide.notna().sum().sum()),
+            platform=platform,
+        )
+        row["n_missing"] = int(wide.isna().sum().sum())
+        rows.append(row)
     for feature in ("website", "blog", "participation"):
         wide = _by_role(study.institutions, feature, a, b, roles).astype("boolean")
         row = _census_row(

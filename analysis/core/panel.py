@@ -25,10 +25,10 @@ the oldest, so the adoption order holds among the dated accounts.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from analysis.core import coding
+from analysis.core.platforms import platforms_by_institution
 from analysis.data import codebook, dates, exports
 from analysis.data.load import Panel
 
@@ -218,7 +218,10 @@ def ranking(panel: Panel) -> pd.DataFrame:
     """The countries on presence and adoption, each with its rank (1 = most, or earliest).
 
     ``presence_index``: the mean, over the country's institutions, of the share of the
-    core platforms each is on; ``first_account``: the earliest opening date of its core
+    checked core platforms each is on (:func:`analysis.core.platforms.platforms_by_institution`),
+    with ``core_checked`` of ``core_cells`` institution-platform cells checked; a country
+    with less than the codebook's ``rank_min_checked`` of them checked is not ``ranked``
+    on presence; ``first_account``: the earliest opening date of its core
     accounts that are dated (overlapping dates share a rank; ``undated`` core accounts
     could be older, so the adoption rank holds among the dated ones). Audiences are not
     ranked: the sources give figures for some accounts only, and a sum over some accounts,
@@ -226,27 +229,38 @@ def ranking(panel: Panel) -> pd.DataFrame:
     (:func:`audiences` shows them institution by institution).
     """
     core = set(codebook.core_platforms(panel.data_dir))
+    least = float(codebook.load_codebook(panel.data_dir).get("rank_min_checked", 0))
+    by_inst = platforms_by_institution(panel)
     out = []
     for country in panel.codes:
         inst = panel.institutions[panel.institutions["country"] == country]
         acc = panel.accounts[panel.accounts["country"] == country]
         on_core = acc[acc["platform"].isin(core)]
-        per_inst = on_core.drop_duplicates(["role", "platform"]).groupby("role").size()
-        shares = [per_inst.get(r, 0) / len(core) for r in inst["role"]]
+        mine = by_inst[by_inst["country"] == country]
+        cells = len(mine) * len(core)
+        checked = int(mine["core_checked"].sum())
+        index = mine["presence_index"].dropna()
         first = dates.earliest(on_core["created"])
         out.append(
             {
                 "country": country,
                 "institutions": len(inst),
                 "with_website": int(inst["website"].fillna(False).sum()),
+                "websites_checked": int(inst["website"].notna().sum()),
                 "accounts": len(acc),
-                "presence_index": round(float(np.mean(shares)), 6) if shares else pd.NA,
+                "presence_index": round(float(index.mean()), 6) if len(index) else pd.NA,
+                "core_checked": checked,
+                "core_cells": cells,
+                "ranked": bool(cells) and checked / cells >= least,
                 "first_account": first.text if first else pd.NA,
                 "undated": int(on_core["created"].isna().sum()),
             }
         )
     frame = pd.DataFrame(out)
-    frame["rank_presence"] = _ranks(frame["presence_index"].tolist())
+    # a country with too little checked gets its index, with how much is checked, and no rank
+    frame["rank_presence"] = _ranks(
+        [v if ok else pd.NA for v, ok in zip(frame["presence_index"], frame["ranked"], strict=True)]
+    )
     firsts = [dates.parse_or_none(v) for v in frame["first_account"]]
     frame["rank_adoption"] = _ranks(firsts, lambda x, y: x.before(y))
     return frame.astype(
@@ -287,4 +301,8 @@ def panel_values(ranked: pd.DataFrame, panel: Panel) -> dict:
         "panel_countries": list(panel.codes),
         "panel_undated": int(ranked["undated"].sum()),
         "panel_min_posts": int(codebook.load_codebook(panel.data_dir).get("level_min_posts", 1)),
+        "panel_rank_min_checked": float(
+            codebook.load_codebook(panel.data_dir).get("rank_min_checked", 0)
+        ),
+        "panel_unranked": [str(r.country) for r in ranked.itertuples() if not r.ranked],
     }

@@ -129,8 +129,8 @@ def _check_accounts(tables: dict[str, pd.DataFrame], data_dir: Path) -> list[Pro
     * ``created`` and ``as_of`` are not certainly before the platform opened (codebook
       ``launches``), nor certainly after the observation they come from: the latest day
       the value's source names (:func:`analysis.data.read.value_source`: a collector's
-      ``retrieved 2026-11-30``, a hand entry's date), else the country's ``snapshot`` (the date of its published data); and never
-      after today.
+      ``retrieved 2026-11-30``, a hand entry's date), else the country's ``snapshot``
+      (the date of its published data); and never after today.
     """
     accounts = tables["accounts"]
     path = data_dir / "accounts.csv"

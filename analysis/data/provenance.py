@@ -58,6 +58,7 @@ __all__ = [
     "SOURCE_KINDS",
     "collectable",
     "completeness_by_source",
+    "origins",
     "source_kinds",
     "source_label",
     "split_citations",
@@ -275,3 +276,104 @@ def completeness_report(data_dir: str | Path | None = None) -> str:
                 line += f"  (missing in: {r.missing_in})"
             out.append(line)
     return "\n".join(out)
+
+
+#: A day a citation names (``retrieved 2026-11-30``, a hand entry's date).
+_DAY = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9](?![0-9])")
+#: The item a collector's citation names: a Wikidata QID, a channel, a DID, an address.
+_ITEM = {
+    "wikidata": re.compile(r"^Wikidata (Q[1-9][0-9]*)"),
+    "youtube": re.compile(r"channels\.list (\S+?),"),
+    "bluesky": re.compile(r"getProfiles? (\S+?),"),
+    "mastodon": re.compile(r"lookup (\S+?),"),
+}
+
+
+def origins(tables: dict[str, pd.DataFrame], country: str, data_dir=None) -> dict:
+    """Where one country's values come from, kind by kind: what a paper may say of them.
+
+    Every value of the completeness tables counts under its own source
+    (:func:`analysis.data.read.value_source`), as in :func:`completeness_by_source`;
+    agenda and interaction rows (codes read from a source) are counted apart. No
+    words: :mod:`analysis.report.values` words them.
+
+    Returns
+    -------
+    dict
+        ``kinds`` (the kinds found, in :data:`SOURCE_KINDS` order), and per kind
+        ``values`` (how many values), ``coded`` (agenda and interaction rows),
+        ``citations`` (the distinct citations, in order),
+        ``publications`` (``article``: author and year, e.g. ``Benayas 2021``),
+        ``items`` (a collector's items: QIDs, channels, accounts) and ``days`` (the
+        first and last day the citations name, or None); ``unsourced`` (values without
+        any source), ``exports`` (export files listed for the country, by platform)
+        and ``claims`` (statements of a publication held against its data).
+
+    Examples
+    --------
+    >>> o = origins(load_all(), "MEX")
+    >>> o["kinds"], o["article"]["publications"], o["unsourced"]
+    (['article'], ['Benayas 2021'], 0)
+    """
+    found: dict[str, list[str]] = {}
+    coded: dict[str, int] = {}  # agenda and interaction rows, by kind
+    unsourced = 0
+    for name in (*COMPLETENESS_TABLES, "agenda", "interaction"):
+        df = tables.get(name)
+        if df is None or df.empty:
+            continue
+        key = "iso3" if name == "countries" else "country"
+        mine = df[df[key].astype(str) == country]
+        if name in COMPLETENESS_TABLES:
+            fields = value_fields(name, data_dir)[1]
+            cited = [
+                value_source(row, column)
+                for row in mine.to_dict("records")
+                for column in fields
+                if not pd.isna(row[column])
+            ]
+        else:
+            cited = [str(s) if not pd.isna(s) else "" for s in mine["source"].tolist()]
+        for source in cited:
+            citations = split_citations(source)
+            unsourced += not citations
+            for kind, text in citations:
+                found.setdefault(kind, []).append(text)
+                if name not in COMPLETENESS_TABLES:
+                    coded[kind] = coded.get(kind, 0) + 1
+    out: dict = {"kinds": [k for k in SOURCE_KINDS if k in found], "unsourced": unsourced}
+    for kind in out["kinds"]:
+        texts = found[kind]
+        days = sorted({d for t in texts for d in _DAY.findall(t)})
+        items = _ITEM.get(kind)
+        out[kind] = {
+            "values": len(texts) - coded.get(kind, 0),
+            "coded": coded.get(kind, 0),
+            "citations": list(dict.fromkeys(texts)),
+            "publications": list(
+                dict.fromkeys(_AUTHOR_YEAR.match(t)[0] for t in texts if _AUTHOR_YEAR.match(t))
+            )
+            if kind == "article"
+            else [],
+            "items": list(dict.fromkeys(m[1] for t in texts if (m := items.search(t))))
+            if items
+            else [],
+            "days": (days[0], days[-1]) if days else None,
+        }
+    exports_ = tables.get("exports")
+    mine = exports_[exports_["country"] == country] if exports_ is not None else None
+    out["exports"] = (
+        {}
+        if mine is None or mine.empty
+        else {
+            str(p): int(n)
+            for p, n in mine["platform"].fillna("").astype(str).value_counts().sort_index().items()
+        }
+    )
+    claims = tables.get("claims")
+    out["claims"] = (
+        0
+        if claims is None or claims.empty
+        else int(claims["countries"].astype(str).str.split().map(lambda c: country in c).sum())
+    )
+    return out

@@ -179,15 +179,30 @@ def ranking_table(ranked: pd.DataFrame, panel: Panel, lang: str = "en") -> pd.Da
         rows.append(
             {
                 t["country"]: panel.country_name(r.country, lang),
-                t["websites"]: f"{r.with_website}/{r.institutions}",
-                t["accounts"]: fmt_number(r.accounts, lang),
-                t["presence_index"]: ranked_cell(
-                    fmt_percent(r.presence_index, lang), r.rank_presence
+                t["websites"]: f"{r.with_website}/{r.institutions}"
+                if r.websites_checked == r.institutions
+                else t["websites_checked"].format(
+                    with_=r.with_website, checked=r.websites_checked, n=r.institutions
                 ),
+                t["accounts"]: fmt_number(r.accounts, lang),
+                t["presence_index"]: _presence_cell(r, t, lang),
                 t["first_account"]: first,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _presence_cell(r, t: dict, lang: str) -> str:
+    """The presence index with its rank, or with how much is checked when it has none."""
+    counts = {"checked": r.core_checked, "cells": r.core_cells}
+    if pd.isna(r.presence_index):
+        return t["not_ranked"].format(**counts)
+    index = fmt_percent(r.presence_index, lang)
+    if not r.ranked:
+        return f"{index} ({t['not_ranked'].format(**counts)})"
+    if r.core_checked < r.core_cells:
+        return f"{index} ({r.rank_presence}; {t['checked_of'].format(**counts)})"
+    return f"{index} ({r.rank_presence})"
 
 
 def presence_figure(matrix: pd.DataFrame, panel: Panel, lang: str = "en"):

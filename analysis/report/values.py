@@ -11,6 +11,7 @@ from importlib.metadata import version
 
 import pandas as pd
 
+from analysis.core.platforms import unchecked_platforms
 from analysis.core.reliability import reliability
 from analysis.core.stats import min_sign_test_p
 from analysis.data import provenance
@@ -37,6 +38,20 @@ def presence_values(study: Study) -> dict:
         "with_website": _per_country(study, by["website"].sum()),
         "with_blog": _per_country(study, by["blog"].sum()),
         "with_participation": _per_country(study, by["participation"].sum()),
+        # how many institutions were checked for each: an empty cell is unknown, not "no"
+        "checked_website": _per_country(study, by["website"].count()),
+        "checked_blog": _per_country(study, by["blog"].count()),
+        "checked_participation": _per_country(study, by["participation"].count()),
+        "features_checked": bool(inst[["website", "blog", "participation"]].notna().all().all()),
+        "platforms_unchecked": _per_country(
+            study,
+            pd.Series(
+                {
+                    c: sum(len(v) for (cc, _), v in unchecked_platforms(study).items() if cc == c)
+                    for c in study.pair
+                }
+            ),
+        ),
         "accounts": _per_country(study, acc.groupby("country").size()),
         "platforms": _per_country(study, platforms),
         "min_platforms_per_institution": {
@@ -308,6 +323,10 @@ def completeness_values(study: Study, lang: str = "en") -> list[dict]:
     said = words("sources", lang)
     out = []
     for iso in study.pair:
+        cited = provenance.origins(study.tables, iso, study.data_dir).get("article") or {}
+        publications = f" {said['and']} ".join(
+            _publication(p) for p in cited.get("publications") or []
+        )
         part = table[table["country"] == iso]
         filled, cells = int(part["filled"].sum()), int(part["filled"].sum() + part["missing"].sum())
         mine = sources[sources["country"] == iso].groupby("source", sort=False)["filled"].sum()
@@ -322,7 +341,9 @@ def completeness_values(study: Study, lang: str = "en") -> list[dict]:
                 "by_source": [
                     {
                         "source": code,
-                        "words": f" {said['and']} ".join(said[k] for k in code.split("+")),
+                        "words": f" {said['and']} ".join(
+                            said[k].format(publications=publications) for k in code.split("+")
+                        ),
                         "filled": int(n),
                     }
                     for code, n in mine.items()
@@ -331,3 +352,68 @@ def completeness_values(study: Study, lang: str = "en") -> list[dict]:
             }
         )
     return out
+
+
+def _publication(citation: str) -> str:
+    """``Benayas 2021`` as a reader cites it: ``Benayas (2021)``."""
+    author, _, year = citation.rpartition(" ")
+    year = year.strip("()")
+    return f"{author} ({year})" if author else citation
+
+
+def origin_values(study: Study, lang: str = "en") -> dict:
+    """Where each country's data come from, for the sentences chosen from provenance.
+
+    ``rerun`` is true when both countries rest only on one and the same publication,
+    the case of a rerun of a published study; otherwise the paper is a new comparison.
+    Per country (``by_country``, in pair order): the kinds of source with what each
+    gives (:func:`analysis.data.provenance.origins`), the publications cited, whether
+    the country has statements of a publication to check (``claims``), and its exports.
+    """
+    said = words("sources", lang)
+    out = []
+    for iso in study.pair:
+        o = provenance.origins(study.tables, iso, study.data_dir)
+        kinds = []
+        for kind in o["kinds"]:
+            k = o[kind]
+            publications = [_publication(p) for p in k["publications"]]
+            days = [fmt_date(d, lang) for d in k["days"]] if k["days"] else []
+            kinds.append(
+                {
+                    "kind": kind,
+                    "n_values": k["values"],
+                    "n_coded": k["coded"],
+                    "words": said[kind].format(publications=f" {said['and']} ".join(publications)),
+                    "publications": publications,
+                    "n_items": len(k["items"]),
+                    "first_day": days[0] if days else None,
+                    "last_day": days[-1] if days else None,
+                    # a person's citations are quoted as written (at most three)
+                    "citations": k["citations"][:3] if kind == "hand" else [],
+                    "more_citations": max(len(k["citations"]) - 3, 0) if kind == "hand" else 0,
+                }
+            )
+        out.append(
+            {
+                "iso3": iso,
+                "name": study.country_name(iso, lang),
+                "kinds": [k["kind"] for k in kinds],
+                "sources": kinds,
+                "publications": [p for k in kinds for p in k["publications"]],
+                "claims": o["claims"],
+                "exports": sum(o["exports"].values()),
+                "unsourced": o["unsourced"],
+            }
+        )
+    pubs = {tuple(c["publications"]) for c in out}
+    rerun = all(c["kinds"] == ["article"] for c in out) and len(pubs) == 1
+    kinds = {k for c in out for k in c["kinds"]}
+    return {
+        "rerun": rerun,
+        "kinds": [k for k in provenance.SOURCE_KINDS if k in kinds],
+        "collected": bool(kinds & provenance.COLLECTED),
+        "publication": out[0]["publications"][0] if rerun and out[0]["publications"] else None,
+        "claims": any(c["claims"] for c in out),
+        "by_country": out,
+    }

@@ -7,6 +7,7 @@ up for the tests), never the live data/raw.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -111,3 +112,122 @@ def test_a_file_may_omit_the_sources_column(data):
     header = (data / "accounts.csv").read_text(encoding="utf-8").splitlines()[0]
     assert "sources" not in header.split(",")
     assert read.read_table("accounts", data)["sources"].isna().all()
+
+
+# ------------------------------------------------------------- a paper from two sources
+
+
+def _edit(path: Path, match: dict[str, str], values: dict[str, str]) -> None:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    header = list(rows[0])
+    header += [c for c in values if c not in header]
+    hits = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
+    assert len(hits) == 1, (path.name, match)
+    hits[0].update(values)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, header, restval="", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _peru(data: Path) -> None:
+    """Peru added by ``country``, then partly filled: Wikidata and a person, one value of each
+    in one row (the follower count typed into the row Wikidata filled)."""
+    from analysis.data.scaffold import add_country
+
+    add_country("PER", data, name_en="Peru", name_es="Perú")
+    fm = {"country": "PER", "role": "foreign_ministry"}
+    _edit(data / "institutions.csv", fm, {"name": "Cancillería", "website": "true"})
+    _edit(data / "institutions.csv", fm, {"source": "Wikidata Q2, P856, retrieved 2026-11-30"})
+    gov = {"country": "PER", "role": "government"}
+    _edit(data / "institutions.csv", gov, {"website": "true", "source": HAND})
+    _edit(
+        data / "accounts.csv",
+        {**fm, "platform": "twitter"},
+        {
+            "present": "true",
+            "handle": "@CancilleriaPeru",
+            "created": "2010-06",
+            "followers": "2500",
+            "as_of": "2026-12-01",
+            "source": "Wikidata Q2, P2002, retrieved 2026-11-30",
+            "sources": f"followers, as_of: {HAND}",
+        },
+    )
+
+
+@pytest.fixture(scope="session")
+def two_source_papers(tmp_path_factory) -> dict[str, str]:
+    """The PER-MEX papers (both languages): Mexico from the article, Peru from two sources."""
+    from conftest import copy_article
+
+    from analysis.build import paper
+
+    base = tmp_path_factory.mktemp("two-sources")
+    data = copy_article(base / "raw")
+    _peru(data)
+    paper.build("PER-MEX", ("en", "es"), data_dir=data, root=base / "build")
+    return {
+        lang: (base / "build" / "PER-MEX" / lang / "paper.md").read_text(encoding="utf-8")
+        for lang in ("en", "es")
+    }
+
+
+def _plain(markdown: str) -> str:
+    return markdown.replace("\\", "")
+
+
+def _sentences(markdown: str, name: str) -> list[str]:
+    text = _plain(markdown)
+    parts = re.split(r"\. |; ", text.replace("\n", " "))  # sentences and their clauses
+    return [s for s in parts if name in s]
+
+
+@pytest.mark.slow
+def test_a_new_comparison_says_so_and_credits_each_country_its_own_sources(two_source_papers):
+    en = _plain(two_source_papers["en"])
+    assert "A new comparison on the design of Benayas (2021)" in en
+    assert "reproducible rerun" not in en.split("# Introduction")[0]  # title, subtitle, abstract
+    assert "Peru: 4 values from Wikidata (1 Wikidata item, retrieved 2026-11-30)" in en
+    assert f"entered by hand (“{HAND}”" in en
+    assert "Mexico: 67 values from Benayas (2021)" in en
+    # no sentence about Peru credits it the article, a publication or a transcription
+    for sentence in _sentences(two_source_papers["en"], "Peru"):
+        for wrong in ("the article gives", "transcribed", "published data", "from Benayas"):
+            assert wrong not in sentence, sentence
+    # the statements checked are the article's about Mexico only
+    assert "countable statements of Benayas (2021) about Mexico against the data" in en
+    assert "# Replication check" in en
+
+
+@pytest.mark.slow
+def test_unchecked_values_are_unknown_in_the_prose(two_source_papers):
+    en = _plain(two_source_papers["en"])
+    assert "In Peru, of the 5 institutions, 2 of 2 checked have a website" in en
+    assert "the site of Peru has none checked yet" in en
+    assert "Mexico has about 348 times as many" in en  # never "0.0 times"
+    es = _plain(two_source_papers["es"])
+    assert "En Perú, de las 5 instituciones, 2 de 2 comprobadas tienen página web" in es
+    assert "México tiene unas 348 veces más" in es
+    for text in (en, es):
+        for leak in ("<NA>", " nan", "0.0 times", "0,0 veces"):
+            assert leak not in text, leak
+        assert not re.search(r"\bNone\b(?! or almost none)", text)
+
+
+@pytest.mark.slow
+def test_a_pair_without_claims_has_no_replication_section(tmp_path):
+    from conftest import copy_article
+
+    from analysis.build import paper
+
+    data = copy_article(tmp_path / "raw")
+    _peru(data)
+    from analysis.data.scaffold import add_country
+
+    add_country("ECU", data, name_en="Ecuador", name_es="Ecuador")
+    paper.build("PER-ECU", ("en",), data_dir=data, root=tmp_path / "build")
+    en = _plain((tmp_path / "build" / "PER-ECU" / "en" / "paper.md").read_text(encoding="utf-8"))
+    assert "# Replication check" not in en and "Benayas (2021) about" not in en
+    assert "Ecuador: no value yet" in en

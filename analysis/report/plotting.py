@@ -243,13 +243,17 @@ def cited(*frames: pd.DataFrame) -> str:
 
 def source_line(study, lang: str, *frames: pd.DataFrame) -> str:
     """'Source: Benayas 2021; figures up to 2019-02.' from the rows drawn and countries.csv."""
-    snaps = study.countries.set_index("iso3")["snapshot"]
-    dates = {c: str(snaps.get(c, "")) for c in study.pair}
-    if len(set(dates.values())) == 1:
+    snaps = study.countries.set_index("iso3")["snapshot"].dropna()
+    # only the countries whose data are dated: an undated country is not "dated <NA>"
+    dates = {c: str(snaps[c]) for c in study.pair if c in snaps.index}
+    words = figure_words(lang)
+    if not dates:
+        return words["source_undated"].format(sources=cited(*frames))
+    if len(dates) == len(study.pair) and len(set(dates.values())) == 1:
         snapshot = next(iter(dates.values()))
     else:
         snapshot = ", ".join(f"{study.country_name(c, lang)} {d}" for c, d in dates.items())
-    return figure_words(lang)["source"].format(sources=cited(*frames), snapshot=snapshot)
+    return words["source"].format(sources=cited(*frames), snapshot=snapshot)
 
 
 def number_axis(axis, lang: str, percent: bool = False) -> None:

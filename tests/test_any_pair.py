@@ -11,9 +11,10 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from analysis.base.errors import DataError
+from analysis.base.errors import DataError, UsageError
 from analysis.data import provenance, read
 from analysis.data.collect import merge
 from analysis.data.collect.merge import Proposal
@@ -231,3 +232,34 @@ def test_a_pair_without_claims_has_no_replication_section(tmp_path):
     en = _plain((tmp_path / "build" / "PER-ECU" / "en" / "paper.md").read_text(encoding="utf-8"))
     assert "# Replication check" not in en and "Benayas (2021) about" not in en
     assert "Ecuador: no value yet" in en
+
+
+def test_the_authors_are_set_once_in_paper_yml(tmp_path):
+    from analysis.build import assemble
+
+    assert assemble.load_settings(tmp_path) == {"authors": []}  # signed by the compendium
+    (tmp_path / "paper.yml").write_text("pair: MEX-CHL\nauthors: [A. Pérez, B. Soto]\n")
+    assert assemble.load_settings(tmp_path) == {"authors": ["A. Pérez", "B. Soto"]}
+    (tmp_path / "paper.yml").write_text("authors: A. Pérez\n")
+    with pytest.raises(UsageError, match="authors: a list of names"):
+        assemble.load_settings(tmp_path)
+
+
+def test_the_panel_ranks_only_what_is_checked(tmp_path):
+    from conftest import copy_article
+
+    from analysis.core import panel as core_panel
+    from analysis.data import codebook, load
+
+    data = copy_article(tmp_path / "raw")
+    _peru(data)
+    ranked = core_panel.ranking(load.panel(["MEX", "CHL", "PER"], data)).set_index("country")
+    least = codebook.load_codebook(data)["rank_min_checked"]
+    per = ranked.loc["PER"]
+    assert per["core_checked"] / per["core_cells"] < least
+    assert not per["ranked"] and pd.isna(per["rank_presence"]) and pd.isna(per["rank_adoption"])
+    assert (
+        per["presence_index"] == 1.0
+    )  # its one checked core platform is in use: known, not ranked
+    assert sorted(ranked.loc[["MEX", "CHL"], "rank_presence"]) == [1, 2]
+    assert ranked.loc["PER", "websites_checked"] == 2

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from analysis.base.errors import BuildError, TemplateError
+from analysis.base.errors import BuildError, TemplateError, UsageError
 from analysis.base.files import pending, write_atomic
 from analysis.base.paths import RESULTS
 from analysis.build.record import records
@@ -37,6 +37,7 @@ __all__ = [
     "TemplateError",
     "assemble",
     "fill_template",
+    "load_settings",
     "load_text",
     "method_in",
     "outputs_list",
@@ -50,6 +51,31 @@ def load_text(lang: str, template_dir: Path) -> dict[str, str]:
     path = Path(template_dir) / "text" / f"{lang}.yml"
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def load_settings(template_dir: Path) -> dict:
+    """The paper's settings a sentence may use (``paper/paper.yml``): its ``authors``.
+
+    ``authors`` is a list of names (text, escaped like data); empty or absent, the paper
+    is signed by the compendium (``author`` of paper/text/<lang>.yml words it).
+    """
+    path = Path(template_dir) / "paper.yml"
+    try:
+        with open(path, encoding="utf-8") as fh:
+            settings = yaml.safe_load(fh) or {}
+    except FileNotFoundError:
+        settings = {}
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+    authors = settings.get("authors") or []
+    if not isinstance(authors, list) or not all(
+        isinstance(a, str) and a.strip() and a.isprintable() and len(a) <= 200 for a in authors
+    ):
+        raise UsageError(
+            f"{path}, authors: a list of names, each printable text on one line "
+            '(at most 200 characters), e.g. ["A. Pérez", "B. Soto"]'
+        )
+    return {"authors": [a.strip() for a in authors]}
 
 
 class _Numbering:
@@ -150,7 +176,7 @@ def _paper_outputs(made: dict) -> list[tuple[str, str, dict]]:
     return sorted(shown, key=lambda x: (x[2]["notebook"], x[2].get("index", 0)))
 
 
-def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering) -> dict:
+def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering, settings: dict) -> dict:
     from jinja2 import StrictUndefined  # lazy: start-up time
     from jinja2.sandbox import SandboxedEnvironment  # lazy: start-up time
 
@@ -228,6 +254,7 @@ def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering) -> di
     ctx = {
         "v": values,
         "method": method,
+        "settings": settings,
         "lang": lang,
         "say": say,
         "ref": ref,
@@ -251,7 +278,7 @@ def _fill(pair_dir: Path, lang: str, template_dir: Path, template: str):
     source_path = Path(template_dir) / template
     source = source_path.read_text(encoding="utf-8")
     numbering = _Numbering()
-    ctx = _context(pair_dir, lang, text, numbering)
+    ctx = _context(pair_dir, lang, text, numbering, load_settings(template_dir))
     try:
         compiled = ctx["env"].from_string(source)
         for _ in range(2):  # what is placed by name, then the order of figures and tables

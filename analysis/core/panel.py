@@ -221,7 +221,7 @@ def ranking(panel: Panel) -> pd.DataFrame:
     checked core platforms each is on (:func:`analysis.core.platforms.platforms_by_institution`),
     with ``core_checked`` of ``core_cells`` institution-platform cells checked; a country
     with less than the codebook's ``rank_min_checked`` of them checked is not ``ranked``
-    on presence; ``first_account``: the earliest opening date of its core
+    on presence nor on adoption; ``first_account``: the earliest opening date of its core
     accounts that are dated (overlapping dates share a rank; ``undated`` core accounts
     could be older, so the adoption rank holds among the dated ones). Audiences are not
     ranked: the sources give figures for some accounts only, and a sum over some accounts,
@@ -261,7 +261,11 @@ def ranking(panel: Panel) -> pd.DataFrame:
     frame["rank_presence"] = _ranks(
         [v if ok else pd.NA for v, ok in zip(frame["presence_index"], frame["ranked"], strict=True)]
     )
-    firsts = [dates.parse_or_none(v) for v in frame["first_account"]]
+    # nor on adoption: with most of its accounts unchecked, its first one is not its first
+    firsts = [
+        dates.parse_or_none(v) if ok else None
+        for v, ok in zip(frame["first_account"], frame["ranked"], strict=True)
+    ]
     frame["rank_adoption"] = _ranks(firsts, lambda x, y: x.before(y))
     return frame.astype(
         {

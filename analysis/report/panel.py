@@ -172,7 +172,11 @@ def ranking_table(ranked: pd.DataFrame, panel: Panel, lang: str = "en") -> pd.Da
     rows = []
     for r in ranked.itertuples(index=False):
         first = t["not_given"]
-        if not pd.isna(r.first_account):
+        if not pd.isna(r.first_account) and not r.ranked:
+            counts = {"checked": r.core_checked, "cells": r.core_cells}
+            date = fmt_date(dates.parse(r.first_account), lang)
+            first = f"{date} ({t['not_ranked'].format(**counts)})"
+        elif not pd.isna(r.first_account):
             first = ranked_cell(fmt_date(dates.parse(r.first_account), lang), r.rank_adoption)
         if r.undated:
             first += "; " + t["undated"].format(n=r.undated)

@@ -328,13 +328,28 @@ def presence(study: Study) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------ adoption
-def _gap_row(a: str, b: str, dates_a: pd.Series, dates_b: pd.Series, **scope) -> dict:
+def could_precede(accounts: pd.DataFrame, than, launches: dict) -> int:
+    """How many undated `accounts` could be older than the date `than`.
+
+    An account cannot predate its platform (the codebook's ``launches``): an undated
+    Instagram account cannot be older than a 2009 one. With no date to beat (`than`
+    None) every undated account counts.
+    """
+    undated = accounts.loc[accounts["created"].isna(), "platform"]
+    if than is None:
+        return len(undated)
+    return int(sum(not (p in launches and than.before(launches[p])) for p in undated))
+
+
+def _gap_row(a: str, b: str, acc_a: pd.DataFrame, acc_b: pd.DataFrame, launches, **scope):
     """First account of each country in `scope`: the dates, and the gap with its range.
 
     The estimate is the gap between the two dates' mid-points; ``ci_low``/``ci_high``
     are every gap the dates' precision allows (:func:`analysis.data.dates.month_gap`), so
-    the estimate always lies inside them.
+    the estimate always lies inside them. ``n_missing`` counts the undated accounts that
+    could be older than their country's first dated one (:func:`could_precede`).
     """
+    dates_a, dates_b = acc_a["created"], acc_b["created"]
     fa, fb = dates.earliest(dates_a), dates.earliest(dates_b)
     common = dict(
         value_a=fa.mid_year if fa else np.nan,
@@ -342,7 +357,7 @@ def _gap_row(a: str, b: str, dates_a: pd.Series, dates_b: pd.Series, **scope) ->
         difference=np.nan,  # the gap in months is the effect; decimal years are for sorting
         ratio=np.nan,
         n=int(dates_a.notna().sum() + dates_b.notna().sum()),
-        n_missing=int(dates_a.isna().sum() + dates_b.isna().sum()),
+        n_missing=could_precede(acc_a, fa, launches) + could_precede(acc_b, fb, launches),
         **scope,
     )
     if fa is None or fb is None:
@@ -370,8 +385,10 @@ def adoption(study: Study) -> pd.DataFrame:
     Rows: each platform either country uses, each role (its first account on any
     platform), the country's first account, and a count over platforms of where the
     dates decide which country came later (a gap whose whole range lies on one side
-    of zero). Dates are :class:`analysis.data.dates.PartialDate`; undated accounts are
-    counted in ``n_missing``.
+    of zero). Dates are :class:`analysis.data.dates.PartialDate`. ``n_missing`` counts the
+    undated accounts that could change a row: for a first account, those that could be
+    older than it (an account cannot predate its platform: codebook ``launches``); over
+    platforms, those of the later country on a platform the dates decide.
     """
     a, b = study.a, study.b
     acc = study.accounts
@@ -381,14 +398,10 @@ def adoption(study: Study) -> pd.DataFrame:
     ]
     by_country = {c: acc["country"] == c for c in (a, b)}
 
+    launches = codebook.launches(study.data_dir)
+
     def gap(sel: pd.Series, **scope) -> dict:
-        return _gap_row(
-            a,
-            b,
-            acc.loc[sel & by_country[a], "created"],
-            acc.loc[sel & by_country[b], "created"],
-            **scope,
-        )
+        return _gap_row(a, b, acc[sel & by_country[a]], acc[sel & by_country[b]], launches, **scope)
 
     platform_rows = [gap(acc["platform"] == p, platform=p) for p in used]
     rows += platform_rows
@@ -400,6 +413,15 @@ def adoption(study: Study) -> pd.DataFrame:
     if dated:
         later_a = sum(r["ci_low"] > 0 for r in dated)
         later_b = sum(r["ci_high"] < 0 for r in dated)
+        # what could overturn a decided platform: an undated account of the country the
+        # dates put later, which could be older than the other country's first
+        overturn = 0
+        for r in dated:
+            if r["ci_low"] > 0 or r["ci_high"] < 0:
+                later, other = (a, b) if r["ci_low"] > 0 else (b, a)
+                on = acc["platform"] == r["platform"]
+                first = dates.earliest(acc.loc[on & by_country[other], "created"])
+                overturn += could_precede(acc[on & by_country[later]], first, launches)
         rows.append(
             _row(
                 "presence",
@@ -409,7 +431,7 @@ def adoption(study: Study) -> pd.DataFrame:
                 value_a=float(later_a),
                 value_b=float(later_b),
                 n=len(dated),
-                n_missing=len(used) - len(dated),
+                n_missing=overturn,
                 reason="census",
             )
         )
@@ -740,6 +762,7 @@ __all__ = [
     "agenda",
     "all_comparisons",
     "audience",
+    "could_precede",
     "emitted_keys",
     "engagement_model",
     "interaction",

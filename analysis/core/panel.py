@@ -28,6 +28,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.core import coding
+from analysis.core.compare import could_precede
 from analysis.core.platforms import platforms_by_institution
 from analysis.data import codebook, dates, exports
 from analysis.data.load import Panel
@@ -231,6 +232,7 @@ def ranking(panel: Panel) -> pd.DataFrame:
     core = set(codebook.core_platforms(panel.data_dir))
     least = float(codebook.load_codebook(panel.data_dir).get("rank_min_checked", 0))
     by_inst = platforms_by_institution(panel)
+    launches = codebook.launches(panel.data_dir)
     out = []
     for country in panel.codes:
         inst = panel.institutions[panel.institutions["country"] == country]
@@ -253,7 +255,8 @@ def ranking(panel: Panel) -> pd.DataFrame:
                 "core_cells": cells,
                 "ranked": bool(cells) and checked / cells >= least,
                 "first_account": first.text if first else pd.NA,
-                "undated": int(on_core["created"].isna().sum()),
+                # undated core accounts that could be older than the first (not before launch)
+                "undated": could_precede(on_core, first, launches),
             }
         )
     frame = pd.DataFrame(out)

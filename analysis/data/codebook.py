@@ -14,6 +14,7 @@ import yaml
 
 from analysis.base.errors import DataError, Problem, UsageError
 from analysis.base.paths import DATA_DIR
+from analysis.data import dates
 
 LANGUAGES = ("en", "es")
 #: The sections every codebook has (the loader, the coder and the labels read them).
@@ -89,6 +90,18 @@ def core_platforms(data_dir: str | Path | None = None) -> list[str]:
     """The platforms the presence index counts (``core: true`` in the codebook)."""
     book = load_codebook(data_dir)
     return [k for k, v in book["platforms"].items() if v.get("core")]
+
+
+def launches(data_dir: str | Path | None = None) -> dict:
+    """When each platform opened (``launches``, with its source): no account is older.
+
+    >>> str(launches()["instagram"])
+    '2010-10'
+    """
+    return {
+        platform: dates.parse(str(entry["date"]))
+        for platform, entry in (load_codebook(data_dir).get("launches") or {}).items()
+    }
 
 
 def table_schemas(data_dir: str | Path | None = None) -> dict[str, dict]:

@@ -29,7 +29,8 @@ import pandas as pd
 from analysis.base.errors import DataError, Problem, UnknownCountryError, UsageError, shown
 from analysis.base.paths import DATA_DIR
 from analysis.data import countries, dates
-from analysis.data.codebook import load_codebook, table_schemas
+from analysis.data.codebook import launches as codebook_launches
+from analysis.data.codebook import table_schemas
 from analysis.data.countries import default_pair
 from analysis.data.exports import EXPORTS_DIR, check_exports
 from analysis.data.read import limits, read_table, value_source
@@ -134,10 +135,7 @@ def _check_accounts(tables: dict[str, pd.DataFrame], data_dir: Path) -> list[Pro
     """
     accounts = tables["accounts"]
     path = data_dir / "accounts.csv"
-    launches = {
-        k: dates.parse(str(v["date"]))
-        for k, v in (load_codebook(data_dir).get("launches") or {}).items()
-    }
+    launches = codebook_launches(data_dir)
     today = dates.parse(datetime.date.today().isoformat())
     countries_ = tables["countries"]
     snapshots = {

@@ -177,6 +177,8 @@ def comparison_values(study: Study, comparisons, lang: str = "en") -> dict:
             "a": int(over["value_a"].iloc[0]),
             "b": int(over["value_b"].iloc[0]),
             "dated": int(over["n"].iloc[0]),
+            "undecided": int(over["n"].iloc[0] - over["value_a"].iloc[0] - over["value_b"].iloc[0]),
+            # undated accounts of the later country that could overturn a decided platform
             "undated": int(over["n_missing"].iloc[0]),
         }
         if len(over)

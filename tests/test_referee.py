@@ -47,3 +47,19 @@ def test_the_accounts_that_could_overturn_the_platforms_the_dates_decide(adoptio
     # undated Chilean YouTube channels could be older than Mexico's first there
     assert (over["value_a"], over["value_b"], over["n"]) == (0, 2, 3)
     assert over["n_missing"] == 6
+
+
+def test_a_total_is_read_beside_its_rate_per_month(tmp_path):
+    from analysis.report import values
+
+    s = load.study("MEX", "CHL", copy_article(tmp_path / "raw"))
+    posts = [
+        a
+        for a in values.comparison_values(s, compare.all_comparisons(s))["audiences"]
+        if a["metric"] == "posts"
+    ][0]
+    # 35,000 against 21,000 posts in total, but @SRE_mx opened in 2009 and @Minrel_Chile in
+    # 2014: 315-318 a month against 356-362, the order reversed
+    assert posts["total_more"] == "a" and posts["rate_more"] == "b"
+    assert (round(posts["rate_a"]["low"]), round(posts["rate_a"]["high"])) == (315, 318)
+    assert (round(posts["rate_b"]["low"]), round(posts["rate_b"]["high"])) == (356, 362)

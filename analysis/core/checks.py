@@ -580,9 +580,10 @@ def _rate(acc: pd.DataFrame, handle: str, snapshot: str | None) -> tuple[float, 
     as_of = snapshot if assumed else row["as_of"].iloc[0]
     if as_of is None or pd.isna(as_of):
         return None
-    gap = dates.month_gap(dates.parse(as_of), dates.parse(row["created"].iloc[0]))
-    posts = float(row["posts"].iloc[0])
-    return (posts / (gap.high + 1), posts / max(gap.low, 1), assumed)
+    low, high = dates.per_month(
+        float(row["posts"].iloc[0]), dates.parse(row["created"].iloc[0]), dates.parse(as_of)
+    )
+    return (low, high, assumed)
 
 
 @check

@@ -46,6 +46,7 @@ __all__ = [
     "earliest",
     "month_gap",
     "parse",
+    "per_month",
     "parse_or_none",
 ]
 
@@ -245,3 +246,19 @@ def month_gap(a: PartialDate, b: PartialDate) -> Gap:
         high=a.last_month - b.first_month,
         estimate=a.mid_month - b.mid_month,
     )
+
+
+def per_month(total: float, opened: PartialDate, counted: PartialDate) -> tuple[float, float]:
+    """A total accumulated since `opened` as a rate per month at `counted`: (lowest, highest).
+
+    The account has been open at least the months from its opening month to the month
+    of the count (at least one) and at most one more, over every span the two dates'
+    precision allows; an account of a different age is compared by its rate, not its
+    total.
+
+    >>> low, high = per_month(35000, parse("2009-12"), parse("2019-02"))
+    >>> round(low), round(high)
+    (315, 318)
+    """
+    gap = month_gap(counted, opened)
+    return total / (gap.high + 1), total / max(gap.low, 1)

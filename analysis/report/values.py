@@ -14,7 +14,7 @@ import pandas as pd
 from analysis.core.platforms import unchecked_platforms
 from analysis.core.reliability import reliability
 from analysis.core.stats import min_sign_test_p
-from analysis.data import provenance
+from analysis.data import dates, provenance
 from analysis.data.codebook import label, labels, load_codebook
 from analysis.data.load import Study
 from analysis.report import tables
@@ -140,6 +140,31 @@ def comparison_values(study: Study, comparisons, lang: str = "en") -> dict:
         mine = acc[(acc["country"] == country) & (acc["role"] == role)]
         return bool(mine.loc[mine["platform"] == platform, "as_of"].notna().any())
 
+    snapshots = study.countries.set_index("iso3")["snapshot"]
+
+    def rate(country: str, role: str, platform: str, metric: str):
+        """The figure per month since the account opened, (low, high), where one account
+        gives it with its opening date and the date of the figure (or the snapshot)."""
+        mine = acc[(acc["country"] == country) & (acc["role"] == role)]
+        mine = mine[(mine["platform"] == platform) & mine[metric].notna()]
+        if len(mine) != 1 or pd.isna(mine["created"].iloc[0]):
+            return None
+        counted = mine["as_of"].iloc[0]
+        if pd.isna(counted):
+            counted = snapshots.get(country)
+        if counted is None or pd.isna(counted):
+            return None
+        opened = dates.parse(str(mine["created"].iloc[0]))
+        low, high = dates.per_month(float(mine[metric].iloc[0]), opened, dates.parse(str(counted)))
+        return {"low": low, "high": high}
+
+    def order(ra, rb) -> str:
+        if ra is None or rb is None:
+            return ""
+        if ra["low"] > rb["high"]:
+            return "a"
+        return "b" if ra["high"] < rb["low"] else "undecided"
+
     audiences = [
         {
             "metric": r.measure,
@@ -148,6 +173,11 @@ def comparison_values(study: Study, comparisons, lang: str = "en") -> dict:
             "a": r.value_a,
             "b": r.value_b,
             "ratio": r.estimate,
+            # a total accumulates from the opening: beside it, the rate per month since then
+            "rate_a": (ra := rate(study.a, r.role, r.platform, r.measure)),
+            "rate_b": (rb := rate(study.b, r.role, r.platform, r.measure)),
+            "rate_more": order(ra, rb),  # which country has more a month
+            "total_more": "a" if r.estimate > 1 else ("b" if r.estimate < 1 else "equal"),
             # a figure the source does not date may not be of the same month as the other
             "undated": [
                 study.country_name(c, lang) for c in study.pair if not dated(c, r.role, r.platform)

@@ -38,6 +38,11 @@ first round's cases (markup, fetches, `..` and linked exports, make-variable inj
 `--out` equal to the input, short rows, huge counts, broken YAML, formula cells, SIGTERM,
 concurrent builds, byte-identical PDFs) are tested in `tests/test_untrusted.py` as before.
 
+A case that reads the study's data reads a scratch copy: of the article's data (data/raw's
+rows of Mexico and Chile, which a new country does not change; a command shown without
+`--data-dir` is given one) or of the fixture pair. The countries a student adds to
+data/raw change no line below.
+
 Cases that no command reaches on a machine without the network (the HTTP client, against a
 server on the loopback interface; a Wikidata response) run the library call and show its
 error as the command line prints it. The posts limit is checked with the codebook's limit

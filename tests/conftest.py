@@ -1,12 +1,19 @@
-"""Shared fixtures: a writable copy of data/raw, the fixture pair, its paper.
+"""Shared fixtures: the article's data, a writable copy of them, the fixture pair, its paper.
 
 Everything a test reads lies inside the repository (tests/fixtures/, with licences):
-the suite needs nothing beside it.
+the suite needs nothing beside it. No test reads the countries of the live data/raw except
+those whose job is to check data/raw itself, and those assume nothing about which countries
+it holds: a student adds PER, ARG, ... there and the suite stays green. The others run on
+copies: the article's rows of data/raw (``article_data``, ``raw_copy``: Mexico and Chile as
+Benayas (2021) gives them, which a new country does not change) or the fixture pair.
+A country "without data" in a test is a user-assigned code (``NO_DATA``), never a real one.
 """
 
 from __future__ import annotations
 
+import csv
 import fcntl
+import io
 import shutil
 from pathlib import Path
 
@@ -21,14 +28,66 @@ FIXTURES = REPO / "tests" / "fixtures"
 FIXTURE_PAIR = FIXTURES / "pair"
 #: Real twarc2 exports of the X API v2 (twarc-csv's test data, MIT; see its README).
 TWARC = FIXTURES / "twitter-v2"
+#: The article's countries, Benayas (2021): the rows of data/raw that the article gives.
+ARTICLE = ("MEX", "CHL")
+#: Countries that have no data anywhere: ISO 3166-1 leaves AAA-AAZ, QMA-QZZ, XAA-XZZ and
+#: ZZA-ZZZ to its users, so no student's data/raw ever holds them.
+NO_DATA = "QQQ"
+#: Country columns of the tables: a row belongs to the country (or all the countries) it names.
+COUNTRY_COLUMNS = ("country", "iso3", "countries")
+
+
+def _records(text: str) -> list[str]:
+    """The records of a CSV text, each with its line breaks (a quoted cell may hold some)."""
+    records, pending = [], ""
+    for line in text.splitlines(keepends=True):
+        pending += line
+        if pending.count('"') % 2 == 0:
+            records.append(pending)
+            pending = ""
+    return records + ([pending] if pending else [])
+
+
+def _article_csv(text: str, countries: tuple[str, ...]) -> str | None:
+    """`text` (a CSV of data/raw) with only the rows of `countries`, byte for byte; None
+    when the table has rows of countries but none of these."""
+    header, *rows = _records(text)
+    names = next(csv.reader(io.StringIO(header.removeprefix("\ufeff"))))
+    column = next((names.index(c) for c in COUNTRY_COLUMNS if c in names), None)
+    if column is None or not rows:
+        return text
+    kept = []
+    for record in rows:
+        cells = next(csv.reader(io.StringIO(record)), [])
+        codes = cells[column].split() if column < len(cells) else []
+        if codes and set(codes) <= set(countries):
+            kept.append(record)
+    return header + "".join(kept) if kept else None
+
+
+def copy_article(dest: Path, source: Path = RAW, countries: tuple[str, ...] = ARTICLE) -> Path:
+    """Copy into `dest` the rows of `countries` (the article's) of `source` (data/raw) and its
+    codebook and documents, as they are; leave out what other countries brought (rows, tables
+    only they fill, folders of posts and snapshots). The rows kept are unchanged, so line
+    numbers within the copy are those of the article's data whatever a student added."""
+    dest.mkdir(parents=True)
+    for path in sorted(source.iterdir()):
+        if not path.is_file():
+            continue
+        if path.suffix == ".csv":
+            text = _article_csv(path.read_bytes().decode("utf-8"), countries)
+            if text is not None:
+                (dest / path.name).write_bytes(text.encode("utf-8"))
+        else:
+            shutil.copy(path, dest / path.name)
+    return dest
 
 
 @pytest.fixture
 def raw_copy(tmp_path: Path) -> Path:
-    """A copy of data/raw that a test may break; data/raw itself is never written."""
-    dest = tmp_path / "raw"
-    shutil.copytree(RAW, dest, ignore=shutil.ignore_patterns("posts"))
-    return dest
+    """A copy of the article's data (data/raw's MEX and CHL rows) that a test may break;
+    data/raw itself is never written, and what a student added to it is not in the copy."""
+    return copy_article(tmp_path / "raw")
 
 
 def _once(tmp_path_factory, worker_id: str, name: str, make) -> Path:
@@ -50,6 +109,13 @@ def _once(tmp_path_factory, worker_id: str, name: str, make) -> Path:
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return target
+
+
+@pytest.fixture(scope="session")
+def article_data(tmp_path_factory, worker_id) -> Path:
+    """The article's data (data/raw's MEX and CHL rows) as a data directory (read-only)."""
+    made = _once(tmp_path_factory, worker_id, "article-data", lambda t: copy_article(t / "raw"))
+    return made / "raw"
 
 
 def _pair_data(target: Path) -> None:
@@ -104,6 +170,6 @@ def fixture_paper_es(fixture_papers) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def mex_chl_paper(tmp_path_factory, worker_id) -> dict[str, Path]:
-    """The English paper of the article's pair, MEX-CHL, built once for the run."""
-    return _papers(tmp_path_factory, worker_id, "MEX-CHL", None, "build-mex-chl")["en"]
+def mex_chl_paper(article_data, tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The English paper of the article's pair, MEX-CHL, from the article's data, built once."""
+    return _papers(tmp_path_factory, worker_id, "MEX-CHL", article_data, "build-mex-chl")["en"]

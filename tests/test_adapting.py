@@ -4,7 +4,9 @@ Each recipe of the guide is a list of edits (diffs, new notebook cells) and comm
 test applies every recipe's edits to a copy of the files they touch, so the guide cannot drift
 from the code. The slow tests apply all recipes to one copy of the repository and build both
 papers once, as the recipes' commands say (one build serves them all: the recipes change
-different things), then check that each change shows in the papers. The one command they do not
+different things), then check that each change shows in the papers. Both copies hold the
+article's data (data/raw's MEX and CHL rows, as in the guide): what a student added to
+data/raw is not in them. The one command they do not
 run is ``python tests/golden/regenerate.py``: it reruns the notebooks only to refresh the golden
 results, which no check here reads.
 """
@@ -22,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from conftest import REPO
+from conftest import RAW, REPO, copy_article
 
 from analysis.report.text import fmt_percent
 
@@ -115,15 +117,17 @@ def follow(root: Path, recipe: Recipe) -> None:
         add_cell(root, cell)
 
 
-def test_the_guide_has_its_recipes_and_each_applies_to_the_code(tmp_path):
-    """Every recipe has a check below; its edits apply to the files as they are now; its
-    commands are ones the copy runs."""
+def test_the_guide_has_its_recipes_and_each_applies_to_the_code(tmp_path, article_data):
+    """Every recipe has a check below; its edits apply to the files as they are now (data/raw's
+    as the article gives them); its commands are ones the copy runs."""
     assert set(RECIPES) == set(CHECKED), set(RECIPES) ^ set(CHECKED)
+    raw = RAW.relative_to(REPO)
     for recipe in RECIPES.values():
         root = tmp_path / re.sub(r"\W+", "_", recipe.title)
         for name in recipe.files():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(REPO / name, root / name)
+            inside = Path(name).parent == raw
+            shutil.copy(article_data / Path(name).name if inside else REPO / name, root / name)
         follow(root, recipe)
         assert recipe.commands and set(recipe.commands) <= set(COMMANDS + SKIPPED), recipe.commands
         for cell in recipe.cells:
@@ -147,6 +151,8 @@ def adapted(tmp_path_factory) -> Path:
     """A copy of the repository with every recipe followed, and both papers built once."""
     root = tmp_path_factory.mktemp("adapted") / "repo"
     shutil.copytree(REPO, root, ignore=_not_copied)
+    shutil.rmtree(root / RAW.relative_to(REPO))
+    copy_article(root / RAW.relative_to(REPO))
     (root / ".venv").symlink_to(REPO / ".venv", target_is_directory=True)
     for recipe in RECIPES.values():
         follow(root, recipe)

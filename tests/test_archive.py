@@ -497,16 +497,18 @@ def _parquet(path: Path, columns: dict) -> Path:
     return path
 
 
-def test_code_cli_writes_a_dataset_and_refuses_its_input(tmp_path, capsys):
+def test_code_cli_writes_a_dataset_and_refuses_its_input(tmp_path, capsys, article_data):
     from analysis.__main__ import main
 
     exports = [str(p) for p in sorted(TWARC.glob("*.jsonl"))[:2]]
-    args = ["code", *exports, "--format", "twitter_v2", "--country", "MEX"]
+    data = ["--data-dir", str(article_data)]
+    args = [*data, "code", *exports, "--format", "twitter_v2", "--country", "MEX"]
     args += ["--role", "foreign_ministry"]
     assert main([*args, "--out", str(tmp_path / "coded")]) == 0
     assert (tmp_path / "coded" / LEVELS_FILE).is_file()
     # the dataset as input: coded again into a new folder, never into itself
-    assert main(["code", str(tmp_path / "coded"), "--out", str(tmp_path / "coded" / "x")]) == 2
+    again = ["code", str(tmp_path / "coded"), "--out", str(tmp_path / "coded" / "x")]
+    assert main([*data, *again]) == 2
     assert "inside the input" in capsys.readouterr().err
     assert main([*args, "--out", str(tmp_path / "one.parquet")]) == 0
     one = pd.read_parquet(tmp_path / "one.parquet")

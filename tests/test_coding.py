@@ -539,8 +539,8 @@ def test_accounts_are_kept_apart_by_country_role_platform():
     ]
 
 
-def test_judged_levels_share_the_layout_and_say_judged():
-    interaction = pd.read_csv(REPO / "data" / "raw" / "interaction.csv", dtype=str)
+def test_judged_levels_share_the_layout_and_say_judged(article_data):
+    interaction = pd.read_csv(article_data / "interaction.csv", dtype=str)
     judged = judged_levels(interaction)
     measured = account_levels(code_posts(make(*_account(3, 1))))
     assert list(judged.columns) == list(measured.columns)

@@ -17,13 +17,13 @@ from analysis.data import codebook, load
 
 
 @pytest.fixture(scope="module")
-def study():
-    return load.study("MEX", "CHL")
+def study(article_data):
+    return load.study("MEX", "CHL", article_data)
 
 
 @pytest.fixture(scope="module")
-def swapped():
-    return load.study("CHL", "MEX")
+def swapped(article_data):
+    return load.study("CHL", "MEX", article_data)
 
 
 def _relabel(study, new: str):

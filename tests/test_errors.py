@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO
+from conftest import NO_DATA, REPO
 
 from analysis.base import errors
 from analysis.base.errors import (
@@ -25,7 +25,7 @@ EXAMPLES = [
     CompendiumError("something", "f.csv", 3, "x"),
     DataError([Problem("a.csv", 2, "role", "unknown"), Problem("b.csv", 9, None, "bad")]),
     DataError(Problem("a.csv", 2, "role", "unknown")),
-    UnknownCountryError("no data for 'ARG'", country="ARG", available=("CHL", "MEX")),
+    UnknownCountryError(f"no data for {NO_DATA!r}", country=NO_DATA, available=("CHL", "MEX")),
     ExportFormatError("export.jsonl", "line 3, data[2]", "created_at", "not a time"),
     TemplateError("no key 'x'", "paper/text/en.yml"),
     UsageError("a pair is two codes"),
@@ -90,16 +90,19 @@ def test_cli_broken_codebook_is_one_line(raw_copy):
     assert "codebook.yml" in line and "not valid YAML" in line
 
 
-def test_cli_missing_data_dir_and_bad_pair_are_one_line(tmp_path):
+def test_cli_missing_data_dir_and_bad_pair_are_one_line(tmp_path, article_data):
     assert "codebook" in _one_error_line(_cli("--data-dir", str(tmp_path), "validate"))
-    assert "alpha-3" in _one_error_line(_cli("paper", "--pair", "MEXICO-CHILE"))
-    assert "no data for country 'ARG'" in _one_error_line(_cli("paper", "--pair", "ARG-MEX"))
+    article = ("--data-dir", str(article_data))
+    assert "alpha-3" in _one_error_line(_cli(*article, "paper", "--pair", "MEXICO-CHILE"))
+    line = _one_error_line(_cli(*article, "paper", "--pair", f"{NO_DATA}-MEX"))
+    assert f"no data for country '{NO_DATA}'" in line
 
 
-def test_cli_bad_export_is_one_line(tmp_path):
+def test_cli_bad_export_is_one_line(tmp_path, article_data):
     bad = tmp_path / "export.jsonl"
     bad.write_text("{not json\n", encoding="utf-8")
-    args = ["code", str(bad), "--format", "twitter_v2", "--country", "MEX"]
+    args = ["--data-dir", str(article_data)]
+    args += ["code", str(bad), "--format", "twitter_v2", "--country", "MEX"]
     line = _one_error_line(
         _cli(*args, "--role", "foreign_ministry", "--out", str(tmp_path / "o.parquet"))
     )

@@ -28,8 +28,11 @@ BUILDERS = [
 
 
 @pytest.fixture(scope="module")
-def studies():
-    return {("MEX", "CHL"): load.study("MEX", "CHL"), ("CHL", "MEX"): load.study("CHL", "MEX")}
+def studies(article_data):
+    return {
+        ("MEX", "CHL"): load.study("MEX", "CHL", article_data),
+        ("CHL", "MEX"): load.study("CHL", "MEX", article_data),
+    }
 
 
 @pytest.fixture(scope="module")

@@ -63,9 +63,12 @@ def test_make_lab_starts_and_offers_the_project_kernel():
         proc.wait(timeout=30)
 
 
-def test_notebooks_run_with_their_default_parameters_and_show_what_they_make(tmp_path):
+def test_notebooks_run_with_their_default_parameters_and_show_what_they_make(
+    tmp_path, article_data
+):
     """As in JupyterLab: the notebook's folder as working directory, the parameters as they
-    are (only `out_dir` points into the test's folder), figures and tables shown inline."""
+    are (only `out_dir` points into the test's folder, and `data_dir` to a copy of the
+    article's data, whatever a student added to data/raw), figures and tables shown inline."""
     from concurrent.futures import ThreadPoolExecutor
 
     folder = tmp_path / "notebooks"
@@ -78,7 +81,9 @@ def test_notebooks_run_with_their_default_parameters_and_show_what_they_make(tmp
         book = nbformat.read(nb, as_version=4)
         params = book.cells[1]
         assert "parameters" in params.metadata["tags"]
-        params.source = params.source.replace("out_dir = None", f"out_dir = {str(out[nb.name])!r}")
+        for name, value in (("out_dir", out[nb.name]), ("data_dir", article_data)):
+            assert f"\n{name} = None\n" in params.source, (nb.name, name)
+            params.source = params.source.replace(f"{name} = None", f"{name} = {str(value)!r}")
         NotebookClient(
             book,
             kernel_name=kernels.kernel_name(),

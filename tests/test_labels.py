@@ -68,8 +68,8 @@ def _synthetic_posts(countries=("MEX", "CHL"), accounts=12, per_account=6, seed=
 
 
 @pytest.fixture(scope="module")
-def every_situation(fixture_data) -> pd.DataFrame:
-    mex_chl = load.study("MEX", "CHL")
+def every_situation(article_data, fixture_data) -> pd.DataFrame:
+    mex_chl = load.study("MEX", "CHL", article_data)
     ury_arg = load.study("URY", "ARG", fixture_data)
     coded = coding.code_posts(exports.posts(ury_arg.pair, fixture_data))
     posts = _synthetic_posts()
@@ -88,7 +88,7 @@ def every_situation(fixture_data) -> pd.DataFrame:
         compare.all_comparisons(mex_chl, few),
         compare.all_comparisons(mex_chl, two_levels),
         compare.all_comparisons(mex_chl, _synthetic_posts(accounts=1, per_account=1)),  # too few
-        compare.all_comparisons(load.study("CHL", "MEX")),
+        compare.all_comparisons(load.study("CHL", "MEX", article_data)),
     ]
     return pd.concat(frames, ignore_index=True)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import NO_DATA
 
 from analysis.base.paths import DATA_DIR
 from analysis.data import load, processed
@@ -44,8 +45,8 @@ TABLA_2 = [
 
 
 @pytest.fixture(scope="module")
-def study():
-    return load.study("MEX", "CHL")
+def study(article_data):
+    return load.study("MEX", "CHL", article_data)
 
 
 def _article_cell(platform: str) -> str:
@@ -104,8 +105,8 @@ def test_missing_values_stay_missing(study):
     assert str(study.accounts["followers"].dtype) == "Int64"
 
 
-def test_pair_order_and_rows():
-    s = load.study("CHL", "MEX")
+def test_pair_order_and_rows(article_data):
+    s = load.study("CHL", "MEX", article_data)
     assert s.accounts["country"].iloc[0] == "CHL"
     assert set(s.institutions["country"]) == {"CHL", "MEX"}
 
@@ -127,7 +128,7 @@ def _edit(path: Path, row: int, column: str, value: str) -> None:
 @pytest.mark.parametrize(
     ("table", "row", "column", "value", "message"),
     [
-        ("accounts", 2, "country", "XYZ", "is not in countries.csv"),
+        ("accounts", 2, "country", NO_DATA, "is not in countries.csv"),
         ("accounts", 2, "role", "embassy", "unknown value 'embassy'"),
         ("accounts", 2, "platform", "myspace", "unknown value 'myspace'"),
         ("website_criteria", 3, "criterion", "podcast", "unknown value 'podcast'"),
@@ -166,7 +167,8 @@ def test_duplicate_key(raw_copy):
     path = raw_copy / "website_criteria.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines + [lines[1]]), encoding="utf-8")
-    with pytest.raises(load.DataError, match=r"line 22: duplicate key .* already on line 2"):
+    last = len(lines) + 1  # the copy of line 2, appended
+    with pytest.raises(load.DataError, match=rf"line {last}: duplicate key .* already on line 2"):
         load.load_all(raw_copy)
 
 
@@ -183,9 +185,11 @@ def test_missing_required_file(raw_copy):
         load.load_all(raw_copy)
 
 
-def test_unknown_country_lists_those_with_data():
-    with pytest.raises(load.UnknownCountryError, match=r"'ARG'.*countries with data: CHL, MEX"):
-        load.study("ARG", "MEX")
+def test_unknown_country_lists_those_with_data(article_data):
+    with pytest.raises(
+        load.UnknownCountryError, match=rf"'{NO_DATA}'.*countries with data: CHL, MEX"
+    ):
+        load.study(NO_DATA, "MEX", article_data)
 
 
 def test_all_problems_are_reported_at_once(raw_copy):

@@ -6,7 +6,7 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import NO_DATA, REPO
 
 from analysis.base.errors import UnknownCountryError, UsageError
 from analysis.core import panel
@@ -16,19 +16,19 @@ from analysis.report import plotting
 
 
 @pytest.fixture(scope="module")
-def mex_chl():
-    return load.panel(["MEX", "CHL"])
+def mex_chl(article_data):
+    return load.panel(["MEX", "CHL"], article_data)
 
 
-def test_countries_keep_their_order_and_are_checked(mex_chl):
+def test_countries_keep_their_order_and_are_checked(mex_chl, article_data):
     assert mex_chl.codes == ("MEX", "CHL")
-    assert load.panel(["chl", "mex"]).codes == ("CHL", "MEX")
+    assert load.panel(["chl", "mex"], article_data).codes == ("CHL", "MEX")
     with pytest.raises(UsageError, match="two countries or more"):
-        load.panel(["MEX"])
+        load.panel(["MEX"], article_data)
     with pytest.raises(UsageError, match="given twice"):
-        load.panel(["MEX", "CHL", "MEX"])
+        load.panel(["MEX", "CHL", "MEX"], article_data)
     with pytest.raises(UnknownCountryError, match="CHL, MEX"):
-        load.panel(["MEX", "PER"])
+        load.panel(["MEX", NO_DATA], article_data)
 
 
 def test_presence_matrix_reads_the_data(mex_chl):

@@ -11,7 +11,7 @@ import time
 import nbformat
 import pytest
 import yaml
-from conftest import REPO
+from conftest import NO_DATA, REPO
 
 from analysis.base.errors import BuildError, UsageError
 from analysis.build import assemble, kernels, paper
@@ -83,22 +83,23 @@ def test_notebooks_convert_to_python_scripts(nb):
     compile(script, nb.name, "exec")  # a script Python can read
 
 
-def test_a_pair_without_data_fails_fast_and_lists_countries():
+def test_a_pair_without_data_fails_fast_and_lists_countries(article_data):
     start = time.perf_counter()
     run = subprocess.run(
-        [sys.executable, "-m", "analysis", "paper", "--pair", "ARG-MEX"],
+        [sys.executable, "-m", "analysis", "--data-dir", str(article_data)]
+        + ["paper", "--pair", f"{NO_DATA}-MEX"],
         capture_output=True,
         text=True,
         cwd=REPO,
     )
     assert run.returncode == 2
     assert (
-        "no data for country 'ARG'" in run.stderr
+        f"no data for country '{NO_DATA}'" in run.stderr
         and run.stderr.count("\n") == 1
         and "CHL, MEX" in run.stderr
     )
     assert time.perf_counter() - start < 10
-    assert not (REPO / "build" / "ARG-MEX").exists()
+    assert not (REPO / "build" / f"{NO_DATA}-MEX").exists()
 
 
 @pytest.mark.parametrize("pair", ["MEX", "MEX-CHL-ARG", "MEX_CHL", "ME-CH"])

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import ARTICLE
 
-from analysis.base.paths import DATA_DIR
+from analysis.data.load import countries_with_data
 from analysis.data.provenance import (
     SOURCE_KINDS,
     collectable,
@@ -68,19 +69,21 @@ def test_only_collected_rows_are_collectable():
 
 
 def test_every_row_of_data_raw_has_a_known_kind():
+    """data/raw itself, whichever countries a student has added to the article's two."""
     by = completeness_by_source()
-    assert set(by["country"]) == {"MEX", "CHL"}
-    assert set(by["source"]) == {"article"}  # the article's study, nothing collected yet
+    assert set(by["country"]) == set(countries_with_data()) >= set(ARTICLE)
+    article = by[by["country"].isin(ARTICLE)]
+    assert set(article["source"]) == {"article"}  # the article's study, nothing collected
     assert set(by["source"]) <= {*SOURCE_KINDS, "none"}
     assert (by[["rows", "filled", "missing"]] >= 0).all().all()
 
 
-def _data(tmp_path: Path) -> Path:
+def _data(tmp_path: Path, article: Path) -> Path:
     data = tmp_path / "raw"
     data.mkdir()
     for name in ("codebook.yml", "countries.csv", "institutions.csv", "website_criteria.csv"):
-        shutil.copy(DATA_DIR / name, data / name)
-    header = (DATA_DIR / "accounts.csv").read_text(encoding="utf-8").splitlines()[0]
+        shutil.copy(article / name, data / name)
+    header = (article / "accounts.csv").read_text(encoding="utf-8").splitlines()[0]
     rows = [
         "MEX,foreign_ministry,twitter,true,@SRE_mx,,2009-12,870000,,35000,,,,2019-02,"
         '"Benayas 2021, Tabla 1",',
@@ -94,8 +97,8 @@ def _data(tmp_path: Path) -> Path:
     return data
 
 
-def test_completeness_by_source_counts_each_rows_values_once(tmp_path):
-    by = completeness_by_source(_data(tmp_path))
+def test_completeness_by_source_counts_each_rows_values_once(tmp_path, article_data):
+    by = completeness_by_source(_data(tmp_path, article_data))
     acc = by[by["table"] == "accounts"].set_index(["country", "source"])[
         ["rows", "filled", "missing"]
     ]

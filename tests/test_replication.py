@@ -13,8 +13,8 @@ from analysis.report import evidence
 
 
 @pytest.fixture(scope="module")
-def study():
-    return load.study("MEX", "CHL")
+def study(article_data):
+    return load.study("MEX", "CHL", article_data)
 
 
 @pytest.fixture(scope="module")
@@ -139,9 +139,9 @@ def test_unknown_check_is_named(study):
         evidence.check(_with(study, "claims", claims))
 
 
-def test_claims_follow_the_pair(study):
+def test_claims_follow_the_pair(study, article_data):
     # every claim is about Mexico and/or Chile: the swapped pair checks the same ones
-    assert len(load.study("CHL", "MEX").claims) == len(study.claims)
+    assert len(load.study("CHL", "MEX", article_data).claims) == len(study.claims)
 
 
 def test_one_rule_for_bounds_comes_from_the_codebook(raw_copy):
@@ -188,7 +188,7 @@ def test_evidence_speaks_the_papers_words_not_codes(study, lang):
     assert not re.findall(r"\b(?:twitter|facebook|youtube|instagram)\b", said)
 
 
-def test_the_evidence_is_the_same_whatever_the_hash_seed():
+def test_the_evidence_is_the_same_whatever_the_hash_seed(article_data):
     """A set's order follows Python's hash seed; the printed evidence must not."""
     import os
     import subprocess
@@ -196,7 +196,8 @@ def test_the_evidence_is_the_same_whatever_the_hash_seed():
 
     code = (
         "from analysis.data import load; from analysis.report import evidence;"
-        "print('|'.join(evidence.check(load.study('MEX', 'CHL'))['evidence']))"
+        f"print('|'.join(evidence.check(load.study('MEX', 'CHL', {str(article_data)!r}))"
+        "['evidence']))"
     )
     runs = {
         subprocess.run(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
-from conftest import FIXTURE_PAIR, REPO
+from conftest import FIXTURE_PAIR, NO_DATA, REPO, copy_article
 
 from analysis.base.errors import UsageError
 from analysis.build import paper
@@ -37,7 +39,7 @@ def test_scaffold_adds_empty_rows_that_validate(raw_copy):
 @pytest.mark.parametrize(
     ("iso", "message"),
     [
-        ("XYZ", "not an ISO 3166-1 alpha-3 code"),
+        (NO_DATA, "not an ISO 3166-1 alpha-3 code"),  # user-assigned, no country's
         ("ar", "three letters"),
         ("MEX", "already has data"),
     ],
@@ -51,12 +53,45 @@ def test_scaffold_refuses(raw_copy, iso, message):
 
 def test_cli_refuses_with_a_clear_error(raw_copy):
     run = subprocess.run(
-        [sys.executable, "-m", "analysis", "--data-dir", str(raw_copy), "country", "QQQ"],
+        [sys.executable, "-m", "analysis", "--data-dir", str(raw_copy), "country", NO_DATA],
         capture_output=True,
         text=True,
         cwd=REPO,
     )
-    assert run.returncode == 2 and "'QQQ' is not an ISO 3166-1 alpha-3 code" in run.stderr
+    assert run.returncode == 2 and f"'{NO_DATA}' is not an ISO 3166-1 alpha-3 code" in run.stderr
+
+
+def test_countries_a_student_adds_leave_the_article_data_as_they_are(raw_copy, tmp_path):
+    """The suite's copy of the article's data (conftest.copy_article) is the same, byte for
+    byte, whatever countries data/raw holds besides Mexico and Chile, filled or not."""
+    before = copy_article(tmp_path / "before", raw_copy)
+    for iso in ("PER", "ARG"):
+        scaffold.add_country(iso, raw_copy)
+    path = raw_copy / "accounts.csv"  # a value typed by hand into one row, as a student would
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = next(csv.reader(lines[:1]))
+    at = next(i for i, line in enumerate(lines) if line.startswith("PER,foreign_ministry,twitter,"))
+    typed = dict.fromkeys(fields, "") | {
+        "country": "PER",
+        "role": "foreign_ministry",
+        "platform": "twitter",
+        "present": "true",
+        "handle": "@CancilleriaPeru",
+        "followers": "2500",
+        "as_of": "2026-12",
+        "source": "hand entry, A. Pérez, 2026-12-01, from the ministry's profile page",
+    }
+    row = io.StringIO()
+    csv.writer(row, lineterminator="\n").writerow(typed.values())
+    lines[at] = row.getvalue()
+    path.write_text("".join(lines), encoding="utf-8")
+    load.load_all(raw_copy)  # valid: a student's data as they may be
+    assert load.countries_with_data(raw_copy) == ["ARG", "CHL", "MEX", "PER"]
+    after = copy_article(tmp_path / "after", raw_copy)
+    files = sorted(p.name for p in before.iterdir())
+    assert files == sorted(p.name for p in after.iterdir())
+    for name in files:
+        assert (after / name).read_bytes() == (before / name).read_bytes(), name
 
 
 def test_protocol_checklist_lists_the_readme_steps():

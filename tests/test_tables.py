@@ -46,13 +46,13 @@ ARTICLE_TABLA2 = [
 
 
 @pytest.fixture(scope="module")
-def study():
-    return load.study("MEX", "CHL")
+def study(article_data):
+    return load.study("MEX", "CHL", article_data)
 
 
 @pytest.fixture(scope="module")
-def swapped():
-    return load.study("CHL", "MEX")
+def swapped(article_data):
+    return load.study("CHL", "MEX", article_data)
 
 
 def _cell_set(cell: str) -> set[str]:

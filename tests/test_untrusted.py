@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import untrusted_cases
-from conftest import FIXTURE_PAIR, RAW, REPO
+from conftest import FIXTURE_PAIR, NO_DATA, REPO, copy_article
 
 from analysis.base import files
 from analysis.base.errors import DataError
@@ -118,13 +118,15 @@ def _text(html: str) -> str:
 # --- data loss, decode errors, empty exports ---------------------------------------------
 
 
-def test_code_never_overwrites_its_input(tmp_path):
+def test_code_never_overwrites_its_input(tmp_path, article_data):
     export = tmp_path / "export.jsonl"
     shutil.copy(FIXTURE_PAIR / "posts" / "arg-foreign-ministry.jsonl", export)
     before = _digest(export)
     for out in (export, tmp_path / "." / "export.jsonl"):
         line = _one_line(
             _cli(
+                "--data-dir",
+                str(article_data),
                 "code",
                 str(export),
                 "--format",
@@ -141,10 +143,11 @@ def test_code_never_overwrites_its_input(tmp_path):
     assert _digest(export) == before
 
 
-def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path):
+def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path, article_data):
     export = tmp_path / "export.jsonl"
     shutil.copy(FIXTURE_PAIR / "posts" / "arg-foreign-ministry.jsonl", export)
-    base = ["code", str(export), "--format", "twitter_v2", "--role", "foreign_ministry"]
+    data = ["--data-dir", str(article_data)]
+    base = [*data, "code", str(export), "--format", "twitter_v2", "--role", "foreign_ministry"]
     out = ["--out", str(tmp_path / "o.parquet")]
     # a directory as output is a dataset: never one holding the input, nor one it did not write
     line = _one_line(_cli(*base, "--country", "MEX", "--out", str(tmp_path)))
@@ -154,9 +157,10 @@ def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path)
     (other / "keep.txt").write_text("mine")
     line = _one_line(_cli(*base, "--country", "MEX", "--out", str(other)))
     assert "did not write" in line and (other / "keep.txt").read_text() == "mine"
-    assert "has no data" in _one_line(_cli(*base, "--country", "XYZ", *out))
+    assert "has no data" in _one_line(_cli(*base, "--country", NO_DATA, *out))
     assert "is not a role" in _one_line(
         _cli(
+            *data,
             "code",
             str(export),
             "--format",
@@ -172,6 +176,7 @@ def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path)
     directory.mkdir()
     line = _one_line(
         _cli(
+            *data,
             "code",
             str(directory),
             "--format",
@@ -189,23 +194,24 @@ def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path)
     assert (tmp_path / "o.parquet").stat().st_mode & 0o777 == 0o666 & ~files.umask()
 
 
-def test_code_names_the_file_of_a_decode_error_and_refuses_an_empty_export(tmp_path):
+def test_code_names_the_file_of_a_decode_error_and_refuses_an_empty_export(tmp_path, article_data):
     binary = tmp_path / "export.jsonl"
     binary.write_bytes(b'{"data": []}\n\xff\xfe\x00 not text\n')
     args = ["--format", "twitter_v2", "--country", "MEX", "--role", "foreign_ministry"]
     out = ["--out", str(tmp_path / "o.parquet")]
-    line = _one_line(_cli("code", str(binary), *args, *out))
+    code = ("--data-dir", str(article_data), "code")
+    line = _one_line(_cli(*code, str(binary), *args, *out))
     assert "export.jsonl, line 2" in line and "not UTF-8" in line
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    assert "holds no post" in _one_line(_cli("code", str(empty), *args, *out))
+    assert "holds no post" in _one_line(_cli(*code, str(empty), *args, *out))
     meta = tmp_path / "meta.csv"
     shutil.copy(
         REPO / "tests" / "fixtures" / "importers" / "meta_content_library_facebook.csv", meta
     )
     meta_args = ["--format", "meta_csv", "--country", "MEX", "--role", "foreign_ministry"]
-    assert "needs platform" in _one_line(_cli("code", str(meta), *meta_args, *out))
-    done = _cli("code", str(meta), *meta_args, "--platform", "facebook", *out)
+    assert "needs platform" in _one_line(_cli(*code, str(meta), *meta_args, *out))
+    done = _cli(*code, str(meta), *meta_args, "--platform", "facebook", *out)
     assert done.returncode == 0, done.stderr
 
 
@@ -286,7 +292,7 @@ def test_a_change_in_posts_makes_the_paper_stale(tmp_path):
     (tmp_path / "paper").mkdir()
     for name in ("Makefile", "pyproject.toml", "constraints.txt", "paper/paper.yml"):
         shutil.copy(REPO / name, tmp_path / name)
-    shutil.copytree(RAW, tmp_path / "data" / "raw", ignore=shutil.ignore_patterns("posts"))
+    copy_article(tmp_path / "data" / "raw")
     (tmp_path / "data" / "raw" / "posts").mkdir()
     export = tmp_path / "data" / "raw" / "posts" / "a.jsonl"
     export.write_text("{}\n", encoding="utf-8")
@@ -484,10 +490,12 @@ def test_validate_catches_a_bad_claim(raw_copy, check, params, message):
 
 def test_validate_catches_a_made_up_country(raw_copy):
     path = raw_copy / "countries.csv"
-    text = path.read_text(encoding="utf-8") + "XYZ,Nowhere,Ninguna,2019-02,made up\n"
-    path.write_text(text, encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    last = len(text.splitlines()) + 1  # the line appended
+    path.write_text(text + f"{NO_DATA},Nowhere,Ninguna,2019-02,made up\n", encoding="utf-8")
     line = _one_line(_cli("--data-dir", str(raw_copy), "validate"))
-    assert "countries.csv: line 4, column 'iso3'" in line and "'XYZ' is not an ISO" in line
+    assert f"countries.csv: line {last}, column 'iso3'" in line
+    assert f"'{NO_DATA}' is not an ISO" in line
 
 
 def test_make_clean_keeps_the_benchmark_history():

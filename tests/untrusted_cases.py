@@ -1,13 +1,16 @@
 """The second round of the untrusted-input catalogue (issue 22): each case, the command a
 person would type, and the one line they see.
 
-Each :class:`Case` sets up a scratch copy (data/raw or the fixture pair), runs the command
-(the CLI in this process, make with ``-n``, or the library where no command reaches it, such
-as the HTTP client) and returns what the person sees: ``exit 2: error: ...`` or, where the
+Each :class:`Case` sets up a scratch copy (of the article's data, data/raw's MEX and CHL rows,
+or of the fixture pair), runs the command (the CLI in this process, make with ``-n``, or the
+library where no command reaches it, such as the HTTP client) and returns what the person
+sees: ``exit 2: error: ...`` or, where the
 input is not an error, ``exit 0: ...`` with the correct result. ``tests/test_untrusted.py``
 runs every case and checks the line against ``tests/CATALOGUE.md``; ``python
 tests/catalogue.py`` writes that file from the same runs, so the catalogue cannot drift from
-what the code does.
+what the code does. A command that reads data without naming them (``code``, ``data``,
+``paper``) is given a copy of the article's data with ``--data-dir``, so that no line depends
+on what a student has added to data/raw.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
+from conftest import copy_article
 
 from analysis.base.errors import CompendiumError
 from analysis.base.paths import DATA_DIR as RAW
@@ -123,9 +127,15 @@ def make(cwd: Path, *args: str) -> str:
 
 
 def raw(tmp: Path) -> Path:
-    dest = tmp / "raw"
-    shutil.copytree(RAW, dest, ignore=shutil.ignore_patterns("posts", "snapshots"))
-    return dest
+    """A scratch copy of the article's data (data/raw's MEX and CHL rows)."""
+    return copy_article(tmp / "raw")
+
+
+def article(tmp: Path) -> list[str]:
+    """``--data-dir`` and a copy of the article's data, for a command that only reads them
+    (one copy in `tmp`, made by the first command that needs it)."""
+    data = tmp / "article"
+    return ["--data-dir", str(data if data.is_dir() else copy_article(data))]
 
 
 def pair(tmp: Path) -> Path:
@@ -169,8 +179,9 @@ def limit(data: Path, **limits: int) -> None:
     (data / "codebook.yml").write_text(text, encoding="utf-8")
 
 
-def code_args(export: Path, out: Path, *more: str) -> list[str]:
+def code_args(tmp: Path, export: Path, out: Path, *more: str) -> list[str]:
     return [
+        *article(tmp),
         "code",
         str(export),
         *more,
@@ -196,7 +207,7 @@ def case_data_out_is_the_data(tmp: Path) -> str:
 
 @case("outputs", "python -m analysis data --out data")
 def case_data_out_holds_data_raw(tmp: Path) -> str:
-    return seen(*cli("data", "--out", str(RAW.parent)))
+    return seen(*cli(*article(tmp), "data", "--out", str(RAW.parent)))
 
 
 @case("outputs", "python -m analysis data --out mine  (a folder holding a person's file)")
@@ -204,7 +215,7 @@ def case_data_out_is_a_foreign_folder(tmp: Path) -> str:
     mine = tmp / "mine"
     mine.mkdir()
     (mine / "thesis.md").write_text("keep")
-    line = seen(*cli("data", "--out", str(mine)))
+    line = seen(*cli(*article(tmp), "data", "--out", str(mine)))
     assert (mine / "thesis.md").read_text() == "keep"
     return line
 
@@ -214,8 +225,9 @@ def case_data_out_twice_keeps_a_neighbour(tmp: Path) -> str:
     neighbour = tmp / ".processed-old"
     neighbour.mkdir()
     (neighbour / "notes.txt").write_text("mine")
-    cli("data", "--out", str(tmp / "processed"))
-    line = seen(*cli("data", "--out", str(tmp / "processed")))
+    data = article(tmp)
+    cli(*data, "data", "--out", str(tmp / "processed"))
+    line = seen(*cli(*data, "data", "--out", str(tmp / "processed")))
     assert (neighbour / "notes.txt").read_text() == "mine"
     return line
 
@@ -229,10 +241,10 @@ def case_stale_temporaries_are_swept(tmp: Path) -> str:
     (stale / "accounts.parquet").write_bytes(b"\0" * 1000)
     old = time.time() - 60
     os.utime(stale, (old, old))
-    line = seen(*cli("data", "--out", str(tmp / "processed")))
+    line = seen(*cli(*article(tmp / "in"), "data", "--out", str(tmp / "processed")))
     assert not stale.exists()
     left = sorted(p.name for p in tmp.iterdir())
-    assert left == ["processed"], left
+    assert left == ["in", "processed"], left
     return f"{line}; the stale .processed.x1y2z3.tmp is removed"
 
 
@@ -244,29 +256,29 @@ def case_code_out_is_a_foreign_file(tmp: Path) -> str:
     out = tmp / "coded.parquet"
     pd.DataFrame({"mine": [1]}).to_parquet(out)
     before = out.read_bytes()
-    line = seen(*cli(*code_args(EXPORT, out)))
+    line = seen(*cli(*code_args(tmp, EXPORT, out)))
     assert out.read_bytes() == before
     return line
 
 
 @case("outputs", "python -m analysis code export.jsonl ... --out data/raw/posts/coded.parquet")
 def case_code_out_inside_data_raw(tmp: Path) -> str:
-    return seen(*cli(*code_args(EXPORT, RAW / "posts" / "coded.parquet")))
+    return seen(*cli(*code_args(tmp, EXPORT, RAW / "posts" / "coded.parquet")))
 
 
 @case("outputs", "python -m analysis code export.jsonl ... --out coded.csv")
 def case_code_out_csv_writes_a_csv(tmp: Path) -> str:
     out = tmp / "coded.csv"
-    line = seen(*cli(*code_args(EXPORT, out)))
+    line = seen(*cli(*code_args(tmp, EXPORT, out)))
     head = out.read_text(encoding="utf-8").splitlines()[0]
     assert head.startswith("country,role,platform,account_id") and head.endswith("topics_source")
-    cli(*code_args(EXPORT, out))  # its own output: replaced
+    cli(*code_args(tmp, EXPORT, out))  # its own output: replaced
     return line
 
 
 @case("outputs", "python -m analysis code export.jsonl ... --out coded.csv --dask local")
 def case_code_out_csv_with_dask(tmp: Path) -> str:
-    return seen(*cli(*code_args(EXPORT, tmp / "coded.csv", "--dask", "local")))
+    return seen(*cli(*code_args(tmp, EXPORT, tmp / "coded.csv", "--dask", "local")))
 
 
 # --- collectors that launder --------------------------------------------------------------
@@ -507,10 +519,10 @@ def case_look_alike_letters_are_shown_escaped(tmp: Path) -> str:
 
 
 def _make_copy(tmp: Path) -> Path:
-    """The Makefile beside a copy of data/raw, with an installed environment stamp."""
+    """The Makefile beside a copy of the article's data, with an installed environment stamp."""
     root = tmp / "repo"
     (root / "data").mkdir(parents=True)
-    shutil.copytree(RAW, root / "data" / "raw", ignore=shutil.ignore_patterns("posts"))
+    copy_article(root / "data" / "raw")
     shutil.copy(REPO / "Makefile", root / "Makefile")
     (root / "paper").mkdir()
     shutil.copy(REPO / "paper" / "paper.yml", root / "paper" / "paper.yml")  # the default pair
@@ -590,14 +602,15 @@ def case_a_negative_count_in_an_input(tmp: Path) -> str:
     posts = twitter_v2.read(EXPORT, "ARG", "foreign_ministry")
     posts.loc[0, "likes"] = -5
     posts.to_parquet(tmp / "posts.parquet", index=False)
-    return seen(*cli("code", str(tmp / "posts.parquet"), "--out", str(tmp / "coded.parquet")))
+    coded = ("code", str(tmp / "posts.parquet"), "--out", str(tmp / "coded.parquet"))
+    return seen(*cli(*article(tmp), *coded))
 
 
 @case("numbers", "python -m analysis code export.jsonl ... --out coded.parquet  (like_count -5)")
 def case_a_negative_count_in_an_export(tmp: Path) -> str:
     text = EXPORT.read_text(encoding="utf-8").replace('"like_count": 10', '"like_count": -5', 1)
     (tmp / "export.jsonl").write_text(text, encoding="utf-8")
-    return seen(*cli(*code_args(tmp / "export.jsonl", tmp / "coded.parquet")))
+    return seen(*cli(*code_args(tmp, tmp / "export.jsonl", tmp / "coded.parquet")))
 
 
 @case("numbers", "python -m analysis validate  (an account opened in year 0001)")
@@ -639,12 +652,12 @@ def case_as_of_before_created(tmp: Path) -> str:
 
 @case("numbers", "SOURCE_DATE_EPOCH=1e20 python -m analysis paper")
 def case_source_date_epoch_not_a_number(tmp: Path) -> str:
-    return seen(*cli("paper", env={"SOURCE_DATE_EPOCH": "1e20"}))
+    return seen(*cli(*article(tmp), "paper", env={"SOURCE_DATE_EPOCH": "1e20"}))
 
 
 @case("numbers", "SOURCE_DATE_EPOCH=99999999999999999999 python -m analysis paper")
 def case_source_date_epoch_beyond_9999(tmp: Path) -> str:
-    return seen(*cli("paper", env={"SOURCE_DATE_EPOCH": "9" * 20}))
+    return seen(*cli(*article(tmp), "paper", env={"SOURCE_DATE_EPOCH": "9" * 20}))
 
 
 # --- scale as an attack -------------------------------------------------------------------
@@ -673,17 +686,22 @@ def _accounts(data: Path, n: int, country: str = "MEX") -> None:
     append(data / "accounts.csv", header(data / "accounts.csv"), rows)
 
 
+def _rows(path: Path, country: str | None = None) -> int:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return sum(country in (None, row["country"]) for row in csv.DictReader(fh))
+
+
 @case("size", "python -m analysis validate  (accounts.csv of 20,001 rows)")
 def case_too_many_rows(tmp: Path) -> str:
     data = raw(tmp)
-    _accounts(data, 20_001 - 42)
+    _accounts(data, 20_001 - _rows(data / "accounts.csv"))
     return seen(*cli("--data-dir", str(data), "validate"))
 
 
 @case("size", "python -m analysis validate  (1,001 accounts of one country)")
 def case_too_many_accounts_of_a_country(tmp: Path) -> str:
     data = raw(tmp)
-    _accounts(data, 1_001 - 17)  # Mexico has 17
+    _accounts(data, 1_001 - _rows(data / "accounts.csv", "MEX"))
     return seen(*cli("--data-dir", str(data), "validate"))
 
 
@@ -734,7 +752,7 @@ def case_a_contact_not_in_ascii(tmp: Path) -> str:
 
 @case("exports", "python -m analysis code export.jsonl export.jsonl ... --out coded.parquet")
 def case_the_same_export_twice_on_the_command_line(tmp: Path) -> str:
-    code, out, err = cli(*code_args(EXPORT, tmp / "coded.parquet", str(EXPORT)))
+    code, out, err = cli(*code_args(tmp, EXPORT, tmp / "coded.parquet", str(EXPORT)))
     notes = [line for line in err.splitlines() if line.startswith("note: ")]
     assert code == 0 and len(notes) == 1, err
     return seen(

@@ -228,12 +228,15 @@ def test_the_paper_says_only_what_the_data_support(mex_chl_md):
     assert "49 to 52 months before" in md
     # an undated account could be older: the gaps hold among the dated ones, and say so
     assert "the gaps below hold among the dated accounts" in md
-    assert "(4 of the two ministries' accounts are undated)" in md
-    assert "among dated accounts; 4 undated could be older" in comparisons
+    # ... and only those that could be: an account cannot predate its platform (launches)
+    assert "(3 undated accounts of the two ministries could be older" in md
+    assert "among dated accounts; 3 undated could be older" in comparisons
     # codings that hide a choice are visible: both readings, a quarter, a day, the blog
     assert "2014 to 2014-04" in comparisons and "Q4 2009" in comparisons
     assert "2017-03-20" in comparisons
-    assert "rests on a single mention in the article" in md and "ninguna tiene blog" in md
+    # the blog: the systematic statement is the primary reading, the mention the alternative
+    assert "is counted without a blog" in md and "a passing mention" in md
+    assert "ninguna tiene blog" in md
     # interaction: one joint judgement, no statistic on it, the platforms stated correctly
     assert "one judgement of both countries" in md and "Interaction level" not in comparisons
     assert "commentThreads" in md and "Meta Content Library" in md and "2024" in md

@@ -32,11 +32,14 @@ def test_the_disagreements_found_in_the_article(result):
     # Each is the article disagreeing with itself (data/raw/README.md quotes both places):
     disagree = set(result.index[result["verdict"] == "disagree"])
     assert disagree == {
-        "none_has_blog",  # "ninguna tiene blog" vs "el blog de la Agencia" (Amexcid)
+        # the data follow "ninguna tiene blog" (the systematic statement, the primary
+        # reading); the passing mention "el blog de la Agencia" (Amexcid) disagrees
+        "amexcid_has_blog",
         "two_or_more_accounts",  # the Instituto Matías Romero has Twitter only
         "mex_embassies_web_and_social",  # "las embajadas tienen su propia página web" vs 77 of 80
     }
-    assert set(result.loc[list(disagree), "basis"]) == {"other_place"}
+    assert result.at["none_has_blog", "verdict"] == "agree"
+    assert result.at["amexcid_has_blog", "basis"] == "same_sentence"
 
 
 def test_what_the_data_cannot_decide(result):

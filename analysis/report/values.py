@@ -79,15 +79,17 @@ def presence_values(study: Study) -> dict:
 
 
 def blog_notes(study: Study, lang: str = "en") -> list[dict]:
-    """The institutions counted with a blog whose blog rests on a noted, contested reading."""
+    """The institutions whose blog value is contested, with the words the other reading rests
+    on (``blog_note``) and the value the data follow (``counted``: true, a blog)."""
     inst = study.institutions
-    noted = inst[inst["blog"].fillna(False) & inst["blog_note"].notna()]
+    noted = inst[inst["blog"].notna() & inst["blog_note"].notna()]
     roles = labels("roles", lang, study.data_dir)
     return [
         {
             "country": study.country_name(r.country, lang),
             "institution": roles[r.role],
             "note": r.blog_note,
+            "counted": bool(r.blog),
         }
         for r in noted.itertuples()
     ]

@@ -463,9 +463,11 @@ def _effect_text(row, lang: str) -> str:
     """An effect with its range: ``-18.5 [-24; -13] (adoption gap ...)``; ratios go elsewhere."""
     if not row["effect"] or row["effect"] == "ratio" or pd.isna(row["estimate"]):
         return ""
-    text = fmt_stat(row["estimate"], lang)
+    # a gap in months is read at the months' precision: one decimal at most (-18.5)
+    fmt = _one_decimal if row["effect"] == "adoption_gap" else fmt_stat
+    text = fmt(row["estimate"], lang)
     if not (pd.isna(row["ci_low"]) or pd.isna(row["ci_high"])):
-        text += f" [{fmt_stat(row['ci_low'], lang)}; {fmt_stat(row['ci_high'], lang)}]"
+        text += f" [{fmt(row['ci_low'], lang)}; {fmt(row['ci_high'], lang)}]"
     text += f" ({effect_label(row['effect'], row['unit'], lang)})"
     if row["measure"] == "first_adoption" and row.get("n_missing", 0) > 0:
         # an undated account could be the first: the gap holds among the dated ones
@@ -473,18 +475,30 @@ def _effect_text(row, lang: str) -> str:
     return text
 
 
+def _one_decimal(x, lang: str) -> str:
+    """A ratio or a gap as the prose gives it: whole numbers as they are, else one decimal."""
+    return fmt_number(x, lang, 0 if float(x).is_integer() else 1)
+
+
 def _contrast_text(row, lang: str) -> str:
-    """a relative to b: a ratio (exact ``14.75×``, or the range bounds allow), else a - b."""
+    """a relative to b: a ratio (exact ``14.7×``, or the range bounds allow), else a - b.
+
+    A ratio has one decimal, as in the prose: one rounding for one number."""
     times = "\u00d7"
     if row["effect"] == "ratio":
         if not pd.isna(row["estimate"]):
-            return fmt_stat(row["estimate"], lang) + times
+            return _one_decimal(row["estimate"], lang) + times
+        # a bound rounds outwards, so that what is printed stays true of the range
         low, high = row["ci_low"], row["ci_high"]
-        if low > 0 and math.isfinite(high):
-            return f"{fmt_stat(low, lang)}–{fmt_stat(high, lang)}{times}"
         if low > 0:
-            return f"≥\u202f{fmt_stat(low, lang)}{times}"
-        return f"≤\u202f{fmt_stat(high, lang)}{times}" if math.isfinite(high) else ""
+            low = math.floor(low * 10) / 10
+        if math.isfinite(high):
+            high = math.ceil(high * 10) / 10
+        if low > 0 and math.isfinite(high):
+            return f"{_one_decimal(low, lang)}–{_one_decimal(high, lang)}{times}"
+        if low > 0:
+            return f"≥\u202f{_one_decimal(low, lang)}{times}"
+        return f"≤\u202f{_one_decimal(high, lang)}{times}" if math.isfinite(high) else ""
     if pd.isna(row["difference"]):
         return ""
     sign = "+" if row["difference"] > 0 else ""

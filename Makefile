@@ -124,7 +124,7 @@ LABELS := $(wildcard paper/text/labels.yml)
 TEXT_EN := $(wildcard paper/text/en.yml)
 TEXT_ES := $(wildcard paper/text/es.yml)
 
-.PHONY: help env test data paper papers lab clean check-data validate country collect panel bench bench-scale lint datapackage
+.PHONY: help env test data paper papers lab clean check-data validate country collect panel bench bench-scale lint datapackage dry-run
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -204,9 +204,17 @@ $(error SOURCES may name wikidata, youtube, bluesky and mastodon only)
 endif
 COLLECT_OFFLINE := $(if $(value OFFLINE),--offline,)
 
-collect: $(ENV_STAMP) ## Collect a country's values from Wikidata, then YouTube (ISO=ARG; SOURCES="wikidata bluesky mastodon"; OFFLINE=1 replays data/raw/snapshots)
+collect: $(ENV_STAMP) ## Collect a country's values from Wikidata, then YouTube (ISO=ARG; SOURCES="wikidata bluesky mastodon"; OFFLINE=1 is --offline: replays data/raw/snapshots, no network)
 	$(if $(ISO),,$(error give the country: make collect ISO=ARG))
 	$(foreach s,$(COLLECT_FROM),$(PY) -m analysis collect $(s) '$(ISO)' $(COLLECT_OFFLINE) &&) true
+
+# The offline dry run: make country, the Wikidata items and saved responses (the shipped,
+# constructed examples/dry-run/), make collect OFFLINE=1, check-data, the pair paper and the
+# panel, each on a copy of data/raw in build/dry-run (data/raw is never written; the folder
+# is fixed here, not a variable: the script empties it before each run).
+DRY_ISO := $(if $(ISO),$(ISO),PER)
+dry-run: $(ENV_STAMP) ## Walk a new country offline from `make country` to its paper and the panel, on a copy of data/raw in build/dry-run (ISO=PER; collect --offline, as OFFLINE=1)
+	$(PY) examples/dry-run/run.py build/dry-run --iso '$(DRY_ISO)' --lang '$(PAPER_LANG)'
 
 # Jupyter refuses root unless told; CI and these machines run as root.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -343,7 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
         "FILE.parquet (or FILE.csv, for a spreadsheet) the posts are coded in memory into one "
         "file; with --out DIR they are coded partition by partition (bounded memory) into a "
         "Parquet dataset partitioned by country and account, optionally on a Dask cluster. "
-        "The output columns are described in data/raw/CODEBOOK.md, 'Coded posts'. --out is "
+        "The output columns, of the coded posts and of the account levels, are tabled in "
+        "data/raw/CODEBOOK.md, 'Coded posts'. --out is "
         "a new path or one this command wrote before, never an input nor data/raw.",
     )
     p.add_argument(

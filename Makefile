@@ -71,6 +71,16 @@ $(error ISO must be an ISO 3166-1 alpha-3 code, $(ISO_RE))
 endif
 endif
 
+# `make paper READING=<name>`: the paper under a named alternative reading of the article
+# (data/raw/readings.csv), built from a copy of the data in build/readings/<name>/.
+READING_GIVEN := $(value READING)
+ifneq ($(READING_GIVEN),)
+ifneq ($(or $(strip $(call STRIP,$(READING_GIVEN),$(SMALL) $(DIGITS) _)),$(filter-out 1,$(words $(READING_GIVEN)))),)
+$(error READING must be one name of data/raw/readings.csv: lower-case letters, digits and _, e.g. amexcid_blog)
+endif
+endif
+override READING := $(READING_GIVEN)
+
 # `make paper LANG=es` (any case, like PAIR: ES, Es): LANG is also the locale variable, so
 # anything that is not a language of the paper (e.g. C.UTF-8 from the environment) means
 # English.
@@ -162,7 +172,15 @@ data/processed/.stamp: $(RAW) $(CODE) $(ENV_STAMP)
 validate: $(ENV_STAMP) ## Validate data/raw and report what is wrong
 	$(PY) -m analysis validate
 
-paper: build/$(PAIR)/paper$(LANG_SUFFIX).pdf ## Build build/<PAIR>/paper.html and paper.pdf (PAIR=MEX-CHL, LANG=en|es)
+ifeq ($(READING),)
+paper: build/$(PAIR)/paper$(LANG_SUFFIX).pdf ## Build build/<PAIR>/paper.html and paper.pdf (PAIR=MEX-CHL, LANG=en|es; READING=<name>: under an alternative reading)
+else
+# under an alternative reading: a copy of the data with it applied (never data/raw), then
+# the paper from that copy, in build/readings/<name>/<PAIR>/
+paper: $(ENV_STAMP)
+	$(PY) -m analysis reading '$(READING)' --out 'build/readings/$(READING)/raw'
+	$(PY) -m analysis --data-dir 'build/readings/$(READING)/raw' paper --pair '$(PAIR)' --lang $(PAPER_LANG) --build-dir 'build/readings/$(READING)'
+endif
 
 papers: $(foreach p,$(PAIRS),build/$(p)/paper$(LANG_SUFFIX).pdf) ## Build several pairs (PAIRS="MEX-CHL CHL-MEX"; use -j2)
 

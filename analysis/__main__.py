@@ -115,6 +115,14 @@ def _country(args) -> int:
     return 0
 
 
+def _reading(args) -> int:
+    from analysis.data import readings  # lazy: start-up time
+
+    out = readings.write(args.data_dir, args.readings, args.out)
+    print(f"wrote {out}: {args.data_dir} under {', '.join(args.readings)}")
+    return 0
+
+
 def _datapackage(args) -> int:
     from analysis.data import datapackage  # lazy: start-up time
 
@@ -329,6 +337,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name-en", default=None, help="the country's name in English")
     p.add_argument("--name-es", default=None, help="the country's name in Spanish")
     p.set_defaults(func=_country)
+
+    p = sub.add_parser(
+        "reading",
+        help="write a copy of the data under named alternative readings (readings.csv)",
+        description="Write a copy of the data directory with the alternative readings of "
+        "readings.csv applied (never data/raw itself): make paper READING=<name> builds "
+        "the paper from it.",
+    )
+    p.add_argument("readings", nargs="+", help="names of readings.csv's readings")
+    p.add_argument("--out", required=True, help="a new folder, or one this command wrote")
+    p.set_defaults(func=_reading)
 
     p = sub.add_parser(
         "datapackage", help="print (or --write) data/raw/datapackage.json from the codebook"

@@ -63,3 +63,98 @@ def test_a_total_is_read_beside_its_rate_per_month(tmp_path):
     assert posts["total_more"] == "a" and posts["rate_more"] == "b"
     assert (round(posts["rate_a"]["low"]), round(posts["rate_a"]["high"])) == (315, 318)
     assert (round(posts["rate_b"]["low"]), round(posts["rate_b"]["high"])) == (356, 362)
+
+
+# ------------------------------------------------------------ the contested readings (9)
+
+
+def test_a_reading_changes_its_cells_in_a_copy_and_nothing_else(tmp_path):
+    from analysis.data import readings
+
+    data = copy_article(tmp_path / "raw")
+    before = {p.name: p.read_bytes() for p in data.glob("*.csv")}
+    copy = readings.apply(data, ["amexcid_blog"], tmp_path / "copy")
+    assert {p.name: p.read_bytes() for p in data.glob("*.csv")} == before  # the source intact
+    inst = load.load_all(copy)["institutions"].set_index(["country", "role"])
+    assert bool(inst.loc[("MEX", "cooperation_agency"), "blog"]) is True
+    assert (inst["blog"].fillna(False).sum()) == 1  # the one cell, no other
+    # the copy's own readings are the others: its robustness runs over those
+    assert "amexcid_blog" not in readings.names(copy)
+    changed = [n for n in before if n != "readings.csv" and (copy / n).read_bytes() != before[n]]
+    assert changed == ["institutions.csv"]
+
+
+def test_a_reading_of_every_row_changes_only_rows_that_hold_a_value(tmp_path):
+    from analysis.data import readings
+
+    data = copy_article(tmp_path / "raw")
+    acc = load.load_all(readings.apply(data, ["bounds_as_values"], tmp_path / "c"))["accounts"]
+    assert acc[["followers_qualifier", "posts_qualifier", "views_qualifier"]].isna().all().all()
+    assert len(acc) == len(load.load_all(data)["accounts"])
+
+
+def test_a_reading_that_matches_nothing_or_is_unknown_is_one_clear_line(tmp_path):
+    from analysis.base.errors import DataError, UsageError
+    from analysis.data import readings
+
+    data = copy_article(tmp_path / "raw")
+    with pytest.raises(UsageError, match="no reading 'nope'"):
+        readings.apply(data, ["nope"], tmp_path / "a")
+    text = (data / "readings.csv").read_text(encoding="utf-8")
+    (data / "readings.csv").write_text(
+        text.replace(
+            "amexcid_blog,institutions,MEX,cooperation_agency",
+            "amexcid_blog,institutions,MEX,embassy",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match="matches no row of institutions.csv"):
+        readings.apply(data, ["amexcid_blog"], tmp_path / "b")
+    with pytest.raises(UsageError, match="never written by code"):
+        readings.write(data, ["bounds_as_values"], data / "copy")
+
+
+def test_the_robustness_table_names_what_flips_and_under_which_reading(tmp_path):
+    from analysis.core import robustness
+
+    s = load.study("MEX", "CHL", copy_article(tmp_path / "raw"))
+    plan = robustness.scenarios(s.data_dir, s.pair)
+    # two readings give Minrel's channel two dates: taken one at a time, the first in the
+    # combination of all
+    assert "minrel_youtube_aug_2017" not in plan[robustness.ALL]
+    assert "minrel_youtube_2014" in plan[robustness.ALL]
+    r = robustness.robustness(s).set_index("claim_id")
+    assert r.at["amexcid_has_blog", "primary"] == "disagree"
+    assert r.at["amexcid_has_blog", "amexcid_blog"] == "agree"
+    assert set(r.at["amexcid_has_blog", "flips_under"].split()) == {"amexcid_blog", robustness.ALL}
+    # the two YouTube dates cannot both be true: each reading decides both statements
+    assert (
+        r.at["minrel_youtube_2014", "minrel_youtube_2014"],
+        r.at["minrel_youtube_2014", "minrel_youtube_aug_2017"],
+    ) == ("agree", "disagree")
+    assert r.at["interaction_almost_none", "interaction_low"] == "disagree"
+    held = r[r["holds"]]
+    assert len(held) > len(r) / 2 and (held["flips_under"] == "").all()
+
+
+@pytest.mark.slow
+def test_the_paper_says_which_conclusions_survive_every_reading(mex_chl_paper):
+    md = (mex_chl_paper["out"] / "paper.md").read_text(encoding="utf-8").replace("\\", "")
+    assert "# The article's contested readings" in md
+    assert "hold under every reading" in md and "make paper READING=<name>" in md
+    assert "Amexcid has a blog (the passing mention): agrees" in md  # its row of the table
+    assert "Built under an alternative reading" not in md  # the primary reading
+
+
+@pytest.mark.slow
+def test_make_paper_reading_builds_under_the_alternative(tmp_path):
+    from analysis.build import paper
+    from analysis.data import readings
+
+    data = readings.write(copy_article(tmp_path / "raw"), ["amexcid_blog"], tmp_path / "alt")
+    paper.build("MEX-CHL", ("en",), data_dir=data, root=tmp_path / "build")
+    md = (tmp_path / "build" / "MEX-CHL" / "en" / "paper.md").read_text(encoding="utf-8")
+    md = md.replace("\\", "")
+    assert "Built under an alternative reading" in md
+    assert "Amexcid has a blog (the passing mention)" in md.split("# Introduction")[0]

@@ -237,6 +237,14 @@ def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering, setti
         text = f"{caption('table', name)} {origin('table', name)}"
         return Markdown(f"{body}\n\n: {say('label_table')} {number}. {text}\n")
 
+    def omit(*names: str) -> Markdown:
+        """Leave recorded outputs out on purpose (a section the pair's data do not have):
+        they are then neither placed nor reported as lacking a place."""
+        for name in names:
+            kind = "figure" if f"figure:{name}" in made else "table"
+            numbering.placing.add(f"{kind}:{name}")
+        return Markdown("")
+
     def outputs_of(notebook: str) -> Markdown:
         """Every figure and table of `notebook` for the paper that the template does not
         place by name, in the order the notebook made them."""
@@ -261,6 +269,7 @@ def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering, setti
         "figure": figure,
         "table": table,
         "outputs_of": outputs_of,
+        "omit": omit,
         "n": n,
         # decimals=None: as many as the number has (2.5%), for numbers a person typed
         "pct": lambda x, decimals=0: Markdown(words.fmt_percent(x, lang, decimals)),

@@ -9,6 +9,7 @@
 - :mod:`analysis.core.compare`      the comparisons of a pair, one row each
 - :mod:`analysis.core.checks`       the checks a statement of the article may name
 - :mod:`analysis.core.replication`  every statement held against the data: verdicts
+- :mod:`analysis.core.robustness`   every conclusion under each contested reading
 - :mod:`analysis.core.panel`        a panel of countries: presence, audiences, adoption, ranking
 
 It imports :mod:`analysis.data` and :mod:`analysis.base`, nothing above (``make lint``).

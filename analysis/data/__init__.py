@@ -8,6 +8,7 @@
 - :mod:`analysis.data.exports`      the platform exports listed in exports.csv, as posts
 - :mod:`analysis.data.processed`    data/processed, written by ``make data``
 - :mod:`analysis.data.provenance`   which kind of source each value cites; completeness
+- :mod:`analysis.data.readings`     the article's contested readings, applied to a copy
 - :mod:`analysis.data.scaffold`     the empty rows of a new country
 - :mod:`analysis.data.datapackage`  the Frictionless description of data/raw
 - :mod:`analysis.data.importers`    readers of platform exports into one posts table

@@ -616,6 +616,50 @@ def replication_summary(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame([*rows, total])
 
 
+def robustness_table(robust: pd.DataFrame, study: Study, lang: str = "en") -> pd.DataFrame:
+    """The conclusions that flip under a reading of the article (:func:`analysis.core.
+    robustness.robustness`): each with its conclusion as built and, per reading that
+    changes it, the conclusion under that reading. What holds is counted in the prose."""
+    check_lang(lang)
+    t = words("robustness", lang)
+    verdict_words = words("tables", lang)
+    names = {"a": study.country_name(study.a, lang), "b": study.country_name(study.b, lang)}
+    reading_names = t["readings"]
+    claims = study.claims
+    statements = (
+        dict(zip(claims["claim_id"], claims["statement"], strict=True))
+        if {"claim_id", "statement"} <= set(claims.columns)
+        else {}
+    )
+
+    def said(row, code: str) -> str:
+        if row["kind"] == "statement":
+            return verdict_words.get(code, code)
+        later = row["measure"] in ("first_adoption",)
+        key = {"a": "later" if later else "more", "b": "later" if later else "more"}.get(code)
+        if key:
+            return t[key].format(country=names[code])
+        return t.get(code or "none", code)
+
+    rows = []
+    for _, r in robust[~robust["holds"]].iterrows():
+        if r["kind"] == "statement":
+            what = f"{t['statement']} {r['claim_id']}: «{statements.get(r['claim_id'], '')}»"
+        else:
+            what = measure_label(r, lang)
+        under = [
+            f"{reading_names.get(n, n)}: {said(r, r[n])}" for n in str(r["flips_under"]).split()
+        ]
+        rows.append(
+            {
+                t["conclusion"]: what,
+                t["primary"]: said(r, r["primary"]),
+                t["flips"]: "; ".join(under),
+            }
+        )
+    return pd.DataFrame(rows, columns=[t["conclusion"], t["primary"], t["flips"]])
+
+
 def to_markdown(df: pd.DataFrame) -> str:
     """A pipe table (pandoc/GitHub markdown) of `df`, index left out.
 

@@ -14,7 +14,7 @@ import pandas as pd
 from analysis.core.platforms import unchecked_platforms
 from analysis.core.reliability import reliability
 from analysis.core.stats import min_sign_test_p
-from analysis.data import dates, provenance
+from analysis.data import dates, provenance, readings
 from analysis.data.codebook import label, labels, load_codebook
 from analysis.data.load import Study
 from analysis.report import tables
@@ -450,4 +450,28 @@ def origin_values(study: Study, lang: str = "en") -> dict:
         "publication": out[0]["publications"][0] if rerun and out[0]["publications"] else None,
         "claims": any(c["claims"] for c in out),
         "by_country": out,
+    }
+
+
+def robustness_values(robust: pd.DataFrame, study: Study, lang: str = "en") -> dict:
+    """How many conclusions hold under every reading, the readings by name
+    (:func:`analysis.core.robustness.robustness`), and those the data were written under
+    (``applied``: ``make paper READING=...``; empty for the primary reading)."""
+    fixed = {"kind", "dimension", "measure", "role", "platform", "subgroup", "claim_id"}
+    fixed |= {"primary", "flips_under", "holds"}
+    names = [c for c in robust.columns if c not in fixed]
+    said = words("robustness", lang)["readings"]
+    kinds = robust.groupby("kind")["holds"].agg(["size", "sum"])
+    count = {k: (int(kinds.loc[k, "size"]) if k in kinds.index else 0) for k in kinds.index}
+    held = {k: (int(kinds.loc[k, "sum"]) if k in kinds.index else 0) for k in kinds.index}
+    return {
+        "applied": [said.get(n, n) for n in readings.applied(study.data_dir)],
+        "readings": [said.get(n, n) for n in names if n != "all_alternative"],
+        "together": "all_alternative" in names,
+        "total": len(robust),
+        "hold": int(robust["holds"].sum()),
+        "comparisons": count.get("comparison", 0),
+        "comparisons_hold": held.get("comparison", 0),
+        "statements": count.get("statement", 0),
+        "statements_hold": held.get("statement", 0),
     }

@@ -191,7 +191,13 @@ def test_a_new_comparison_says_so_and_credits_each_country_its_own_sources(two_s
     assert "A new comparison on the design of Benayas (2021)" in en
     assert "reproducible rerun" not in en.split("# Introduction")[0]  # title, subtitle, abstract
     assert "Peru: 4 values from Wikidata (1 Wikidata item, retrieved 2026-11-30)" in en
-    assert f"entered by hand (“{HAND}”" in en
+    # the names typed to `country` are a person's values too, and say so
+    assert re.search(
+        r"entered by hand \(“names given to python -m analysis country, [0-9-]{10}”; “"
+        + re.escape(HAND)
+        + "”\\)",
+        en,
+    )
     assert "Mexico: 67 values from Benayas (2021)" in en
     # no sentence about Peru credits it the article, a publication or a transcription
     for sentence in _sentences(two_source_papers["en"], "Peru"):
@@ -231,7 +237,7 @@ def test_a_pair_without_claims_has_no_replication_section(tmp_path):
     paper.build("PER-ECU", ("en",), data_dir=data, root=tmp_path / "build")
     en = _plain((tmp_path / "build" / "PER-ECU" / "en" / "paper.md").read_text(encoding="utf-8"))
     assert "# Replication check" not in en and "Benayas (2021) about" not in en
-    assert "Ecuador: no value yet" in en
+    assert "Ecuador: 2 values entered by hand (“names given to python -m analysis country" in en
 
 
 def test_the_authors_are_set_once_in_paper_yml(tmp_path):

@@ -242,7 +242,7 @@ def test_no_name_resolution_fails_at_once():
         client.get("https://www.wikidata.org/wiki/Special:EntityData/Q1.json")
     assert str(info.value) == (
         "cannot reach www.wikidata.org (name not resolved) after 1 attempt; "
-        "replay the saved snapshots with --offline, or try again later"
+        "replay the saved snapshots with --offline (make: OFFLINE=1), or try again later"
     )
     assert waits == []
 

@@ -10,6 +10,7 @@ that writes data/raw, and only when asked to.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 import unicodedata
@@ -23,11 +24,15 @@ from analysis.data.codebook import categories, table_schemas
 from analysis.data.load import countries_with_data, load_all
 
 
-def empty_rows(iso: str, name_en: str, name_es: str, data_dir: Path) -> dict[str, list[dict]]:
+def empty_rows(
+    iso: str, name_en: str, name_es: str, data_dir: Path, names_source: str = ""
+) -> dict[str, list[dict]]:
     """The rows a new country needs, by table, with every value left empty."""
     roles = categories("roles", data_dir)
     return {
-        "countries": [{"iso3": iso, "name_en": name_en, "name_es": name_es}],
+        "countries": [
+            {"iso3": iso, "name_en": name_en, "name_es": name_es, "source": names_source}
+        ],
         "institutions": [{"country": iso, "role": r} for r in roles],
         "accounts": [
             {"country": iso, "role": r, "platform": p}
@@ -81,11 +86,18 @@ def add_country(
             )
     schemas = table_schemas(data_dir)
     added = {}
+    # the names are values too: where they come from is said, like any other value
+    names_source = (
+        "ISO 3166-1 names (pycountry)"
+        if not (name_en or name_es)
+        else f"names given to python -m analysis country, {datetime.date.today().isoformat()}"
+    )
     for table, rows in empty_rows(
         iso,
         unicodedata.normalize("NFC", names["--name-en"].strip()),
         unicodedata.normalize("NFC", names["--name-es"].strip()),
         data_dir,
+        names_source,
     ).items():
         path = data_dir / f"{table}.csv"
         _append(path, list(schemas[table]["fields"]), rows)

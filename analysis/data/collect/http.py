@@ -282,7 +282,8 @@ class Client:
                     reason = why or _redact(_reason(exc), hidden)
                     raise NetworkError(
                         f"cannot reach {host} ({reason}) after {_attempts(attempt)}; "
-                        "replay the saved snapshots with --offline, or try again later",
+                        "replay the saved snapshots with --offline (make: OFFLINE=1), "
+                        "or try again later",
                         shown,
                     ) from None
                 reason = _reason(exc)

@@ -298,33 +298,28 @@ def presence(study: Study) -> pd.DataFrame:
             ]
         )
         wide = _by_role(flags, "has", a, b, roles).astype("boolean")
-        row = _census_row(
-            "presence",
-            "institutions_using",
-            a,
-            b,
-            wide[a].sum() if wide[a].notna().any() else np.nan,
-            wide[b].sum() if wide[b].notna().any() else np.nan,
-            int(wide.notna().sum().sum()),
-            platform=platform,
-        )
-        row["n_missing"] = int(wide.isna().sum().sum())
-        rows.append(row)
+        rows.append(_checked_count_row("institutions_using", a, b, wide, platform=platform))
     for feature in ("website", "blog", "participation"):
         wide = _by_role(study.institutions, feature, a, b, roles).astype("boolean")
-        row = _census_row(
-            "presence",
-            "institutions_with",
-            a,
-            b,
-            wide[a].sum() if wide[a].notna().any() else np.nan,
-            wide[b].sum() if wide[b].notna().any() else np.nan,
-            int(wide.notna().sum().sum()),
-            subgroup=feature,
-        )
-        row["n_missing"] = int(wide.isna().sum().sum())
-        rows.append(row)
+        rows.append(_checked_count_row("institutions_with", a, b, wide, subgroup=feature))
     return _frame(rows)
+
+
+def _checked_count_row(measure: str, a: str, b: str, wide: pd.DataFrame, **scope) -> dict:
+    """Institutions with a yes, per country, over the checked cells of `wide` (role x
+    country, true/false/unknown): ``n`` the checked, ``n_missing`` the unknown."""
+    row = _census_row(
+        "presence",
+        measure,
+        a,
+        b,
+        wide[a].sum() if wide[a].notna().any() else np.nan,
+        wide[b].sum() if wide[b].notna().any() else np.nan,
+        int(wide.notna().sum().sum()),
+        **scope,
+    )
+    row["n_missing"] = int(wide.isna().sum().sum())
+    return row
 
 
 # ------------------------------------------------------------------------ adoption

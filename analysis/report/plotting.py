@@ -242,11 +242,16 @@ def cited(*frames: pd.DataFrame) -> str:
 
 
 def source_line(study, lang: str, *frames: pd.DataFrame) -> str:
-    """'Source: Benayas 2021; figures up to 2019-02.' from the rows drawn and countries.csv."""
+    """'Source: Benayas 2021; figures up to 2019-02.' from the rows drawn and countries.csv;
+    the date only where the rows drawn are accounts (their figures have a date)."""
     snaps = study.countries.set_index("iso3")["snapshot"].dropna()
     # only the countries whose data are dated: an undated country is not "dated <NA>"
     dates = {c: str(snaps[c]) for c in study.pair if c in snaps.index}
     words = figure_words(lang)
+    # a date of the figures is said only of a figure that draws figures (counts of accounts):
+    # a website's criteria or an account's topics are not "figures dated 2019-02"
+    if not any("as_of" in df.columns for df in frames):
+        dates = {}
     if not dates:
         return words["source_undated"].format(sources=cited(*frames))
     if len(dates) == len(study.pair) and len(set(dates.values())) == 1:

@@ -147,7 +147,7 @@ def test_timeline_draws_dates_at_their_precision(study):
     assert "Date not given" in note and "Telegram" in note
     # the date the article gives twice is drawn with both readings
     assert "CHL:foreign_ministry:youtube:range" in spans
-    assert "2014 or 2017-08? (the article gives both)" in note
+    assert "2014 or 2017-08? (the source gives both)" in note
 
 
 def test_agenda_counts_the_accounts_the_article_describes(study):

@@ -346,7 +346,7 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
     """When each account was opened, at the precision the source gives.
 
     A month or day is a dot; a year or a quarter is a bar across it, so no false
-    precision is drawn; a date the article gives twice, differently, is a hatched bar
+    precision is drawn; a date the source gives twice, differently, is two hatched marks
     from one reading to the other, labelled with both. Accounts without a date are
     listed under the axes.
     """
@@ -392,37 +392,57 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
             handle = f" {r['handle']}" if not pd.isna(r["handle"]) else ""
             labels.append((y, f"{platforms[r['platform']]}{handle}", False))
             gid = f"{c}:{r['role']}:{r['platform']}:{precision}"
-            if precision not in ("day", "month"):  # a year, quarter or interval: its span
+            if precision == "range":  # two readings of the source, both kept: two marks
+                ranges = True
+                first, last = str(r["created"]).split("/")
+                marks = [_date_span(first)[:2], _date_span(last)[:2]]
+                for k, (m_start, m_end) in enumerate(marks):
+                    ax.barh(
+                        y,
+                        max(mpl.dates.date2num(m_end) - mpl.dates.date2num(m_start), 20),
+                        left=mpl.dates.date2num(m_start),
+                        height=0.5,
+                        color=mpl.colors.to_rgba(colours[c], 0.12),
+                        edgecolor=colours[c],
+                        linewidth=0.8,
+                        hatch="////",
+                        gid=f"{gid}:{k}",
+                    )
+                # a dotted line between them: one or the other, never the span between
+                ax.plot(
+                    [mpl.dates.date2num(marks[0][1]), mpl.dates.date2num(marks[1][0])],
+                    [y, y],
+                    linestyle=":",
+                    linewidth=0.8,
+                    color=colours[c],
+                    gid=f"{gid}:or",
+                )
+            elif precision not in ("day", "month"):  # a year or a quarter: its span
                 ax.barh(
                     y,
                     mpl.dates.date2num(end) - mpl.dates.date2num(start),
                     left=mpl.dates.date2num(start),
                     height=0.5,
-                    # the fill is light; the edge, and a range's hatching, stay opaque
-                    color=mpl.colors.to_rgba(colours[c], 0.35 if precision != "range" else 0.12),
+                    # the fill is light; the edge stays opaque
+                    color=mpl.colors.to_rgba(colours[c], 0.35),
                     edgecolor=colours[c],
                     linewidth=0.8,
-                    hatch="////" if precision == "range" else None,
                     gid=gid,
                 )
-                if precision == "range":  # two readings of the article, both kept
-                    ranges = True
-                    first, last = str(r["created"]).split("/")
-                    ax.annotate(
-                        t["readings"].format(
-                            first=fmt_date(first, lang), last=fmt_date(last, lang)
-                        ),
-                        (mpl.dates.date2num(start), y),
-                        xytext=(-3, 0),
-                        textcoords="offset points",
-                        ha="right",
-                        va="center",
-                        fontsize=6.5,
-                        color=INK,
-                    )
             else:
                 mid = start + (end - start) / 2
                 ax.plot([mid], [y], "o", color=colours[c], markersize=4.5, gid=gid)
+            if precision == "range":
+                ax.annotate(
+                    t["readings"].format(first=fmt_date(first, lang), last=fmt_date(last, lang)),
+                    (mpl.dates.date2num(start), y),
+                    xytext=(-3, 0),
+                    textcoords="offset points",
+                    ha="right",
+                    va="center",
+                    fontsize=6.5,
+                    color=INK,
+                )
             y += 1
     if spans:
         first = min(s for s, _ in spans).year

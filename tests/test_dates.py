@@ -34,7 +34,7 @@ CASES = [
         D(2014, 1, 31),
         "2012 to 2014-01",
         "2012 a 2014-01",
-        "bar",
+        "two marks",
     ),
     ("", None, None, None, "", "", None),
 ]
@@ -112,12 +112,14 @@ def test_one_date_means_the_same_everywhere(case):
         stated=text or "2014",
     )
     assert verdict == ("undetermined" if precision is None else "agree")
-    # the timeline draws a span as a bar, a month or a day as a dot, and lists the undated
+    # the timeline draws a span as a bar, a month or a day as a dot, two readings as two
+    # marks joined by a dotted line, and lists the undated
     ax = figures.adoption_timeline(study, "en").axes[0]
     gid = "MEX:diplomatic_academy:twitter"
     bars = [p for p in ax.patches if (p.get_gid() or "").startswith(gid)]
     dots = [ln for ln in ax.lines if (ln.get_gid() or "").startswith(gid)]
-    assert (len(bars), len(dots)) == {"bar": (1, 0), "dot": (0, 1), None: (0, 0)}[drawn]
+    expected = {"bar": (1, 0), "dot": (0, 1), "two marks": (2, 1), None: (0, 0)}[drawn]
+    assert (len(bars), len(dots)) == expected
 
 
 @pytest.mark.parametrize(

@@ -158,3 +158,17 @@ def test_make_paper_reading_builds_under_the_alternative(tmp_path):
     md = md.replace("\\", "")
     assert "Built under an alternative reading" in md
     assert "Amexcid has a blog (the passing mention)" in md.split("# Introduction")[0]
+
+
+def test_the_robustness_table_starts_from_the_papers_own_comparisons(fixture_data):
+    from analysis.core import coding, robustness
+    from analysis.data import exports
+
+    s = load.study("URY", "ARG", fixture_data)
+    coded = coding.code_posts(exports.posts(s.pair, fixture_data), government=s.accounts)
+    with_posts = robustness.robustness(s, coded)
+    comp = compare.all_comparisons(s, coded_posts=coded)
+    measured = set(comp.loc[comp["dimension"] == "interaction", "measure"])
+    # the rows measured from exported posts are among the conclusions held to the readings
+    assert measured and measured <= set(with_posts["measure"])
+    assert with_posts["holds"].all()  # the fixture pair names no reading

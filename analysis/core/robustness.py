@@ -53,9 +53,10 @@ def _conclusion(row) -> str:
     return _side(float(row["difference"]), 0.0)
 
 
-def conclusions(s: Study) -> pd.DataFrame:
-    """The conclusion of every comparison and statement of the pair, one row each."""
-    comp = compare.all_comparisons(s)
+def conclusions(s: Study, coded_posts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The conclusion of every comparison and statement of the pair, one row each
+    (`coded_posts`: the pair's coded exports, as :func:`compare.all_comparisons` takes them)."""
+    comp = compare.all_comparisons(s, coded_posts=coded_posts)
     comp = comp[comp["dimension"] != ""]
     rows = [
         {
@@ -102,8 +103,12 @@ def scenarios(data_dir: str | Path, pair: tuple[str, ...] | None = None) -> dict
     return out
 
 
-def robustness(s: Study) -> pd.DataFrame:
+def robustness(s: Study, coded_posts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every conclusion of the pair under the primary reading and under each scenario.
+
+    `coded_posts` are the pair's coded exports: the readings change table values, never
+    the posts, so the same coded posts serve every scenario (and the paper's own
+    comparisons are the primary ones).
 
     Returns
     -------
@@ -114,13 +119,14 @@ def robustness(s: Study) -> pd.DataFrame:
         change it, space-separated). A pair whose data name no reading has no scenario
         column, and every conclusion holds.
     """
-    base = conclusions(s).rename(columns={"conclusion": "primary"})
+    base = conclusions(s, coded_posts).rename(columns={"conclusion": "primary"})
     out = base.copy()
     plan = scenarios(s.data_dir, s.pair)
     with tempfile.TemporaryDirectory(prefix="readings-") as tmp:
         for name, chosen in plan.items():
             copy = readings.apply(s.data_dir, chosen, Path(tmp) / name)
-            under = conclusions(study(s.a, s.b, copy)).rename(columns={"conclusion": name})
+            under = conclusions(study(s.a, s.b, copy), coded_posts)
+            under = under.rename(columns={"conclusion": name})
             out = out.merge(under, on=CONCLUSION_KEYS, how="left")
     names = list(plan)
     out[names] = out[names].fillna("none")

@@ -33,6 +33,8 @@ def presence_values(study: Study) -> dict:
     per_inst = (
         acc.drop_duplicates(["country", "role", "platform"]).groupby(["country", "role"]).size()
     )
+    # institution-platform cells still to check, per country (scanned once)
+    todo = pd.Series({key: len(v) for key, v in unchecked_platforms(study).items()}, dtype="int64")
     return {
         "institutions": _per_country(study, by.size()),
         "with_website": _per_country(study, by["website"].sum()),
@@ -43,15 +45,7 @@ def presence_values(study: Study) -> dict:
         "checked_blog": _per_country(study, by["blog"].count()),
         "checked_participation": _per_country(study, by["participation"].count()),
         "features_checked": bool(inst[["website", "blog", "participation"]].notna().all().all()),
-        "platforms_unchecked": _per_country(
-            study,
-            pd.Series(
-                {
-                    c: sum(len(v) for (cc, _), v in unchecked_platforms(study).items() if cc == c)
-                    for c in study.pair
-                }
-            ),
-        ),
+        "platforms_unchecked": _per_country(study, todo.groupby(level=0).sum()),
         "accounts": _per_country(study, acc.groupby("country").size()),
         "platforms": _per_country(study, platforms),
         "min_platforms_per_institution": {

@@ -34,6 +34,8 @@ def test_html_paper_in_chromium(fixture_paper, tmp_path):
     shots = REPO / "build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     url = fixture_paper["html"].resolve().as_uri()
+    # the figures the pair's data let the notebooks draw (a figure without data is left out)
+    drawn = (fixture_paper["out"] / "paper.md").read_text(encoding="utf-8").count("](figures/")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
@@ -49,7 +51,7 @@ def test_html_paper_in_chromium(fixture_paper, tmp_path):
                 images = page.eval_on_selector_all(
                     "img", "els => els.map(e => [e.complete, e.naturalWidth])"
                 )
-                assert len(images) == 8, "every figure of the paper is an image"
+                assert len(images) == drawn > 0, "every figure of the paper is an image"
                 assert all(done and w > 0 for done, w in images), images
                 assert errors == [], errors
                 external = [u for u in requests if not u.startswith(("file:", "data:"))]

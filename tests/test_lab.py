@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -98,14 +99,21 @@ def test_notebooks_run_with_their_default_parameters_and_show_what_they_make(
     values = tmp_path / "build" / f"{a}-{b}" / "results" / "values"
     assert sorted(p.stem for p in values.glob("*.json")) == [nb.stem for nb in paper.notebooks()]
     assert (out[paper.PANEL_NOTEBOOK] / "results" / "values" / "panel.json").is_file()
+    left_out = []
     for nb, book in ran.items():
         for cell in book.cells:
             if cell.cell_type != "code":
                 continue
             shown = {kind for o in cell.outputs for kind in o.get("data", {})}
-            if "paper.figure(" in cell.source:
+            said = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+            if "paper.figure(" in cell.source and "not drawn for this pair" in said:
+                assert "only_if=" in cell.source and "image/png" not in shown
+                left_out += re.findall(r"figure '(\w+)': not drawn", said)
+            elif "paper.figure(" in cell.source:
                 assert "image/png" in shown, f"{nb.name}: a figure is not shown: {cell.source}"
             if "paper.table(" in cell.source:
                 assert "text/html" in shown, f"{nb.name}: a table is not shown: {cell.source}"
             stderr = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stderr")
             assert "Warning" not in stderr, f"{nb.name}: {stderr}"
+    # the article gives Facebook followers for Mexico only, and judges interaction only
+    assert sorted(left_out) == ["figura2", "interaction"]

@@ -39,7 +39,7 @@ def test_every_key_the_template_says_is_written():
         *(p.read_text(encoding="utf-8") for p in TEXT.glob("*.yml")),
     ]:
         used |= set(re.findall(r"say\('([a-z_]+)'\)", source))
-    figures_tables = {"label_figure", "label_table", "made_by"}
+    figures_tables = {"label_figure", "label_table"}
     assert used | figures_tables <= set(_text("en"))
 
 
@@ -233,8 +233,8 @@ def test_the_paper_says_only_what_the_data_support(mex_chl_md):
     assert "(3 undated accounts of the two ministries could be older" in md
     assert "among dated accounts; 3 undated could be older" in comparisons
     # codings that hide a choice are visible: both readings, a quarter, a day, the blog
-    assert "2014 to 2014-04" in comparisons and "Q4 2009" in comparisons
-    assert "2017-03-20" in comparisons
+    assert "January to April 2014" in comparisons and "Q4 2009" in comparisons
+    assert "20 March 2017" in comparisons and "2017-03-20" not in md  # dates in words
     # the blog: the systematic statement is the primary reading, the mention the alternative
     assert "is counted without a blog" in md and "a passing mention" in md
     assert "ninguna tiene blog" in md
@@ -246,6 +246,19 @@ def test_the_paper_says_only_what_the_data_support(mex_chl_md):
     assert "0.63 (Jaccard" in comparisons
     # what is counted
     assert "23 institution–platform pairs" in md and "25 accounts" in md
+    # a figure is drawn only where it shows something a table does not: no picture of
+    # Tablas 1 and 2, no Facebook figure with Mexico's bars only, no figure of one judgement
+    drawn = set(re.findall(r"\]\(figures/(\w+)\.svg\)", md))
+    assert drawn == {"figura1", "figura3", "adoption_timeline", "agenda"}
+    assert "No figure draws Facebook: only Mexico has a number there" in md
+    assert "Table 3 says which levels are measured" in md
+
+
+@pytest.mark.slow
+def test_the_pdf_takes_the_png_figures_whose_hatching_typst_keeps(mex_chl_paper):
+    typ = (mex_chl_paper["out"] / "paper.typ").read_text(encoding="utf-8")
+    images = re.findall(r'image\("figures/([\w.]+)"', typ)
+    assert images and all(name.endswith(".png") for name in images)
 
 
 @pytest.mark.slow

@@ -202,7 +202,10 @@ def test_a_figure_of_a_notebook_finds_its_place_in_the_paper(tmp_path, study):
     (template / "t.md.j2").write_text("{{ outputs_of('06_extra') }}\n", encoding="utf-8")
     (template / "none.md.j2").write_text("nothing\n", encoding="utf-8")
     md = assemble.fill_template(paper.out_dir, "en", template, "t.md.j2")
-    assert "![Figure 1. Accounts per country. Made by `accounts_per_country`" in md
+    assert "![Figure 1. Accounts per country.](figures/accounts_per_country.svg)" in md
+    # what made it is said once, in outputs.md (the README's list), not in every caption
+    (listed,) = assemble.outputs_list(paper.out_dir, "en", template, "t.md.j2")
+    assert listed["function"] == "accounts_per_country" and listed["notebook"] == "06_extra"
     assert "{#fig-accounts_per_country width=100%}" in md
     with pytest.raises(TemplateError, match=r"no place in the paper: add \{\{ outputs_of"):
         assemble.fill_template(paper.out_dir, "en", template, "none.md.j2")

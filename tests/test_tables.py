@@ -25,10 +25,9 @@ ARTICLE_TABLA1 = [
     ("X", "X", "tw, fb, yt, fk", "tw, fb, yt, fk"),
     ("X", "X*", "tw", "tw, fb, yt, fk"),
 ]
-# The one documented difference between the article's cells and ours: LinkedIn, which
-# the article's legend abbreviates "li" but its cell writes "o (LinkedIn)"; we render
-# from the codebook (li).
-ARTICLE_TO_OURS = {"o (LinkedIn)": "li"}
+# Differences between the article's cells and ours: none. LinkedIn, which the article's
+# legend abbreviates "li", is written "o (LinkedIn)" as its cell has it (codebook `cell`).
+ARTICLE_TO_OURS: dict[str, str] = {}
 
 # Tabla 2, typed from the article: (Contenidos, México, Chile).
 ARTICLE_TABLA2 = [
@@ -78,7 +77,7 @@ def test_tabla1_reproduces_the_article_cell_for_cell(study):
 
 def test_tabla1_documented_differences_are_where_we_say(study):
     t1 = tables.tabla1(study, "en")
-    assert t1.iloc[2, 4] == "tw, fb, yt, fk, li"  # the article: "o (LinkedIn)"
+    assert t1.iloc[2, 4] == "tw, fb, yt, fk, o (LinkedIn)"  # as the article's cell writes
     assert t1.iloc[4, 2] == "X*"  # the article's footnote mark, from website_note
     legend, footnote = tables.tabla1_notes(study, "en")
     assert legend.startswith("Social networks: tw (Twitter), fb (Facebook)")
@@ -172,7 +171,7 @@ def test_accounts_table(study):
     assert len(acc) == len(study.accounts)
     sre = acc[acc["Cuenta"] == "@SRE_mx"].iloc[0]
     assert (sre["Apertura"], sre["Seguidores"], sre["Publicaciones"]) == (
-        "2009-12",
+        "diciembre de 2009",  # a date in words, at the precision the source gives
         f"870{NBSP}000",
         f"35{NBSP}000",
     )

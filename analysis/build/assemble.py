@@ -209,21 +209,22 @@ def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering, setti
             return say(("fig_" if kind == "figure" else "tab_") + name)
         return Markdown(compiled(str(given)).render(**ctx).strip())
 
-    def origin(kind: str, name: str) -> str:
+    def check_maker(kind: str, name: str) -> None:
+        """The output was recorded, by code names: ``outputs.md`` lists them in code spans
+        (the captions do not repeat them: one list says what made each output)."""
         key = f"{kind}:{name}"
         if key not in made:
             raise TemplateError(f"no {kind} {name!r} was recorded in {out_dir}")
         p = made[key]
-        # code names the library wrote (record.Notebook): shown in code spans as they are
         names = {k: p[k] for k in ("notebook", "function")}
         if not all(re.fullmatch(r"[A-Za-z0-9_.]+", v) for v in names.values()):
             raise TemplateError(f"{kind} {name!r}: its maker is not a code name: {names}")
-        return say("made_by", **{k: Markdown(v) for k, v in names.items()})
 
     def figure(name: str) -> Markdown:
         numbering.placing.add(f"figure:{name}")
         number = numbering.number("figure", name)
-        text = f"{say('label_figure')} {number}. {caption('figure', name)} {origin('figure', name)}"
+        check_maker("figure", name)
+        text = f"{say('label_figure')} {number}. {caption('figure', name)}"
         return Markdown(f"![{text}](figures/{name}.svg){{#fig-{name} width=100%}}\n")
 
     def table(name: str) -> Markdown:
@@ -234,8 +235,14 @@ def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering, setti
         if not path.is_file():  # a language-free table of the results
             path = Path(pair_dir) / RESULTS / "tables" / f"{name}.md"
         body = path.read_text(encoding="utf-8").strip()
-        text = f"{caption('table', name)} {origin('table', name)}"
+        check_maker("table", name)
+        text = caption("table", name)
         return Markdown(f"{body}\n\n: {say('label_table')} {number}. {text}\n")
+
+    def drawn(name: str) -> bool:
+        """Whether the notebooks drew figure `name` for this pair (some only when the data
+        let it compare something: a template places it, and words refer to it, only then)."""
+        return f"figure:{name}" in made
 
     def omit(*names: str) -> Markdown:
         """Leave recorded outputs out on purpose (a section the pair's data do not have):
@@ -270,6 +277,7 @@ def _context(pair_dir: Path, lang: str, text: dict, numbering: _Numbering, setti
         "table": table,
         "outputs_of": outputs_of,
         "omit": omit,
+        "drawn": drawn,
         "n": n,
         # decimals=None: as many as the number has (2.5%), for numbers a person typed
         "pct": lambda x, decimals=0: Markdown(words.fmt_percent(x, lang, decimals)),
@@ -378,11 +386,18 @@ def _pandoc(source: Path, to: str, target: Path, args: list[str]) -> None:
         raise BuildError(f"pandoc could not write {to}: {_first_line(exc)}") from exc
 
 
+_PDF_FIGURE = re.compile(r'image\("figures/([A-Za-z0-9_]+)\.svg"')
+
+
 def _pdf(source: Path, typ: Path, pdf: Path, args: list[str], root: Path, timestamp) -> None:
     """Markdown -> Typst (pandoc) -> PDF (typst)."""
     import typst  # lazy: start-up time
 
     _pandoc(source, "typst", typ, args)
+    # Typst draws an SVG without matplotlib's hatch patterns (the "two readings" and "a year
+    # or a quarter" of a legend would be the same pale box): the PDF takes the 200 dpi PNG
+    text = typ.read_text(encoding="utf-8")
+    typ.write_text(_PDF_FIGURE.sub(r'image("figures/\1.png"', text), encoding="utf-8")
     try:
         # the PDF's dates are the build's SOURCE_DATE_EPOCH, and only the fonts typst
         # ships are used, so two builds of one commit give the same bytes anywhere

@@ -219,6 +219,18 @@ class Deferred:
         return self.__getattr__("len()")
 
 
+class NotDrawn:
+    """What ``paper.figure(..., only_if=False)`` gives: a figure left out, and why."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"figure {self.name!r}: not drawn for this pair (its only_if is false)"
+
+
 class _Recording:
     """A library module whose calls taking ``lang`` are recorded (:meth:`Notebook.recording`)."""
 
@@ -371,14 +383,22 @@ class Notebook:
 
     # --------------------------------------------------------------- what the paper gets
 
-    def figure(self, name=None, drawn=_NOTHING, *, caption: dict | None = None):
+    def figure(
+        self, name=None, drawn=_NOTHING, *, caption: dict | None = None, only_if: bool = True
+    ):
         """Put a figure in the paper, or (as a decorator) make a function's figures the paper's.
 
         ``paper.figure("figura1", figures.figura1_twitter_followers(study, lang))`` names a
         figure drawn by a recorded call. ``@paper.figure(caption={"en": ..., "es": ...})``
         over a function of the notebook puts each figure it draws in the paper, under the
         function's name (or `name`). Returns the figure (a placeholder in the build).
+
+        ``only_if=False`` leaves the figure out: the pair's data do not let it show what a
+        table does not (the template asks ``drawn(name)``). Returns a line saying so.
         """
+        if not only_if:
+            _check_name("figure", name)
+            return NotDrawn(name)
         return self._output("figure", name, drawn, caption)
 
     def table(self, name=None, drawn=_NOTHING, *, caption: dict | None = None):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 
 import matplotlib as mpl
-import numpy as np
 import pandas as pd
 from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer
@@ -43,11 +42,9 @@ from analysis.report.plotting import (
     role_labels,
     source_line,
     styled,
-    tile,
-    tile_legend,
     wrap,
 )
-from analysis.report.text import MARK_YES, fmt_date, fmt_number, fmt_percent
+from analysis.report.text import fmt_date, fmt_number, fmt_percent
 
 # --------------------------------------------------------------------------- Figuras 1-3
 
@@ -81,6 +78,7 @@ def _metric_panel(ax, study: Study, platform: str, metric: str, lang: str, word:
     vmax = float(long["value"].max())
     drawn = long[long["value"].notna()].assign(value=lambda d: d["value"].astype(float))
     bars, offsets = _dodged_bars(ax, drawn, "value", "role", list(roles), study)
+    reach = vmax * 0.08  # the length of a bound's arrow
     for c in study.pair:
         off = offsets[c]
         rows = long[long["country"] == c]
@@ -92,9 +90,12 @@ def _metric_panel(ax, study: Study, platform: str, metric: str, lang: str, word:
             text += fmt_number(r["value"], lang)
             if r["given"] < r["accounts"]:
                 text += f" ({t['accounts_of'].format(given=r['given'], n=r['accounts'])})"
+            end, side = float(r["value"]), _bound_side(r["value"], r["qualifier"])
+            if side is not None:
+                _bound_arrow(ax, end, pos[r["role"]] + off, side, reach, f"{c}:{r['role']}:{side}")
             ax.annotate(
                 text,
-                (float(r["value"]), pos[r["role"]] + off),
+                (end + (reach if side == "lower" else 0), pos[r["role"]] + off),
                 xytext=(3, 0),
                 textcoords="offset points",
                 va="center",
@@ -129,39 +130,76 @@ def _metric_panel(ax, study: Study, platform: str, metric: str, lang: str, word:
     return True
 
 
-@styled
-def followers_figure(
-    study: Study, platform: str, lang: str = "en", views: bool | None = None
-) -> Figure:
-    """Followers (subscribers on YouTube) per institution on `platform`, both countries.
+METRICS = ("followers", "views")
 
-    Parameters
-    ----------
-    views : bool, optional
-        Add a second, separately titled panel of video views. By default it is
-        added when the source gives views on `platform`: for YouTube the article
-        gives views, not subscribers, and the two must not share an axis.
+
+def _given(study: Study, platform: str, metric: str) -> pd.DataFrame:
+    """The institutions whose `metric` on `platform` the source gives, tidy."""
+    long = tables.metric_by_institution(study, platform, metric)
+    return long[long["value"].notna()]
+
+
+def followers_compared(study: Study, platform: str) -> bool:
+    """Whether a figure of `platform` compares the pair: each country has a number on it.
+
+    A figure with one country's bars compares nothing: it repeats rows of the
+    comparisons table as a picture, so the notebooks draw it only when this is true.
+    """
+    return len(tables.countries_given(study, platform)) == len(study.pair)
+
+
+def _bound_side(value, qualifier) -> str | None:
+    """ "lower" for a figure that is at least its number, "upper" for at most, else None."""
+    if pd.isna(qualifier):
+        return None
+    low, high = codebook.figure_bounds(value, str(qualifier))
+    if low == high:  # a qualifier that bounds nothing
+        return None
+    return "lower" if low == float(value) else "upper"
+
+
+def _bound_arrow(ax, end: float, y: float, side: str, reach: float, gid: str) -> None:
+    """An arrow from the end of a bar that is a bound, towards where the value lies.
+
+    One convention for every bound (codebook.yml, ``qualifiers``): the bar ends at the
+    number the source gives; "more than" points right (at least this), "almost" left
+    (at most this). Bars alone would show the widest gap two bounds allow.
+    """
+    ax.annotate(
+        "",
+        xy=(end + (reach if side == "lower" else -reach), y),
+        xytext=(end, y),
+        arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 0.8, "shrinkA": 0, "shrinkB": 0},
+        gid=gid,
+    )
+
+
+@styled
+def followers_figure(study: Study, platform: str, lang: str = "en") -> Figure:
+    """Followers (subscribers on YouTube) and video views per institution on `platform`.
+
+    One panel per metric the source gives a number of, each on its own axis (for YouTube
+    the article gives views, not subscribers, and the two must not share an axis); a
+    metric no source gives is left out, not drawn as an empty panel.
     """
     t = figure_words(lang)
     platform_label = codebook.label("platforms", platform, lang, study.data_dir)
-    word = t["subscribers_word"] if platform == "youtube" else t["followers_word"]
+    first = t["subscribers_word"] if platform == "youtube" else t["followers_word"]
+    words = {"followers": first, "views": t["views_word"]}
     acc = study.accounts[study.accounts["platform"] == platform]
-    if views is None:
-        views = bool(acc["views"].notna().any())
-    has_followers = bool(acc["followers"].notna().any())
-    heights = [2.3 if has_followers else 0.45] + ([2.3] if views else [])
-    note = source_line(study, lang, acc) + "\n" + t["qualifier_note"]
-    fig, main = new_figure(sum(heights) + 0.9, note)
-    axes = main.subplots(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0]
-    metric = f"{word} {t['and']} {t['views_word']}" if views else word
+    shown = [m for m in METRICS if len(_given(study, platform, m))] or ["followers"]
+    qualified = any(_given(study, platform, m)["qualifier"].notna().any() for m in shown)
+    note = source_line(study, lang, acc) + ("\n" + t["qualifier_note"] if qualified else "")
+    fig, main = new_figure(2.3 * len(shown) + 0.9, note)
+    axes = main.subplots(len(shown), 1, squeeze=False)[:, 0]
+    metric = f" {t['and']} ".join(words[m] for m in shown)
     main.suptitle(
         t["followers_title"].format(platform=platform_label, metric=metric), x=0.01, ha="left"
     )
-    _metric_panel(axes[0], study, platform, "followers", lang, word)
-    if views:
-        axes[0].set_title(word[0].upper() + word[1:], loc="left")
-        _metric_panel(axes[1], study, platform, "views", lang, t["views_word"])
-        axes[1].set_title(t["views_panel"], loc="left")
+    for ax, m in zip(axes, shown, strict=True):
+        _metric_panel(ax, study, platform, m, lang, words[m])
+        if len(shown) > 1:
+            ax.set_title(words[m][0].upper() + words[m][1:], loc="left")
     main.legend(
         handles=country_handles(study, lang), loc="outside lower center", ncols=2, frameon=False
     )
@@ -179,138 +217,8 @@ def figura2_facebook_followers(study: Study, lang: str = "en") -> Figure:
 
 
 def figura3_youtube_followers(study: Study, lang: str = "en") -> Figure:
-    """Figura 3: YouTube subscribers per institution, and the views the article gives instead."""
+    """Figura 3: YouTube subscribers and video views per institution, where given."""
     return followers_figure(study, "youtube", lang)
-
-
-# --------------------------------------------------------------------------- presence
-
-
-@styled
-def presence_heatmap(study: Study, lang: str = "en") -> Figure:
-    """Tabla 1 as a picture: institutions x (website, platforms), both countries per cell.
-
-    Columns are the website, the core platforms, then any other platform either
-    country uses (marked ``o:``). Each cell is split: left half country a,
-    right half country b.
-    """
-    t = figure_words(lang)
-    book = codebook.load_codebook(study.data_dir)["platforms"]
-    pres = tables.platforms_used(study)
-    used = set(zip(pres["country"], pres["role"], pres["platform"], strict=True))
-    todo = tables.unchecked(study)
-    core = codebook.core_platforms(study.data_dir)
-    others = [
-        p
-        for p in codebook.categories("platforms", study.data_dir)
-        if p not in core and p in set(pres["platform"])
-    ]
-    columns = ["website", *core, *others]
-    col_labels = (
-        [t["website"]] + [book[p][lang] for p in core] + [f"o: {book[p][lang]}" for p in others]
-    )
-    roles = role_labels(study, lang, 26)
-    inst = study.institutions.set_index(["country", "role"])["website"]
-    names = {k: study.country_name(c, lang) for k, c in zip("ab", study.pair, strict=True)}
-    note = (
-        t["halves"].format(**names)
-        + "\n"
-        + source_line(study, lang, study.institutions, study.accounts)
-    )
-    fig, main = new_figure(0.45 * len(roles) + 1.5, note)
-    ax = main.subplots()
-    colours = country_colours(study)
-    for i, role in enumerate(roles):
-        for j, col in enumerate(columns):
-            for h, c in enumerate(study.pair):
-                if col == "website":
-                    state = inst.get((c, role), None)
-                elif (c, role, col) in used:
-                    state = True
-                else:
-                    state = None if (c, role, col) in todo else False
-                tile(
-                    ax,
-                    j + 0.05 + 0.45 * h,
-                    i + 0.08,
-                    0.45,
-                    0.84,
-                    state,
-                    colours[c],
-                    gid=f"{c}:{role}:{col}",
-                )
-    if others:
-        ax.axvline(len(core) + 1, color=INK, linewidth=0.6, linestyle=":")
-    ax.axvline(1, color=INK, linewidth=0.6)
-    ax.set_xlim(0, len(columns))
-    ax.set_ylim(len(roles), 0)
-    ax.set_xticks(np.arange(len(columns)) + 0.5, col_labels, rotation=35, ha="left")
-    ax.xaxis.tick_top()
-    ax.set_yticks(np.arange(len(roles)) + 0.5, list(roles.values()))
-    ax.tick_params(length=0)
-    for side in ("left", "bottom", "top", "right"):
-        ax.spines[side].set_visible(False)
-    main.suptitle(t["presence_title"], x=0.01, ha="left")
-    main.legend(
-        handles=tile_legend(study, lang), loc="outside lower center", ncols=4, frameon=False
-    )
-    return fig
-
-
-@styled
-def website_criteria_figure(study: Study, lang: str = "en") -> Figure:
-    """Tabla 2 as a tile chart: the ten criteria side by side, with the count met per country."""
-    t = figure_words(lang)
-    labels = codebook.labels("website_criteria", lang, study.data_dir)
-    crit = study.website_criteria.set_index(["country", "criterion"])["present"]
-    n = len(labels)
-    fig, main = new_figure(0.24 * (n + 1) + 1.0, source_line(study, lang, study.website_criteria))
-    ax = main.subplots()
-    for j, (c, colour) in enumerate(country_colours(study).items()):
-        values = [crit.get((c, k), None) for k in labels]
-        for i, (k, v) in enumerate(zip(labels, values, strict=True)):
-            tile(ax, j + 0.04, i + 0.06, 0.92, 0.88, v, colour, gid=f"{c}:{k}")
-            if v is not None and not pd.isna(v):
-                ax.text(
-                    j + 0.5,
-                    i + 0.5,
-                    MARK_YES if v else "\u2013",
-                    ha="center",
-                    va="center",
-                    color="white" if v else GREY,
-                    fontsize=7,
-                    fontweight="bold",
-                )
-        met = sum(1 for v in values if v is not None and not pd.isna(v) and bool(v))
-        ax.text(
-            j + 0.5,
-            n + 0.55,
-            t["met_of"].format(met=met, n=n),
-            ha="center",
-            va="center",
-            fontsize=7.5,
-            fontweight="bold",
-            color=INK,
-        )
-    ax.axhline(n + 0.08, color=INK, linewidth=0.6)
-    ax.set_xlim(0, 2)
-    ax.set_ylim(n + 1, 0)
-    ax.set_xticks([0.5, 1.5], [study.country_name(c, lang) for c in study.pair])
-    ax.xaxis.tick_top()
-    ax.set_yticks(
-        np.arange(n + 1) + 0.5, [wrap(v, 42) for v in labels.values()] + [t["criteria_met"]]
-    )
-    ax.get_yticklabels()[-1].set_fontweight("bold")
-    ax.tick_params(length=0)
-    # Tiles about 1.2 in wide and 0.24 in tall, whatever the width of the labels.
-    ax.set_box_aspect(0.24 * (n + 1) / (2 * 1.2))
-    for side in ax.spines.values():
-        side.set_visible(False)
-    main.suptitle(t["criteria_title"], x=0.01, ha="left")
-    main.legend(
-        handles=tile_legend(study, lang), loc="outside lower center", ncols=4, frameon=False
-    )
-    return fig
 
 
 # --------------------------------------------------------------------------- timeline
@@ -359,7 +267,8 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
     platforms = codebook.labels("platforms", lang, study.data_dir)
     colours = country_colours(study)
     note = _undated_text(study, undated, lang)
-    note = (note + "\n" if note else "") + source_line(study, lang, acc)
+    # the dashed line marks the date of the sources' figures: the source line need not
+    note = (note + "\n" if note else "") + source_line(study, lang, acc, dated=False)
     n_rows = len(dated) + len(dated.drop_duplicates(["country", "role"])) + 2
     fig, main = new_figure(0.16 * n_rows + 1.2, note)
     ax = main.subplots()
@@ -706,8 +615,7 @@ __all__ = [
     "figura1_twitter_followers",
     "figura2_facebook_followers",
     "figura3_youtube_followers",
+    "followers_compared",
     "followers_figure",
     "interaction_figure",
-    "presence_heatmap",
-    "website_criteria_figure",
 ]

@@ -241,16 +241,17 @@ def cited(*frames: pd.DataFrame) -> str:
     return "; ".join(sorted(cited)) or "-"
 
 
-def source_line(study, lang: str, *frames: pd.DataFrame) -> str:
+def source_line(study, lang: str, *frames: pd.DataFrame, dated: bool = True) -> str:
     """'Source: Benayas 2021; figures up to 2019-02.' from the rows drawn and countries.csv;
-    the date only where the rows drawn are accounts (their figures have a date)."""
+    the date only where the rows drawn are accounts' figures (`dated=False`: a figure of
+    their opening dates draws no figure of theirs)."""
     snaps = study.countries.set_index("iso3")["snapshot"].dropna()
     # only the countries whose data are dated: an undated country is not "dated <NA>"
     dates = {c: str(snaps[c]) for c in study.pair if c in snaps.index}
     words = figure_words(lang)
     # a date of the figures is said only of a figure that draws figures (counts of accounts):
     # a website's criteria or an account's topics are not "figures dated 2019-02"
-    if not any("as_of" in df.columns for df in frames):
+    if not dated or not any("as_of" in df.columns for df in frames):
         dates = {}
     if not dates:
         return words["source_undated"].format(sources=cited(*frames))
@@ -277,18 +278,6 @@ def tile(ax, x: float, y: float, w: float, h: float, state, colour: str, gid: st
     patch = Rectangle((x, y), w, h, linewidth=0.8, gid=gid, **kw)
     ax.add_patch(patch)
     return patch
-
-
-def tile_legend(study, lang: str) -> list[Patch]:
-    t = figure_words(lang)
-    yes = [
-        Patch(facecolor=col, label=t["yes"].format(country=study.country_name(c, lang)))
-        for c, col in country_colours(study).items()
-    ]
-    return yes + [
-        Patch(facecolor=LIGHT, label=t["no"]),
-        Patch(facecolor="white", hatch="////", edgecolor=GREY, label=t["not_given"]),
-    ]
 
 
 def role_labels(study, lang: str, width: int = 24) -> dict[str, str]:
@@ -369,6 +358,5 @@ __all__ = [
     "stable_svg_ids",
     "styled",
     "tile",
-    "tile_legend",
     "wrap",
 ]

@@ -43,7 +43,7 @@ from analysis.report.text import (
 def platforms_used(study: Study) -> pd.DataFrame:
     """Which platforms each institution uses: one row per country x role x platform used.
 
-    The tidy basis of Tabla 1 and of the presence heatmap. Columns: country,
+    The tidy basis of Tabla 1 and of the panel's presence figure. Columns: country,
     role, platform, accounts (how many accounts on the platform), in pair order,
     then codebook order of roles and platforms.
     """
@@ -77,17 +77,18 @@ def unchecked(study: Study) -> set[tuple[str, str, str]]:
 def _abbreviations(platforms, lang: str, data_dir=None) -> list[str]:
     book = codebook.load_codebook(data_dir)["platforms"]
     order = codebook.categories("platforms", data_dir)
+    cells = {p: book[p].get("cell", book[p]["abbr"]) for p in set(platforms)}
     return [
-        book[p]["abbr"] if book[p]["abbr"] != "o" else f"o ({book[p][lang]})"
-        for p in sorted(set(platforms), key=order.index)
+        cells[p] if cells[p] != "o" else f"o ({book[p][lang]})"
+        for p in sorted(cells, key=order.index)
     ]
 
 
 def platform_cell(platforms, lang: str = "en", data_dir=None, not_checked=()) -> str:
     """Tabla 1's social-network cell: abbreviations in codebook order, others as ``o (Name)``.
 
-    The codebook gives LinkedIn its own abbreviation ``li`` (as Tabla 1's legend
-    does), so it is written ``li`` where the article's cell writes ``o (LinkedIn)``.
+    A cell writes what the article's cells write: LinkedIn as ``o (LinkedIn)``, as
+    Tabla 1 does, although its legend lists ``li`` (the codebook's ``cell`` and ``abbr``).
     No platform gives ``-``; platforms still to check are named after a
     semicolon (``tw, fb; not checked: yt``).
 
@@ -234,6 +235,14 @@ def metric_by_institution(study: Study, platform: str, metric: str = "followers"
     out["value"] = out["value"].astype("Int64")
     out["qualifier"] = out["qualifier"].astype("string")
     return out
+
+
+def countries_given(study: Study, platform: str) -> list[str]:
+    """The countries of the pair (in pair order) whose source gives an audience figure,
+    followers or video views, of some institution's account on `platform`."""
+    acc = study.accounts[study.accounts["platform"] == platform]
+    given = acc[acc["followers"].notna() | acc["views"].notna()]
+    return [c for c in study.pair if c in set(given["country"])]
 
 
 def _metric_text(row, lang: str) -> str:
@@ -574,7 +583,8 @@ def replication_table(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     (:func:`analysis.report.evidence.check`). The article's statements stay in its own
     words (Spanish) in both languages; the basis says whether a verdict checks the
     transcription (same sentence), the article's consistency (another place), or an
-    outside source.
+    outside source. A reader finds a statement by its words: the claim ids stay in
+    ``claims.csv`` and in the results (``replication.csv``), in the same order.
     """
     check_lang(lang)
     if "evidence" not in check.columns:
@@ -582,8 +592,6 @@ def replication_table(check: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     t = words("tables", lang)
     return pd.DataFrame(
         {
-            # a zero-width space after each "_" lets a long identifier wrap in its cell
-            t["claim"]: [c.replace("_", "_\u200b") for c in check["claim_id"]],
             t["statement"]: check["statement"].tolist(),
             t["basis"]: [t[f"basis_{b}"] for b in check["basis"]],
             t["verdict"]: [t.get(v, v) for v in check["verdict"]],

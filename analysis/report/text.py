@@ -161,12 +161,13 @@ def fmt_stat(x, lang: str = "en") -> str:
 def fmt_date(date, lang: str = "en") -> str:
     """A :class:`analysis.data.dates.PartialDate` (or its text) as the paper writes it.
 
-    Days, months and years keep their ISO form (``2017-03-20``, ``2009-12``,
-    ``2009``); a quarter and an interval are worded: ``Q4 2009`` / ``T4 2009``,
-    ``2014 to 2017-08`` / ``2014 a 2017-08``. Missing gives ``""``.
+    In words, at the precision the source gives: ``20 March 2017`` / ``20 de marzo de
+    2017``, ``December 2009`` / ``diciembre de 2009``, ``2009``; a quarter ``Q4 2009`` /
+    ``T4 2009``; an interval ``2014 to August 2017`` / ``2014 a agosto de 2017``. The CSV
+    files keep the ISO form. Missing gives ``""``.
 
-    >>> fmt_date("2009-Q4", "es"), fmt_date("2014/2017-08", "en")
-    ('T4 2009', '2014 to 2017-08')
+    >>> fmt_date("2009-Q4", "es"), fmt_date("2014/2017-08", "en"), fmt_date("2017-03-20", "es")
+    ('T4 2009', '2014 to August 2017', '20 de marzo de 2017')
     """
     check_lang(lang)
     if not isinstance(date, PartialDate):
@@ -177,8 +178,16 @@ def fmt_date(date, lang: str = "en") -> str:
     if date.precision == "quarter":
         return w["quarter"].format(q=(date.start.month - 1) // 3 + 1, year=date.start.year)
     if date.precision == "range":
-        first, last = date.text.split("/")
-        return w["range"].format(start=first, end=last)
+        first, last = (parse_or_none(part) for part in date.text.split("/"))
+        start = fmt_date(first, lang)
+        if first.precision == "year" and last.start.year == first.start.year:
+            start = w["months"][0]  # "2014 to April 2014" is January to April 2014
+        return w["range"].format(start=start, end=fmt_date(last, lang))
+    month = w["months"][date.start.month - 1]
+    if date.precision == "month":
+        return w["month"].format(month=month, year=date.start.year)
+    if date.precision == "day":
+        return w["day"].format(day=date.start.day, month=month, year=date.start.year)
     return date.text
 
 

@@ -37,6 +37,10 @@ def presence_values(study: Study) -> dict:
     todo = pd.Series({key: len(v) for key, v in unchecked_platforms(study).items()}, dtype="int64")
     return {
         "institutions": _per_country(study, by.size()),
+        # who has an audience figure on each platform: a figure is drawn only for both
+        "audience_given": {
+            p: tables.countries_given(study, p) for p in sorted(set(acc["platform"]))
+        },
         "with_website": _per_country(study, by["website"].sum()),
         "with_blog": _per_country(study, by["blog"].sum()),
         "with_participation": _per_country(study, by["participation"].sum()),

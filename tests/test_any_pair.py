@@ -190,7 +190,7 @@ def test_a_new_comparison_says_so_and_credits_each_country_its_own_sources(two_s
     en = _plain(two_source_papers["en"])
     assert "A new comparison on the design of Benayas (2021)" in en
     assert "reproducible rerun" not in en.split("# Introduction")[0]  # title, subtitle, abstract
-    assert "Peru: 4 values from Wikidata (1 Wikidata item, retrieved 2026-11-30)" in en
+    assert "Peru: 4 values from Wikidata (1 Wikidata item, retrieved 30 November 2026)" in en
     # the names typed to `country` are a person's values too, and say so
     assert re.search(
         r"entered by hand \(“names given to python -m analysis country, [0-9-]{10}”; “"

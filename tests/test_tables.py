@@ -61,7 +61,7 @@ def _cell_set(cell: str) -> set[str]:
 def test_tabla1_reproduces_the_article_cell_for_cell(study):
     t1 = tables.tabla1(study, "es")
     assert t1.columns.tolist() == [
-        "Organismo",
+        "Institución",
         "Página web (México)",
         "Página web (Chile)",
         "Redes sociales (México)",
@@ -149,7 +149,7 @@ def test_followers_table(study):
     assert tw.loc["Foreign ministry", "Mexico"] == "870,000"
     assert tw.loc["Foreign ministry", "Chile"] == "59,000 (1 of 2 accounts)"
     assert tw.loc["Government", "Chile"] == "not given"
-    fb = tables.followers_table(study, "facebook", "es").set_index("Organismo")
+    fb = tables.followers_table(study, "facebook", "es").set_index("Institución")
     ministry = "Secretaría/Ministerio de Relaciones Exteriores"
     assert fb.loc[ministry, "México"] == f"más de 720{NBSP}000"
     assert fb.loc["Academia diplomática", "México"] == "sin cuenta"

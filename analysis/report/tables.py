@@ -653,7 +653,7 @@ def robustness_table(robust: pd.DataFrame, study: Study, lang: str = "en") -> pd
     for _, r in robust[~robust["holds"]].iterrows():
         if r["kind"] == "statement":
             # the statement in the article's words; its id stays in the CSV
-            what = f"{t['statement']}: «{statements.get(r['claim_id'], r['claim_id'])}»"
+            what = f"{t['statement']}: “{statements.get(r['claim_id'], r['claim_id'])}”"
         else:
             what = measure_label(r, lang)
         under = [

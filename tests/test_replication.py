@@ -36,10 +36,35 @@ def test_the_disagreements_found_in_the_article(result):
         # reading); the passing mention "el blog de la Agencia" (Amexcid) disagrees
         "amexcid_has_blog",
         "two_or_more_accounts",  # the Instituto Matías Romero has Twitter only
-        "mex_embassies_web_and_social",  # "las embajadas tienen su propia página web" vs 77 of 80
     }
     assert result.at["none_has_blog", "verdict"] == "agree"
     assert result.at["amexcid_has_blog", "basis"] == "same_sentence"
+
+
+def test_the_embassies_are_a_generic_plural_read_as_en_su_gran_mayoria(result):
+    # "las embajadas tienen su propia página web" read as the embassies in general (the
+    # primary reading; the universal one is readings.csv's embassies_every_one), held to the
+    # same threshold as "en su gran mayoría tienen página web": 77 of 80 agree with both
+    for claim in ("mex_embassies_web_and_social", "mex_reps_mostly_website"):
+        assert result.at[claim, "verdict"] == "agree", claim
+        assert "this package's reading" in result.at[claim, "evidence"], claim
+    assert "77 of 80" in result.at["mex_embassies_web_and_social", "evidence"]
+    assert result.at["mex_embassies_all_but_three", "verdict"] == "agree"
+
+
+def test_the_packages_own_readings_say_so(study, result):
+    """A statement that names no measure of its own is checked by this package's reading of
+    it (claims.csv operationalisation), and its evidence says so, in both languages."""
+    claims = study.claims.set_index("claim_id")["operationalisation"].fillna("")
+    ours = set(claims.index[claims == "package"])
+    assert {"sre_more_active_than_minrel", "mex_embassies_web_and_social"} <= ours
+    assert set(claims) <= {"", *replication.OPERATIONALISATIONS}
+    es = evidence.check(study, "es").set_index("claim_id")
+    for claim in result.index:
+        said = "this package's reading" in result.at[claim, "evidence"]
+        assert said == (claim in ours), claim
+        assert ("lectura propia de este paquete" in es.at[claim, "evidence"]) == said, claim
+    assert "posts a month" in result.at["sre_more_active_than_minrel", "evidence"]
 
 
 def test_what_the_data_cannot_decide(result):
@@ -213,3 +238,22 @@ def test_the_evidence_is_the_same_whatever_the_hash_seed(article_data):
         for seed in ("1", "2", "3", "4")
     }
     assert len(runs) == 1
+
+
+def test_share_with_website_of_one_kind(study):
+    check = checks.CHECKS["representations_share_with_website"]
+    args = dict(countries=["MEX"], country="MEX")
+    assert check(study, kind="embassy", min_share="0.9", **args)[0] == "agree"  # 77 / 80
+    assert check(study, kind="embassy", min_share="0.97", **args)[0] == "disagree"
+    # five missions whose websites the article does not count: anything from none to all
+    verdict, key, values = check(study, kind="multilateral_mission", min_share="0.5", **args)
+    assert (verdict, key, values["low"], values["high"]) == (
+        "undetermined",
+        "reps_share_kind_range",
+        0.0,
+        1.0,
+    )
+    assert check(study, kind="no_such_kind", min_share="0.5", **args)[:2] == (
+        "undetermined",
+        "reps_none",
+    )

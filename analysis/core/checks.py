@@ -639,21 +639,33 @@ def representations_without_website(
 
 @check
 def representations_share_with_website(
-    s: Study, countries: list[str], country: str, min_share: str
+    s: Study, countries: list[str], country: str, min_share: str, kind: str | None = None
 ) -> Verdict:
-    """At least `min_share` of all representations have a website; a kind whose count of
-    websites is not given could have none or all, so the share is a range."""
+    """At least `min_share` of all representations (or of those of one `kind`) have a
+    website; a kind whose count of websites is not given could have none or all, so the
+    share is a range.
+
+    This is how a statement that "most" representations have a website is read (the
+    article's "en su gran mayoría", and "las embajadas" read as a generic plural): the
+    threshold is the claim's, this package's reading of "most".
+    """
     rep = s.representations[s.representations["country"] == country]
-    if rep.empty or rep["count"].isna().any():
-        return UNDETERMINED, "reps_none", {"kind": "-", "country": country}
+    if kind is not None:
+        rep = rep[rep["kind"] == kind]
+    if rep.empty or rep["count"].isna().any() or not rep["count"].sum():
+        return UNDETERMINED, "reps_none", {"kind": kind or "-", "country": country}
     total = float(rep["count"].sum())
     known = float(rep["with_website"].fillna(0).sum())
     unknown = float(rep.loc[rep["with_website"].isna(), "count"].sum())
     low, high = known / total, (known + unknown) / total
-    values = {"low": low, "high": high, "total": int(total)}
+    values = {"low": low, "high": high, "total": int(total), "min_share": float(min_share)}
+    key = "reps_share"
+    if kind is not None:
+        key = "reps_share_kind" if not unknown else "reps_share_kind_range"
+        values = {**values, "kind": kind, "with_site": int(known)}
     if low >= float(min_share):
-        return AGREE, "reps_share", values
-    return (DISAGREE if high < float(min_share) else UNDETERMINED), "reps_share", values
+        return AGREE, key, values
+    return (DISAGREE if high < float(min_share) else UNDETERMINED), key, values
 
 
 @check

@@ -48,7 +48,10 @@ def evidence_text(key: str, values: dict, lang: str = "en") -> str:
         filled["kind"] = codebook.label("representation_kinds", filled["kind"], lang).lower()
     if "field" in filled:
         filled["field"] = text.scope_label("subgroup", filled["field"], lang)
-    return templates[key].format(**filled)
+    said = templates[key].format(**filled)
+    if values.get("_reading") == "package":  # the check is this package's reading (claims.csv)
+        said = templates["package_reading"].format(evidence=said)
+    return said
 
 
 def _word(value, lang: str) -> str:

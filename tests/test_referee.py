@@ -188,6 +188,9 @@ def test_the_generic_plurals_flip_only_under_their_universal_readings(tmp_path):
     row = r.loc["mex_embassies_web_and_social"]
     assert (row["primary"], row["embassies_every_one"]) == ("agree", "disagree")
     assert set(row["flips_under"].split()) == both
+    # "... y perfiles en redes sociales": the six examined agree; of every embassy, no data
+    row = r.loc["mex_embassies_social"]
+    assert (row["primary"], row["embassies_every_one"]) == ("agree", "undetermined")
     # the consulates: their counts not given (primary), or all four on each platform
     for claim in ("consulates_twitter", "consulates_facebook"):
         row = r.loc[claim]

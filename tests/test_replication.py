@@ -67,6 +67,41 @@ def test_the_packages_own_readings_say_so(study, result):
     assert "posts a month" in result.at["sre_more_active_than_minrel", "evidence"]
 
 
+def test_the_dates_used_inside_other_statements_are_statements_of_their_own(result):
+    # ProChile late 2009, the academy's YouTube in 2011, the IMR in January 2014 (to the
+    # month), the SRE's channel in December 2009: each checked against accounts.csv's created
+    for claim, recorded in (
+        ("prochile_twitter_late_2009", "Q4 2009"),
+        ("academy_youtube_2011", "2011"),
+        ("imr_twitter_jan_2014", "2014-01"),
+        ("sre_youtube_dec_2009", "2009-12"),
+    ):
+        assert result.at[claim, "check"] == "created_matches", claim
+        assert result.at[claim, "verdict"] == "agree", claim
+        assert result.at[claim, "evidence"].endswith(f"the data have {recorded}"), claim
+
+
+def test_statements_the_data_do_not_hold_are_recorded_and_undecided(result):
+    # policies, events, the contents of sites, the posts' media and retweets: recorded with
+    # the article's words, never decided (check not_in_data, basis none)
+    for claim in (
+        "mex_programa_no_digital_pd",
+        "chl_no_dpd_policy",
+        "chl_modernisation_no_reference",
+        "chl_modernisation_public_diplomacy",
+        "imr_retweets",
+        "minrel_media_publications",
+        "sre_facebook_photos_infographics_video",
+        "amexcid_facebook_photos_few_videos",
+        "amexcid_youtube_short",
+        "amexcid_youtube_infrequent",
+        "sre_youtube_resumen_semanal",
+    ):
+        assert result.at[claim, "check"] == "not_in_data", claim
+        assert (result.at[claim, "basis"], result.at[claim, "verdict"]) == ("none", "undetermined")
+        assert result.at[claim, "evidence"].startswith("not in the data: "), claim
+
+
 def test_what_the_data_cannot_decide(result):
     undetermined = result[result["verdict"] == "undetermined"]
     assert {
@@ -238,6 +273,31 @@ def test_the_evidence_is_the_same_whatever_the_hash_seed(article_data):
         for seed in ("1", "2", "3", "4")
     }
     assert len(runs) == 1
+
+
+def test_all_sampled_on_any_is_decided_by_the_counts_only(study):
+    check = checks.CHECKS["all_sampled_on_any"]
+    args = dict(countries=["MEX"], country="MEX")
+    assert check(study, kind="embassy", **args)[0] == "agree"  # Twitter: 6 of 6
+    # the consulates' counts are not given (only Weibo, 1 of 4): undecided
+    assert check(study, kind="consulate", **args)[:2] == ("undetermined", "sampled_any_unknown")
+    sp = study.sample_platforms.copy()
+    emb = (sp["kind"] == "embassy") & (sp["platform"] == "twitter")
+    sp.loc[emb, "sites_with"] = 5  # no platform holds all six: which site is where is unknown
+    assert check(_with(study, "sample_platforms", sp), kind="embassy", **args)[0] == "undetermined"
+    sp.loc[sp["kind"] == "embassy", "sites_with"] = 1  # 5 profiles for 6 sites: one on none
+    assert check(_with(study, "sample_platforms", sp), kind="embassy", **args)[0] == "disagree"
+
+
+def test_criteria_present_reads_each_criterion(study):
+    check = checks.CHECKS["criteria_present"]
+    args = dict(countries=["MEX"], country="MEX")
+    assert check(study, criteria="diplomatic_network,foreign_corps", **args)[0] == "agree"
+    assert check(study, criteria="diplomatic_network,blog", **args)[0] == "disagree"
+    crit = study.website_criteria.copy()
+    crit.loc[(crit["country"] == "MEX") & (crit["criterion"] == "foreign_corps"), "present"] = pd.NA
+    unknown = _with(study, "website_criteria", crit)
+    assert check(unknown, criteria="diplomatic_network,foreign_corps", **args)[0] == "undetermined"
 
 
 def test_share_with_website_of_one_kind(study):

@@ -295,6 +295,33 @@ def all_sampled_on(
     return _verdict(with_it == n and n > 0), "sampled", values
 
 
+@check
+def all_sampled_on_any(s: Study, countries: list[str], country: str, kind: str) -> Verdict:
+    """Every examined site of a kind (sample_sites.csv) has a profile on at least one platform.
+
+    ``sample_platforms.csv`` counts the sites on each platform, not which site is where, so
+    the statement is decided only by the counts: it agrees when one platform holds every
+    examined site; it disagrees when every platform the article lists for the kind has a
+    count and those counts together are fewer than the sites (some site is on none of
+    them); otherwise it is undetermined.
+    """
+    sites = s.sample_sites
+    n = int(((sites["country"] == country) & (sites["kind"] == kind)).sum())
+    sp = s.sample_platforms
+    rows = sp[(sp["country"] == country) & (sp["kind"] == kind)]
+    counted = rows[rows["sites_with"].notna()]
+    listed = [
+        _item(_codes("platforms", [p]), int(k))
+        for p, k in zip(counted["platform"], counted["sites_with"], strict=True)
+    ]
+    values = {"n": n, "counts": listed or "-"}
+    if n and len(counted) and int(counted["sites_with"].max()) >= n:
+        return AGREE, "sampled_any", values
+    if n and len(rows) and len(counted) == len(rows) and int(counted["sites_with"].sum()) < n:
+        return DISAGREE, "sampled_any", values
+    return UNDETERMINED, "sampled_any_unknown", values
+
+
 # --- website criteria -------------------------------------------------------------------
 
 
@@ -311,6 +338,28 @@ def criteria_met(s: Study, countries: list[str], country: str, expected: str) ->
     if unknown:
         return UNDETERMINED, "criteria_met_unknown", {"met": met, "n": len(col), "unknown": unknown}
     return _verdict(met == int(expected)), "criteria_met", {"met": met, "n": len(col)}
+
+
+@check
+def criteria_present(s: Study, countries: list[str], country: str, criteria: str) -> Verdict:
+    """The foreign ministry's site of ``country`` meets every one of these criteria.
+
+    Disagree when one of them is recorded absent; undetermined when one is not recorded.
+    """
+    col = _criteria(s, [country])
+    col = col[country] if country in col.columns else pd.Series(dtype=object)
+    said = _list(criteria)
+    absent = [k for k in said if k in col.index and pd.notna(col[k]) and not bool(col[k])]
+    unknown = [k for k in said if k not in col.index or pd.isna(col[k])]
+    if absent:
+        return DISAGREE, "criteria_present_absent", {"criteria": _codes("website_criteria", absent)}
+    if unknown:
+        return (
+            UNDETERMINED,
+            "criteria_present_unknown",
+            {"criteria": _codes("website_criteria", unknown)},
+        )
+    return AGREE, "criteria_present", {"criteria": _codes("website_criteria", said)}
 
 
 @check

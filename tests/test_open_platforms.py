@@ -590,7 +590,7 @@ def test_a_country_collected_offline_from_both_platforms_builds_its_paper(raw_co
     panel = (tmp_path / "build" / f"panel-MEX-{ISO}" / "en" / "paper.md").read_text()
     table = panel.replace("\\", "")[panel.replace("\\", "").index("# Interaction") :]
     assert (
-        "| Antarctica | Foreign ministry | Bluesky | cancilleria-xbs.bsky.social | 60 (2025"
+        "| Antarctica | Foreign ministry | Bluesky | cancilleria-xbs.bsky.social | 60 (3 March 2025"
         in table
     )
     assert "| Government | Mastodon | gobierno@social.example | 4 " in table

@@ -138,6 +138,68 @@ def test_the_robustness_table_names_what_flips_and_under_which_reading(tmp_path)
     assert len(held) > len(r) / 2 and (held["flips_under"] == "").all()
 
 
+def test_a_reading_of_a_statement_changes_its_check_and_its_countries_must_match(tmp_path):
+    """ "Las embajadas" read as every embassy: the reading changes the statement's own row of
+    claims.csv (its check and params), not the data; the row is named by claim_id, and its
+    country must be one of the statement's countries."""
+    from analysis.base.errors import DataError
+    from analysis.core import replication
+    from analysis.data import readings
+
+    data = copy_article(tmp_path / "raw")
+    before = {p.name: p.read_bytes() for p in data.glob("*.csv")}
+    copy = readings.apply(data, ["embassies_every_one"], tmp_path / "copy")
+    claims = load.load_all(copy)["claims"].set_index("claim_id")
+    row = claims.loc["mex_embassies_web_and_social"]
+    assert (row["check"], row["params"]) == (
+        "representations_without_website",
+        "country=MEX; kind=embassy; expected=0",
+    )
+    assert pd.isna(row["operationalisation"])  # read as every embassy, the measure is the article's
+    assert replication.claims_problems(copy) == []  # the check and params fit each other
+    changed = [n for n in before if n != "readings.csv" and (copy / n).read_bytes() != before[n]]
+    assert changed == ["claims.csv"]
+    text = (data / "readings.csv").read_text(encoding="utf-8")
+    (data / "readings.csv").write_text(
+        text.replace("embassies_every_one,claims,MEX,", "embassies_every_one,claims,CHL,"),
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match="matches no row of claims.csv"):
+        readings.apply(data, ["embassies_every_one"], tmp_path / "other")
+
+
+def test_every_reading_leaves_claims_that_can_run(tmp_path):
+    from analysis.core import replication
+    from analysis.data import readings
+
+    data = copy_article(tmp_path / "raw")
+    for name in readings.names(data):
+        copy = readings.apply(data, [name], tmp_path / name)
+        assert replication.claims_problems(copy) == [], name
+
+
+def test_the_generic_plurals_flip_only_under_their_universal_readings(tmp_path):
+    from analysis.core import robustness
+
+    s = load.study("MEX", "CHL", copy_article(tmp_path / "raw"))
+    r = robustness.robustness(s).set_index("claim_id")
+    both = {"embassies_every_one", robustness.ALL}
+    # "las embajadas tienen su propia página web": most (77 of 80) agrees; every one does not
+    row = r.loc["mex_embassies_web_and_social"]
+    assert (row["primary"], row["embassies_every_one"]) == ("agree", "disagree")
+    assert set(row["flips_under"].split()) == both
+    # "... y perfiles en redes sociales": the six examined agree; of every embassy, no data
+    row = r.loc["mex_embassies_social"]
+    assert (row["primary"], row["embassies_every_one"]) == ("agree", "undetermined")
+    # the consulates: their counts not given (primary), or all four on each platform
+    for claim in ("consulates_twitter", "consulates_facebook"):
+        row = r.loc[claim]
+        assert (row["primary"], row["consulates_every_one"]) == ("undetermined", "agree"), claim
+        assert set(row["flips_under"].split()) == {"consulates_every_one", robustness.ALL}
+    assert r.loc["consulate_shanghai_weibo", "holds"]
+    assert r.loc["mex_embassies_all_but_three", "holds"]  # 77 of 80 under every reading
+
+
 @pytest.mark.slow
 def test_the_paper_says_which_conclusions_survive_every_reading(mex_chl_paper):
     md = (mex_chl_paper["out"] / "paper.md").read_text(encoding="utf-8").replace("\\", "")

@@ -295,6 +295,33 @@ def all_sampled_on(
     return _verdict(with_it == n and n > 0), "sampled", values
 
 
+@check
+def all_sampled_on_any(s: Study, countries: list[str], country: str, kind: str) -> Verdict:
+    """Every examined site of a kind (sample_sites.csv) has a profile on at least one platform.
+
+    ``sample_platforms.csv`` counts the sites on each platform, not which site is where, so
+    the statement is decided only by the counts: it agrees when one platform holds every
+    examined site; it disagrees when every platform the article lists for the kind has a
+    count and those counts together are fewer than the sites (some site is on none of
+    them); otherwise it is undetermined.
+    """
+    sites = s.sample_sites
+    n = int(((sites["country"] == country) & (sites["kind"] == kind)).sum())
+    sp = s.sample_platforms
+    rows = sp[(sp["country"] == country) & (sp["kind"] == kind)]
+    counted = rows[rows["sites_with"].notna()]
+    listed = [
+        _item(_codes("platforms", [p]), int(k))
+        for p, k in zip(counted["platform"], counted["sites_with"], strict=True)
+    ]
+    values = {"n": n, "counts": listed or "-"}
+    if n and len(counted) and int(counted["sites_with"].max()) >= n:
+        return AGREE, "sampled_any", values
+    if n and len(rows) and len(counted) == len(rows) and int(counted["sites_with"].sum()) < n:
+        return DISAGREE, "sampled_any", values
+    return UNDETERMINED, "sampled_any_unknown", values
+
+
 # --- website criteria -------------------------------------------------------------------
 
 
@@ -311,6 +338,28 @@ def criteria_met(s: Study, countries: list[str], country: str, expected: str) ->
     if unknown:
         return UNDETERMINED, "criteria_met_unknown", {"met": met, "n": len(col), "unknown": unknown}
     return _verdict(met == int(expected)), "criteria_met", {"met": met, "n": len(col)}
+
+
+@check
+def criteria_present(s: Study, countries: list[str], country: str, criteria: str) -> Verdict:
+    """The foreign ministry's site of ``country`` meets every one of these criteria.
+
+    Disagree when one of them is recorded absent; undetermined when one is not recorded.
+    """
+    col = _criteria(s, [country])
+    col = col[country] if country in col.columns else pd.Series(dtype=object)
+    said = _list(criteria)
+    absent = [k for k in said if k in col.index and pd.notna(col[k]) and not bool(col[k])]
+    unknown = [k for k in said if k not in col.index or pd.isna(col[k])]
+    if absent:
+        return DISAGREE, "criteria_present_absent", {"criteria": _codes("website_criteria", absent)}
+    if unknown:
+        return (
+            UNDETERMINED,
+            "criteria_present_unknown",
+            {"criteria": _codes("website_criteria", unknown)},
+        )
+    return AGREE, "criteria_present", {"criteria": _codes("website_criteria", said)}
 
 
 @check
@@ -639,21 +688,33 @@ def representations_without_website(
 
 @check
 def representations_share_with_website(
-    s: Study, countries: list[str], country: str, min_share: str
+    s: Study, countries: list[str], country: str, min_share: str, kind: str | None = None
 ) -> Verdict:
-    """At least `min_share` of all representations have a website; a kind whose count of
-    websites is not given could have none or all, so the share is a range."""
+    """At least `min_share` of all representations (or of those of one `kind`) have a
+    website; a kind whose count of websites is not given could have none or all, so the
+    share is a range.
+
+    This is how a statement that "most" representations have a website is read (the
+    article's "en su gran mayoría", and "las embajadas" read as a generic plural): the
+    threshold is the claim's, this package's reading of "most".
+    """
     rep = s.representations[s.representations["country"] == country]
-    if rep.empty or rep["count"].isna().any():
-        return UNDETERMINED, "reps_none", {"kind": "-", "country": country}
+    if kind is not None:
+        rep = rep[rep["kind"] == kind]
+    if rep.empty or rep["count"].isna().any() or not rep["count"].sum():
+        return UNDETERMINED, "reps_none", {"kind": kind or "-", "country": country}
     total = float(rep["count"].sum())
     known = float(rep["with_website"].fillna(0).sum())
     unknown = float(rep.loc[rep["with_website"].isna(), "count"].sum())
     low, high = known / total, (known + unknown) / total
-    values = {"low": low, "high": high, "total": int(total)}
+    values = {"low": low, "high": high, "total": int(total), "min_share": float(min_share)}
+    key = "reps_share"
+    if kind is not None:
+        key = "reps_share_kind" if not unknown else "reps_share_kind_range"
+        values = {**values, "kind": kind, "with_site": int(known)}
     if low >= float(min_share):
-        return AGREE, "reps_share", values
-    return (DISAGREE if high < float(min_share) else UNDETERMINED), "reps_share", values
+        return AGREE, key, values
+    return (DISAGREE if high < float(min_share) else UNDETERMINED), key, values
 
 
 @check

@@ -5,7 +5,10 @@ arguments, and says on what its data rest (``basis``): the very sentence that ma
 statement (``same_sentence``: agreement only shows the transcription is faithful), another
 place of the article (``other_place``: agreement shows the article agrees with itself, a
 consistency check, not an independent verification), or a source outside the article
-(``external``). :func:`verdicts` holds every statement of a pair against its data and
+(``external``). A statement that names no measure or threshold of its own ("muy activa",
+"en su gran mayoría") is checked by this package's reading of it, and claims.csv says so
+(``operationalisation`` ``package``): its evidence is then marked as such. :func:`verdicts`
+holds every statement of a pair against its data and
 keeps each verdict's evidence as a template key and the values it quotes, so that
 :mod:`analysis.report.evidence` words it in any language.
 
@@ -32,6 +35,8 @@ from analysis.data.load import Study, load_all
 
 #: What a statement's data rest on (claims.csv ``basis``).
 BASES = ("same_sentence", "other_place", "external", "none")
+#: Whose measure a check applies (claims.csv ``operationalisation``; empty: the article's).
+OPERATIONALISATIONS = ("article", "package")
 RESULT_COLUMNS = [
     "claim_id",
     "countries",
@@ -163,6 +168,8 @@ def verdicts(study: Study) -> pd.DataFrame:
             )
         countries = claim.countries.split()
         verdict, key, values = CHECKS[claim.check](study, countries, **parse_params(claim.params))
+        if str(getattr(claim, "operationalisation", "")) == "package":
+            values = {**values, "_reading": "package"}  # the evidence says the reading is ours
         rows.append(
             [
                 claim.claim_id,
@@ -191,6 +198,7 @@ def summary(result: pd.DataFrame) -> dict:
 
 __all__ = [
     "BASES",
+    "OPERATIONALISATIONS",
     "RESULT_COLUMNS",
     "VERDICT_COLUMNS",
     "check_claims",

@@ -2,8 +2,11 @@
 
 Where the article allows two readings, or the transcription chose one, data/raw holds
 the primary reading and ``readings.csv`` names each alternative, row by row: the table,
-the row (country, and role, platform and handle where given: an empty one matches any),
-the column, the value under the alternative, and the article's words for each reading.
+the row (country, and role, platform, handle and kind where given: an empty one matches
+any), the column, the value under the alternative, and the article's words for each
+reading. A reading of a statement itself (how the article's words are read, not what the
+data hold) changes its row of ``claims.csv``, named by ``claim_id``: its check and params
+under that reading; its ``country`` is one of the statement's ``countries``.
 :func:`apply` writes a copy of a data directory under one or more alternatives, which
 the loader then validates like any other: the build and the robustness table
 (:mod:`analysis.core.robustness`) read that copy, never a changed data/raw.
@@ -39,7 +42,7 @@ from analysis.data.read import handle_key
 __all__ = ["KEYS", "applied", "apply", "names", "write"]
 
 #: The columns that pick a row out of its table (empty: any).
-KEYS = ("country", "role", "platform", "handle")
+KEYS = ("country", "role", "platform", "handle", "kind", "claim_id")
 
 
 def names(data_dir: str | Path | None = None) -> list[str]:
@@ -54,6 +57,11 @@ def _matches(row: dict[str, str], change: dict) -> bool:
         if want is None or want == "":
             continue
         have = row.get(key, "")
+        if key == "country" and "country" not in row and "countries" in row:
+            # a statement of claims.csv names its countries, space-separated
+            if str(want) not in row["countries"].split():
+                return False
+            continue
         if key == "handle":
             want, have = handle_key(want), handle_key(have)
         if have.strip() != str(want):

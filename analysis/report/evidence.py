@@ -42,13 +42,18 @@ def evidence_text(key: str, values: dict, lang: str = "en") -> str:
     if "_where" in values:  # the row a value is read from, in the paper's words
         filled["where"] = ", ".join(_scope_word(k, v, lang) for k, v in values["_where"].items())
         filled["column"] = text.words("columns", lang)[values["_column"]]
+    if values.get("_column") == "language" and "value" in filled:  # en -> English / inglés
+        filled["value"] = text.words("languages", lang).get(str(values["_value"]), filled["value"])
     if "_needs" in values:
         filled["needs"] = text.words("replication_needs", lang)[values["_needs"]]
     if "kind" in filled and filled["kind"] != "-":  # embassy -> embassies / embajadas
         filled["kind"] = codebook.label("representation_kinds", filled["kind"], lang).lower()
     if "field" in filled:
         filled["field"] = text.scope_label("subgroup", filled["field"], lang)
-    return templates[key].format(**filled)
+    said = templates[key].format(**filled)
+    if values.get("_reading") == "package":  # the check is this package's reading (claims.csv)
+        said = templates["package_reading"].format(evidence=said)
+    return said
 
 
 def _word(value, lang: str) -> str:

@@ -136,6 +136,13 @@ def test_the_robustness_table_names_what_flips_and_under_which_reading(tmp_path)
     assert r.at["interaction_almost_none", "interaction_low"] == "disagree"
     held = r[r["holds"]]
     assert len(held) > len(r) / 2 and (held["flips_under"] == "").all()
+    # every row of the table is a different conclusion: one sentence held to two platforms
+    # (the consulates on Twitter and on Facebook) names its platform
+    from analysis.report import tables
+
+    shown = tables.robustness_table(robustness.robustness(s), s, "en").iloc[:, 0]
+    assert shown.is_unique
+    assert any(x.endswith("Shanghái” (Twitter)") for x in shown)
 
 
 def test_a_reading_of_a_statement_changes_its_check_and_its_countries_must_match(tmp_path):

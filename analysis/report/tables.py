@@ -10,6 +10,7 @@ Labels come from the codebook and the words from :mod:`analysis.report.text`.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -649,11 +650,24 @@ def robustness_table(robust: pd.DataFrame, study: Study, lang: str = "en") -> pd
             return t[key].format(country=names[code])
         return t.get(code or "none", code)
 
+    # one sentence tested for several platforms is told apart by the platform it is held to
+    platforms = {}
+    if {"claim_id", "params"} <= set(claims.columns):
+        for cid, params in zip(claims["claim_id"], claims["params"].fillna(""), strict=True):
+            found = re.search(r"(?:^|;)\s*platform=(\w+)", str(params))
+            if found:
+                platforms[cid] = codebook.label("platforms", found.group(1), lang, study.data_dir)
+    shown = list(robust.loc[~robust["holds"] & (robust["kind"] == "statement"), "claim_id"])
+    repeated = {s for s in map(statements.get, shown) if [*map(statements.get, shown)].count(s) > 1}
+
     rows = []
     for _, r in robust[~robust["holds"]].iterrows():
         if r["kind"] == "statement":
             # the statement in the article's words; its id stays in the CSV
-            what = f"{t['statement']}: “{statements.get(r['claim_id'], r['claim_id'])}”"
+            statement = statements.get(r["claim_id"], r["claim_id"])
+            what = f"{t['statement']}: “{statement}”"
+            if statement in repeated and r["claim_id"] in platforms:
+                what += f" ({platforms[r['claim_id']]})"
         else:
             what = measure_label(r, lang)
         under = [

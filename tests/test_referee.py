@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from conftest import copy_article
 
+from analysis.base.errors import DataError
 from analysis.core import compare
 from analysis.data import codebook, dates, load
 
@@ -91,6 +92,32 @@ def test_a_reading_of_every_row_changes_only_rows_that_hold_a_value(tmp_path):
     acc = load.load_all(readings.apply(data, ["bounds_as_values"], tmp_path / "c"))["accounts"]
     assert acc[["followers_qualifier", "posts_qualifier", "views_qualifier"]].isna().all().all()
     assert len(acc) == len(load.load_all(data)["accounts"])
+
+
+def test_linkedin_among_the_others_is_a_reading_of_the_codebook(tmp_path):
+    """Tabla 1's legend gives LinkedIn "li", its cell "o (LinkedIn)": the reading moves
+    LinkedIn out of the core platforms in the copy's codebook, and only there."""
+    from analysis.core import robustness
+    from analysis.data import readings
+
+    data = copy_article(tmp_path / "raw")
+    before = (data / "codebook.yml").read_bytes()
+    copy = readings.apply(data, ["linkedin_among_others"], tmp_path / "copy")
+    assert (data / "codebook.yml").read_bytes() == before
+    assert codebook.load_codebook(copy)["platforms"]["linkedin"]["core"] is False
+    assert codebook.load_codebook(data)["platforms"]["linkedin"]["core"] is True
+    r = robustness.robustness(load.study("MEX", "CHL", data))
+    flipped = r[r["flips_under"].str.contains("linkedin_among_others")]
+    assert "core_platforms_in_use" in set(flipped["measure"])
+    # a field the codebook does not have is one clear line, naming the row of readings.csv
+    rows = (
+        (data / "readings.csv")
+        .read_text(encoding="utf-8")
+        .replace("linkedin,,,,core,false", "linkedin,,,,kore,false")
+    )
+    (data / "readings.csv").write_text(rows, encoding="utf-8")
+    with pytest.raises(DataError, match=r"readings.csv.*matches no field of codebook.yml"):
+        readings.apply(data, ["linkedin_among_others"], tmp_path / "copy2")
 
 
 def test_a_reading_that_matches_nothing_or_is_unknown_is_one_clear_line(tmp_path):

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from analysis.base.errors import DataError, Problem, UsageError
 from analysis.base.files import (
@@ -69,6 +70,26 @@ def _matches(row: dict[str, str], change: dict) -> bool:
     return True
 
 
+def _apply_to_codebook(data_dir: Path, path: Path, part: pd.DataFrame) -> None:
+    """A reading of a codebook entry: a platform's field (``core``: whether the presence
+    index counts it), as in "LinkedIn as its own platform or among the others"."""
+    book = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for line, change in part.iterrows():
+        platform, column = str(change["platform"]), str(change["column"])
+        entry = book.get("platforms", {}).get(platform)
+        if entry is None or column not in entry:
+            raise DataError(
+                Problem(
+                    data_dir / "readings.csv",
+                    int(line),
+                    "column",
+                    f"matches no field of codebook.yml: platforms.{platform}.{column}",
+                )
+            )
+        entry[column] = yaml.safe_load(str(change["value"]))
+    path.write_text(yaml.safe_dump(book, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
 def apply(data_dir: str | Path | None, chosen: Iterable[str], dest: str | Path) -> Path:
     """Copy `data_dir` to `dest` (a new folder) with the alternatives `chosen` applied.
 
@@ -96,6 +117,9 @@ def apply(data_dir: str | Path | None, chosen: Iterable[str], dest: str | Path) 
     changes = changes[changes["reading"].isin(chosen)]
     shutil.copytree(data_dir, dest, symlinks=True, dirs_exist_ok=True)
     for table, part in changes.groupby("table", sort=False):
+        if table == "codebook":
+            _apply_to_codebook(data_dir, dest / "codebook.yml", part)
+            continue
         path = dest / f"{table}.csv"
         with path.open(encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)

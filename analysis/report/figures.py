@@ -90,7 +90,7 @@ def _metric_panel(ax, study: Study, platform: str, metric: str, lang: str, word:
             text += fmt_number(r["value"], lang)
             if r["given"] < r["accounts"]:
                 text += f" ({t['accounts_of'].format(given=r['given'], n=r['accounts'])})"
-            end, side = float(r["value"]), _bound_side(r["value"], r["qualifier"])
+            end, side = float(r["value"]), _bound_side(r["value"], r["qualifier"], study.data_dir)
             if side is not None:
                 _bound_arrow(ax, end, pos[r["role"]] + off, side, reach, f"{c}:{r['role']}:{side}")
             ax.annotate(
@@ -148,11 +148,12 @@ def followers_compared(study: Study, platform: str) -> bool:
     return len(tables.countries_given(study, platform)) == len(study.pair)
 
 
-def _bound_side(value, qualifier) -> str | None:
-    """ "lower" for a figure that is at least its number, "upper" for at most, else None."""
+def _bound_side(value, qualifier, data_dir) -> str | None:
+    """ "lower" for a figure that is at least its number, "upper" for at most, else None
+    (by the qualifiers of the study's own codebook)."""
     if pd.isna(qualifier):
         return None
-    low, high = codebook.figure_bounds(value, str(qualifier))
+    low, high = codebook.figure_bounds(value, str(qualifier), data_dir)
     if low == high:  # a qualifier that bounds nothing
         return None
     return "lower" if low == float(value) else "upper"
@@ -187,8 +188,9 @@ def followers_figure(study: Study, platform: str, lang: str = "en") -> Figure:
     first = t["subscribers_word"] if platform == "youtube" else t["followers_word"]
     words = {"followers": first, "views": t["views_word"]}
     acc = study.accounts[study.accounts["platform"] == platform]
-    shown = [m for m in METRICS if len(_given(study, platform, m))] or ["followers"]
-    qualified = any(_given(study, platform, m)["qualifier"].notna().any() for m in shown)
+    given = {m: _given(study, platform, m) for m in METRICS}
+    shown = [m for m in METRICS if len(given[m])] or ["followers"]
+    qualified = any(given[m]["qualifier"].notna().any() for m in shown)
     note = source_line(study, lang, acc) + ("\n" + t["qualifier_note"] if qualified else "")
     fig, main = new_figure(2.3 * len(shown) + 0.9, note)
     axes = main.subplots(len(shown), 1, squeeze=False)[:, 0]

@@ -10,7 +10,7 @@ Labels come from the codebook and the words from :mod:`analysis.report.text`.
 from __future__ import annotations
 
 import math
-import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +18,7 @@ import pandas as pd
 from analysis.base.files import csv_text, write_atomic
 from analysis.core import coding
 from analysis.core.checks import VERDICTS
-from analysis.core.replication import BASES
+from analysis.core.replication import BASES, parse_params
 from analysis.core.stats import CONFIDENCE, wilson_interval
 from analysis.data import codebook, dates
 from analysis.data.load import Study
@@ -653,12 +653,12 @@ def robustness_table(robust: pd.DataFrame, study: Study, lang: str = "en") -> pd
     # one sentence tested for several platforms is told apart by the platform it is held to
     platforms = {}
     if {"claim_id", "params"} <= set(claims.columns):
-        for cid, params in zip(claims["claim_id"], claims["params"].fillna(""), strict=True):
-            found = re.search(r"(?:^|;)\s*platform=(\w+)", str(params))
-            if found:
-                platforms[cid] = codebook.label("platforms", found.group(1), lang, study.data_dir)
-    shown = list(robust.loc[~robust["holds"] & (robust["kind"] == "statement"), "claim_id"])
-    repeated = {s for s in map(statements.get, shown) if [*map(statements.get, shown)].count(s) > 1}
+        for cid, params in zip(claims["claim_id"], claims["params"], strict=True):
+            platform = parse_params(params).get("platform")
+            if platform:
+                platforms[cid] = codebook.label("platforms", platform, lang, study.data_dir)
+    shown = robust.loc[~robust["holds"] & (robust["kind"] == "statement"), "claim_id"]
+    times = Counter(map(statements.get, shown))
 
     rows = []
     for _, r in robust[~robust["holds"]].iterrows():
@@ -666,7 +666,7 @@ def robustness_table(robust: pd.DataFrame, study: Study, lang: str = "en") -> pd
             # the statement in the article's words; its id stays in the CSV
             statement = statements.get(r["claim_id"], r["claim_id"])
             what = f"{t['statement']}: “{statement}”"
-            if statement in repeated and r["claim_id"] in platforms:
+            if times[statement] > 1 and r["claim_id"] in platforms:
                 what += f" ({platforms[r['claim_id']]})"
         else:
             what = measure_label(r, lang)

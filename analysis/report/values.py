@@ -252,12 +252,14 @@ def agenda_values(study: Study) -> dict:
 
 
 def pair_values(study: Study, lang: str = "en") -> dict:
-    """The pair's ISO codes and names in `lang` (``a``, ``b``, ``name_a``, ``name_b``)."""
+    """The pair's ISO codes and names in `lang` (``a``, ``b``, ``name_a``, ``name_b``), and
+    the platforms' names in `lang` (``platform_names``, from the codebook)."""
     return {
         "a": study.a,
         "b": study.b,
         "name_a": study.country_name(study.a, lang),
         "name_b": study.country_name(study.b, lang),
+        "platform_names": labels("platforms", lang, study.data_dir),
     }
 
 

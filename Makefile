@@ -134,7 +134,7 @@ LABELS := $(wildcard paper/text/labels.yml)
 TEXT_EN := $(wildcard paper/text/en.yml)
 TEXT_ES := $(wildcard paper/text/es.yml)
 
-.PHONY: help env test data paper papers lab clean check-data validate country collect panel bench bench-scale lint datapackage dry-run
+.PHONY: help env test test-slow check data paper papers lab clean check-data validate country collect panel bench bench-scale lint datapackage dry-run
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -151,16 +151,25 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 $(CONDA_PREFIX)/share/jupyter/kernels/dpd-compendium/kernel.json:
 	python -m ipykernel install --sys-prefix --name dpd-compendium --display-name "Python (dpd-compendium)" >/dev/null
 
-# Fast tests first (they fail in seconds), then the slow ones (notebooks, papers, browser),
-# each on as many workers as cores; the slow tests share one build of each pair. The slow
-# tests run even when fast ones fail, so one run reports every failure (and fails if any did).
-test: $(ENV_STAMP) ## Run the test suite: fast tests, then slow ones (notebooks, papers), in parallel
+# Two tiers, each on as many workers as cores (pytest -m, marker "slow" in pyproject.toml):
+# `make test` runs every layer's tests in process, from the data to the paper's words, and
+# holds the comparisons to the golden results; `make test-slow` runs what costs seconds a
+# test: notebooks and papers (shared: one build of each pair), the browser, the lab, Dask
+# workers, property and mutation searches, fresh interpreters. `make check` runs both and
+# reports every failure (CI runs both).
+PYTEST := $(PY) -m pytest -q -n auto --dist worksteal
+
+test: $(ENV_STAMP) ## Run the test suite: every layer, in process (about half a minute)
+	$(PYTEST) -m "not slow"
+
+test-slow: $(ENV_STAMP) ## Run the expensive tests: papers of six pairs, browser, lab, searches (minutes)
+	$(PYTEST) -m slow
+
+check: $(ENV_STAMP) ## Run both tiers of tests (what CI runs), every failure reported
 	@status=0; \
-	echo "$(PY) -m pytest -q -n auto --dist worksteal -m 'not slow'"; \
-	$(PY) -m pytest -q -n auto --dist worksteal -m "not slow" || status=1; \
-	echo "$(PY) -m pytest -q -n auto --dist worksteal -m slow"; \
-	$(PY) -m pytest -q -n auto --dist worksteal -m slow || status=1; \
-	if [ $$status -ne 0 ]; then echo "make test: some tests failed (see both runs above)"; fi; \
+	$(MAKE) --no-print-directory test || status=1; \
+	$(MAKE) --no-print-directory test-slow || status=1; \
+	if [ $$status -ne 0 ]; then echo "make check: some tests failed (see both runs above)"; fi; \
 	exit $$status
 
 data: data/processed/.stamp ## Validate data/raw and write data/processed

@@ -11,7 +11,8 @@ figure is measured in the same run, on a scratch copy of the repository (its own
 - text_edit: ``make paper`` after a one-word change in ``paper/text/en.yml``;
 - labels_edit: ``make paper`` after a one-word change in ``paper/text/labels.yml``;
 - unchanged: ``make paper`` with nothing changed (must do nothing);
-- test: ``make test`` (with ``--tests``; minutes).
+- test: ``make test``, every layer's tests in process (with ``--tests``);
+- test_slow: ``make test-slow``, the expensive tier (with ``--tests``; minutes).
 
     python benchmarks/bench_paper.py [--tests]
 """
@@ -100,7 +101,7 @@ def edit_word(path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tests", action="store_true", help="also time make test (minutes)")
+    parser.add_argument("--tests", action="store_true", help="also time make test and make test-slow (minutes)")
     args = parser.parse_args()
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-paper-") as tmp:
@@ -122,6 +123,7 @@ def main() -> None:
             path.write_bytes(text)
         if args.tests:
             figures["test"] = make(repo, "test")
+            figures["test_slow"] = make(repo, "test-slow")
     cores = os.cpu_count()
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
     print(

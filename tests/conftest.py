@@ -15,6 +15,7 @@ import csv
 import fcntl
 import io
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,12 @@ from analysis.base import paths
 from analysis.base.paths import DATA_DIR as RAW
 from analysis.base.paths import REPO_ROOT as REPO
 from analysis.data import countries
+
+# nbformat (tests that read notebooks) and CITATION.cff's check import jsonschema, which on
+# import compiles the grammar of its optional IRI checker, rfc3987-syntax: most of a second
+# in every worker. No schema here has an "iri" format ("uri" has its own checker), so the
+# suite leaves that module out, as the notebook runner does (analysis.build.kernels).
+sys.modules.setdefault("rfc3987_syntax", None)
 
 FIXTURES = REPO / "tests" / "fixtures"
 FIXTURE_PAIR = FIXTURES / "pair"
@@ -173,3 +180,13 @@ def fixture_paper_es(fixture_papers) -> dict[str, Path]:
 def mex_chl_paper(article_data, tmp_path_factory, worker_id) -> dict[str, Path]:
     """The English paper of the article's pair, MEX-CHL, from the article's data, built once."""
     return _papers(tmp_path_factory, worker_id, "MEX-CHL", article_data, "build-mex-chl")["en"]
+
+
+@pytest.fixture(scope="session")
+def article_robustness(mex_chl_paper):
+    """:func:`analysis.core.robustness.robustness` of the article's pair as the paper's build
+    computed it (notebook 05 saves it: the data read again under every reading, seconds
+    that no test spends a second time)."""
+    import pandas as pd
+
+    return pd.read_parquet(mex_chl_paper["root"] / paths.RESULTS / "tables" / "robustness.parquet")

@@ -270,6 +270,7 @@ def test_partitions_do_not_change_a_byte(archive_inputs, tmp_path):
     assert files_of(tmp_path / "a") == {**first, MARKER: files_of(tmp_path / "a")[MARKER]}
 
 
+@pytest.mark.slow
 def test_dask_cluster_writes_the_same_bytes(archive_inputs, tmp_path):
     distributed = pytest.importorskip("distributed")
     paths, _ = archive_inputs

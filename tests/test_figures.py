@@ -202,6 +202,7 @@ def test_save_figure_is_byte_identical(tmp_path, study):
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg
 
 
+@pytest.mark.slow
 def test_importing_figures_leaves_pyplot_alone():
     code = "import sys, analysis.report.figures; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

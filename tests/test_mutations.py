@@ -156,6 +156,7 @@ def _assert_named(err: CompendiumError, name: str, line: int | None) -> None:
     assert f"{err.problems[0].path}: line" in str(err), str(err)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

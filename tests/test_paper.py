@@ -83,6 +83,7 @@ def test_notebooks_convert_to_python_scripts(nb):
     compile(script, nb.name, "exec")  # a script Python can read
 
 
+@pytest.mark.slow
 def test_a_pair_without_data_fails_fast_and_lists_countries(article_data):
     start = time.perf_counter()
     run = subprocess.run(

@@ -97,7 +97,6 @@ def test_a_reading_of_every_row_changes_only_rows_that_hold_a_value(tmp_path):
 def test_linkedin_among_the_others_is_a_reading_of_the_codebook(tmp_path):
     """Tabla 1's legend gives LinkedIn "li", its cell "o (LinkedIn)": the reading moves
     LinkedIn out of the core platforms in the copy's codebook, and only there."""
-    from analysis.core import robustness
     from analysis.data import readings
 
     data = copy_article(tmp_path / "raw")
@@ -106,9 +105,6 @@ def test_linkedin_among_the_others_is_a_reading_of_the_codebook(tmp_path):
     assert (data / "codebook.yml").read_bytes() == before
     assert codebook.load_codebook(copy)["platforms"]["linkedin"]["core"] is False
     assert codebook.load_codebook(data)["platforms"]["linkedin"]["core"] is True
-    r = robustness.robustness(load.study("MEX", "CHL", data))
-    flipped = r[r["flips_under"].str.contains("linkedin_among_others")]
-    assert "core_platforms_in_use" in set(flipped["measure"])
     # a field the codebook does not have is one clear line, naming the row of readings.csv
     rows = (
         (data / "readings.csv")
@@ -118,6 +114,13 @@ def test_linkedin_among_the_others_is_a_reading_of_the_codebook(tmp_path):
     (data / "readings.csv").write_text(rows, encoding="utf-8")
     with pytest.raises(DataError, match=r"readings.csv.*matches no field of codebook.yml"):
         readings.apply(data, ["linkedin_among_others"], tmp_path / "copy2")
+
+
+@pytest.mark.slow
+def test_linkedin_among_the_others_changes_the_core_platforms_in_use(article_robustness):
+    r = article_robustness
+    flipped = r[r["flips_under"].str.contains("linkedin_among_others")]
+    assert "core_platforms_in_use" in set(flipped["measure"])
 
 
 def test_a_reading_that_matches_nothing_or_is_unknown_is_one_clear_line(tmp_path):
@@ -142,16 +145,19 @@ def test_a_reading_that_matches_nothing_or_is_unknown_is_one_clear_line(tmp_path
         readings.write(data, ["bounds_as_values"], data / "copy")
 
 
-def test_the_robustness_table_names_what_flips_and_under_which_reading(tmp_path):
+@pytest.mark.slow
+def test_the_robustness_table_names_what_flips_and_under_which_reading(
+    article_data, article_robustness
+):
     from analysis.core import robustness
 
-    s = load.study("MEX", "CHL", copy_article(tmp_path / "raw"))
+    s = load.study("MEX", "CHL", article_data)
     plan = robustness.scenarios(s.data_dir, s.pair)
     # two readings give Minrel's channel two dates: taken one at a time, the first in the
     # combination of all
     assert "minrel_youtube_aug_2017" not in plan[robustness.ALL]
     assert "minrel_youtube_2014" in plan[robustness.ALL]
-    r = robustness.robustness(s).set_index("claim_id")
+    r = article_robustness.set_index("claim_id")
     assert r.at["amexcid_has_blog", "primary"] == "disagree"
     assert r.at["amexcid_has_blog", "amexcid_blog"] == "agree"
     assert set(r.at["amexcid_has_blog", "flips_under"].split()) == {"amexcid_blog", robustness.ALL}
@@ -167,7 +173,7 @@ def test_the_robustness_table_names_what_flips_and_under_which_reading(tmp_path)
     # (the consulates on Twitter and on Facebook) names its platform
     from analysis.report import tables
 
-    shown = tables.robustness_table(robustness.robustness(s), s, "en").iloc[:, 0]
+    shown = tables.robustness_table(article_robustness, s, "en").iloc[:, 0]
     assert shown.is_unique
     assert any(x.endswith("Shanghái” (Twitter)") for x in shown)
 
@@ -212,11 +218,11 @@ def test_every_reading_leaves_claims_that_can_run(tmp_path):
         assert replication.claims_problems(copy) == [], name
 
 
-def test_the_generic_plurals_flip_only_under_their_universal_readings(tmp_path):
+@pytest.mark.slow
+def test_the_generic_plurals_flip_only_under_their_universal_readings(article_robustness):
     from analysis.core import robustness
 
-    s = load.study("MEX", "CHL", copy_article(tmp_path / "raw"))
-    r = robustness.robustness(s).set_index("claim_id")
+    r = article_robustness.set_index("claim_id")
     both = {"embassies_every_one", robustness.ALL}
     # "las embajadas tienen su propia página web": most (77 of 80) agrees; every one does not
     row = r.loc["mex_embassies_web_and_social"]

@@ -251,6 +251,7 @@ def test_evidence_speaks_the_papers_words_not_codes(study, lang):
     assert not re.findall(r"\b(?:twitter|facebook|youtube|instagram)\b", said)
 
 
+@pytest.mark.slow
 def test_the_evidence_is_the_same_whatever_the_hash_seed(article_data):
     """A set's order follows Python's hash seed; the printed evidence must not."""
     import os

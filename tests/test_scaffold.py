@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
-from conftest import FIXTURE_PAIR, NO_DATA, REPO, copy_article
+import untrusted_cases
+from conftest import FIXTURE_PAIR, NO_DATA, copy_article
 
 from analysis.base.errors import UsageError
 from analysis.build import paper
@@ -52,13 +51,8 @@ def test_scaffold_refuses(raw_copy, iso, message):
 
 
 def test_cli_refuses_with_a_clear_error(raw_copy):
-    run = subprocess.run(
-        [sys.executable, "-m", "analysis", "--data-dir", str(raw_copy), "country", NO_DATA],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-    )
-    assert run.returncode == 2 and f"'{NO_DATA}' is not an ISO 3166-1 alpha-3 code" in run.stderr
+    code, _, err = untrusted_cases.cli("--data-dir", str(raw_copy), "country", NO_DATA)
+    assert code == 2 and f"'{NO_DATA}' is not an ISO 3166-1 alpha-3 code" in err
 
 
 def test_countries_a_student_adds_leave_the_article_data_as_they_are(raw_copy, tmp_path):

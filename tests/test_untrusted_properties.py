@@ -3,9 +3,10 @@ names, handles, counts, JSON numbers and dates are either accepted as what they 
 refused with the library's one-line error naming where they are; never a traceback, never
 a silent change.
 
-Each property runs a few dozen generated examples in the suite (``DPD_PROPERTIES=500``
-searches harder); the data directory is set up once per test and one file changed per
-example, so the suite stays fast.
+Each property runs a few dozen generated examples (``DPD_PROPERTIES=500`` searches harder);
+the data directory is set up once per test and one file changed per example. The
+properties that load a data directory per example are the expensive tier (``make
+test-slow``); those of one value run with ``make test``.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ NAME_CHARS = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(name=st.text(NAME_CHARS, min_size=1, max_size=12))
 def test_a_generated_file_name_is_accepted_only_if_make_can_handle_it(pair_dir, name):
@@ -125,6 +127,7 @@ def handle_variants(draw) -> str:
     return ("@" if draw(st.booleans()) else "") + text
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(variant=handle_variants())
 def test_a_handle_is_one_account_whatever_its_case_at_sign_or_normal_form(pair_dir, variant):
@@ -154,6 +157,7 @@ NUMBER_TEXT = st.one_of(
 )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(text=NUMBER_TEXT)
 def test_a_count_cell_is_a_whole_number_within_bounds_or_refused(pair_dir, text):
@@ -220,6 +224,7 @@ def test_a_date_lies_within_the_bounds_or_is_refused(text):
     assert dates.FIRST_YEAR <= parsed.start.year <= parsed.end.year <= dates.LAST_YEAR
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(text=DATE_TEXT)
 def test_an_account_opened_on_any_date_is_valid_or_named(pair_dir, text):

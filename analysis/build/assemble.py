@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from analysis.base import yaml_io
 from analysis.base.errors import BuildError, TemplateError, UsageError
 from analysis.base.files import pending, write_atomic
 from analysis.base.paths import RESULTS
@@ -50,7 +51,7 @@ def load_text(lang: str, template_dir: Path) -> dict[str, str]:
     """The paper's sentences in `lang`, by key."""
     path = Path(template_dir) / "text" / f"{lang}.yml"
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml_io.safe_load(fh)
 
 
 def load_settings(template_dir: Path) -> dict:
@@ -62,7 +63,7 @@ def load_settings(template_dir: Path) -> dict:
     path = Path(template_dir) / "paper.yml"
     try:
         with open(path, encoding="utf-8") as fh:
-            settings = yaml.safe_load(fh) or {}
+            settings = yaml_io.safe_load(fh) or {}
     except FileNotFoundError:
         settings = {}
     except yaml.YAMLError as exc:

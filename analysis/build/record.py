@@ -50,8 +50,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from analysis.base import yaml_io
 from analysis.base.errors import UsageError
 from analysis.base.files import csv_text, write_atomic
 from analysis.base.paths import BUILD_DIR, RESULTS, TEXT_DIR, pair_root, panel_root
@@ -265,7 +265,7 @@ def _caption_keys(lang: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=8)
 def _keys(path: str, mtime_ns: int) -> frozenset[str]:
     with open(path, encoding="utf-8") as fh:
-        return frozenset(yaml.safe_load(fh) or {})
+        return frozenset(yaml_io.safe_load(fh) or {})
 
 
 class Notebook:

@@ -7,11 +7,13 @@ and figures take their English and Spanish labels from it.
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from analysis.base import yaml_io
 from analysis.base.errors import DataError, Problem, UsageError
 from analysis.base.paths import DATA_DIR
 from analysis.data import dates
@@ -22,41 +24,66 @@ SECTIONS = ("roles", "platforms", "website_criteria", "topics", "account_levels"
 
 
 @lru_cache(maxsize=8)
-def _read(path: str, mtime_ns: int) -> dict:
+def _parse(text: bytes) -> dict:
+    """A codebook's sections, parsed once per content (the copies robustness writes under
+    each reading share the codebook of data/raw). A problem is a ``(line, message)``
+    ValueError, which :func:`_read` names with the file."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            book = yaml.safe_load(fh)
+        book = yaml_io.safe_load(text.decode("utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DataError(Problem(path, line, None, f"not valid YAML ({problem})")) from None
+        raise ValueError(line, f"not valid YAML ({problem})") from None
     except UnicodeDecodeError:
-        raise DataError(Problem(path, None, None, "not UTF-8")) from None
+        raise ValueError(None, "not UTF-8") from None
     if not isinstance(book, dict):
-        raise DataError(Problem(path, None, None, "not a codebook (a YAML mapping of sections)"))
+        raise ValueError(None, "not a codebook (a YAML mapping of sections)")
     missing = [s for s in SECTIONS if not isinstance(book.get(s), dict)]
     if missing:
-        raise DataError(Problem(path, None, None, f"missing sections: {', '.join(missing)}"))
+        raise ValueError(None, f"missing sections: {', '.join(missing)}")
     return book
+
+
+@lru_cache(maxsize=8)
+def _read(path: str, mtime_ns: int) -> tuple[dict, str]:
+    with open(path, "rb") as fh:
+        text = fh.read()
+    try:
+        return _parse(text), hashlib.blake2b(text).hexdigest()
+    except ValueError as exc:
+        line, problem = exc.args
+        raise DataError(Problem(path, line, None, problem)) from None
+
+
+def _path(data_dir: str | Path | None) -> Path:
+    path = Path(data_dir or DATA_DIR) / "codebook.yml"
+    if not path.is_file():
+        raise DataError(
+            Problem(path, None, None, "no codebook (every data directory needs codebook.yml)")
+        )
+    return path
+
+
+def digest(data_dir: str | Path | None = None) -> str:
+    """A hash of `data_dir`'s codebook.yml: what a cache of anything read against it keys on."""
+    path = _path(data_dir)
+    return _read(str(path.resolve()), path.stat().st_mtime_ns)[1]
 
 
 def load_codebook(data_dir: str | Path | None = None) -> dict:
     """Return the parsed codebook.yml of `data_dir` (default: the project's data/raw).
 
-    The result is cached per path and modification time; treat it as read-only.
+    The result is cached per path and modification time, and parsed once per content;
+    treat it as read-only.
 
     Raises
     ------
     analysis.base.errors.DataError
         When the file is missing, is not YAML (with its line) or lacks a section.
     """
-    path = Path(data_dir or DATA_DIR) / "codebook.yml"
-    if not path.is_file():
-        raise DataError(
-            Problem(path, None, None, "no codebook (every data directory needs codebook.yml)")
-        )
-    return _read(str(path.resolve()), path.stat().st_mtime_ns)
+    path = _path(data_dir)
+    return _read(str(path.resolve()), path.stat().st_mtime_ns)[0]
 
 
 def categories(name: str, data_dir: str | Path | None = None) -> list[str]:

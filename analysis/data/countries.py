@@ -67,9 +67,11 @@ def default_pair(settings=SETTINGS_FILE) -> tuple[str, str]:
     """
     import yaml  # lazy: start-up time
 
+    from analysis.base import yaml_io  # lazy: start-up time (it imports yaml)
+
     try:
         with open(settings, encoding="utf-8") as fh:
-            pair = (yaml.safe_load(fh) or {}).get("pair")
+            pair = (yaml_io.safe_load(fh) or {}).get("pair")
     except (OSError, yaml.YAMLError, AttributeError) as exc:
         raise UsageError(f"{settings}: no default pair ({type(exc).__name__})") from None
     try:

@@ -25,9 +25,11 @@ than the codebook's ``limits`` (rows, bytes) is refused before it is parsed furt
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import unicodedata
+from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +37,7 @@ import pandas as pd
 from analysis.base.errors import DataError, Problem, shown
 from analysis.base.paths import DATA_DIR
 from analysis.data import countries, dates
-from analysis.data.codebook import load_codebook, table_schemas, value_fields
+from analysis.data.codebook import digest, load_codebook, table_schemas, value_fields
 
 __all__ = [
     "LIMITS",
@@ -406,6 +408,13 @@ def _typed(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
     return out
 
 
+#: Tables read and found valid, by name, content and codebook: a copy of data/raw (a test's,
+#: or a reading's in robustness) is not parsed and checked again. Only valid tables are
+#: kept (a problem names its own file), and only the most recent few.
+_READ: OrderedDict[tuple[str, str, str], pd.DataFrame] = OrderedDict()
+_READ_KEPT = 64
+
+
 def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Read one file of data/raw, check it against its schema, and return it typed.
 
@@ -433,6 +442,10 @@ def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
         raise DataError(Problem(path, None, None, "not a file"))
     bounds = limits(data_dir)
     text = _read_text(path, bounds["bytes_per_table"])
+    key = (name, hashlib.blake2b(text.encode("utf-8")).hexdigest(), digest(data_dir))
+    if key in _READ:
+        _READ.move_to_end(key)
+        return _READ[key].copy()
     header, records, lines, problems = _records(path, text, bounds["rows_per_table"])
     header = [h.strip() for h in header]
     optional = {c for c, fs in spec["fields"].items() if fs.get("column") == "optional"}
@@ -465,4 +478,7 @@ def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
         problems += _check_key(path, df, spec["primary_key"])
     if problems:
         raise DataError(problems)
-    return _typed(df, spec)
+    _READ[key] = _typed(df, spec)
+    if len(_READ) > _READ_KEPT:
+        _READ.popitem(last=False)
+    return _READ[key].copy()

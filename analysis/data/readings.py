@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from analysis.base import yaml_io
 from analysis.base.errors import DataError, Problem, UsageError
 from analysis.base.files import (
     MARKER,
@@ -73,7 +74,7 @@ def _matches(row: dict[str, str], change: dict) -> bool:
 def _apply_to_codebook(data_dir: Path, path: Path, part: pd.DataFrame) -> None:
     """A reading of a codebook entry: a platform's field (``core``: whether the presence
     index counts it), as in "LinkedIn as its own platform or among the others"."""
-    book = yaml.safe_load(path.read_text(encoding="utf-8"))
+    book = yaml_io.safe_load(path.read_text(encoding="utf-8"))
     for line, change in part.iterrows():
         platform, column = str(change["platform"]), str(change["column"])
         entry = book.get("platforms", {}).get(platform)
@@ -86,7 +87,7 @@ def _apply_to_codebook(data_dir: Path, path: Path, part: pd.DataFrame) -> None:
                     f"matches no field of codebook.yml: platforms.{platform}.{column}",
                 )
             )
-        entry[column] = yaml.safe_load(str(change["value"]))
+        entry[column] = yaml_io.safe_load(str(change["value"]))
     path.write_text(yaml.safe_dump(book, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 

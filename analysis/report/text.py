@@ -17,8 +17,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-import yaml
-
+from analysis.base import yaml_io
 from analysis.base.errors import UsageError
 from analysis.base.paths import LABELS_FILE
 from analysis.data import codebook
@@ -58,7 +57,7 @@ def is_missing(value) -> bool:
 def labels() -> dict:
     """The parsed ``paper/text/labels.yml`` (read once; treat as read-only)."""
     with open(LABELS_FILE, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml_io.safe_load(fh)
 
 
 def check_lang(lang: str) -> None:

@@ -101,7 +101,9 @@ def edit_word(path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tests", action="store_true", help="also time make test and make test-slow (minutes)")
+    parser.add_argument(
+        "--tests", action="store_true", help="also time make test and make test-slow (minutes)"
+    )
     args = parser.parse_args()
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-paper-") as tmp:

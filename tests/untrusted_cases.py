@@ -331,12 +331,12 @@ def case_redirect_to_another_host(tmp: Path) -> str:
         return library(lambda: _client().get(s.url, secret={"key": "SECRET"}), "followed")
 
 
-@case("collectors", "collect (HTTP client): a server that sends one byte every 0.2 s")
+@case("collectors", "collect (HTTP client): a server that sends one byte every 0.1 s")
 def case_a_slow_drip_meets_the_deadline(tmp: Path) -> str:
-    with _Server(200, {}, b"x" * 1000, drip=0.2) as s:
+    with _Server(200, {}, b"x" * 1000, drip=0.1) as s:
         started = time.monotonic()
-        line = library(lambda: _client(timeout=0.5, deadline=1.0, retries=0).get(s.url), "read")
-        assert time.monotonic() - started < 2.5
+        line = library(lambda: _client(timeout=0.25, deadline=0.5, retries=0).get(s.url), "read")
+        assert time.monotonic() - started < 1.5
     return line
 
 

@@ -8,6 +8,8 @@ and figures take their English and Spanish labels from it.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,19 +58,24 @@ def _read(path: str, mtime_ns: int) -> tuple[dict, str]:
         raise DataError(Problem(path, line, None, problem)) from None
 
 
-def _path(data_dir: str | Path | None) -> Path:
+def _stat(data_dir: str | Path | None) -> tuple[str, int]:
+    """The codebook's absolute path and modification time (one system call: the codebook
+    is asked for on every label, thousands of times a build)."""
     path = Path(data_dir or DATA_DIR) / "codebook.yml"
-    if not path.is_file():
+    try:
+        st = path.stat()
+    except OSError:
+        st = None
+    if st is None or not stat.S_ISREG(st.st_mode):
         raise DataError(
             Problem(path, None, None, "no codebook (every data directory needs codebook.yml)")
         )
-    return path
+    return os.path.abspath(path), st.st_mtime_ns
 
 
 def digest(data_dir: str | Path | None = None) -> str:
     """A hash of `data_dir`'s codebook.yml: what a cache of anything read against it keys on."""
-    path = _path(data_dir)
-    return _read(str(path.resolve()), path.stat().st_mtime_ns)[1]
+    return _read(*_stat(data_dir))[1]
 
 
 def load_codebook(data_dir: str | Path | None = None) -> dict:
@@ -82,8 +89,7 @@ def load_codebook(data_dir: str | Path | None = None) -> dict:
     analysis.base.errors.DataError
         When the file is missing, is not YAML (with its line) or lacks a section.
     """
-    path = _path(data_dir)
-    return _read(str(path.resolve()), path.stat().st_mtime_ns)[0]
+    return _read(*_stat(data_dir))[0]
 
 
 def categories(name: str, data_dir: str | Path | None = None) -> list[str]:

@@ -20,6 +20,7 @@ import datetime
 import hashlib
 import os
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -239,24 +240,25 @@ def _observed(source, snapshot, today) -> tuple:
 _VALIDATED: dict[Path, tuple[tuple, dict[str, pd.DataFrame]]] = {}
 
 
-def _fingerprint(data_dir: Path) -> tuple:
-    """The contents of the files of `data_dir` (hashed) and the names in its posts/.
+def _fingerprint(data_dir: Path) -> tuple[tuple, tuple]:
+    """The files of `data_dir` by name and hashed contents, and the names and sizes of the
+    entries of its posts/ (folders at the top by name and size).
 
     Contents, not modification times: two edits within a clock tick must not look alike.
     """
-    entries = []
+    files, others = [], []
     for folder in (data_dir, data_dir / EXPORTS_DIR):
         try:
             with os.scandir(folder) as it:
                 for entry in it:
                     if folder == data_dir and entry.is_file():
                         digest = hashlib.blake2b(Path(entry.path).read_bytes()).hexdigest()
+                        files.append((entry.name, digest))
                     else:
-                        digest = entry.stat().st_size
-                    entries.append((folder.name, entry.name, digest))
+                        others.append((folder == data_dir, entry.name, entry.stat().st_size))
         except FileNotFoundError:
             continue
-    return tuple(sorted(entries))
+    return tuple(sorted(files)), tuple(sorted(others))
 
 
 def load_all(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
@@ -271,12 +273,31 @@ def load_all(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
     cached = _VALIDATED.get(key)
     if cached is not None and cached[0] == stamp:
         return {name: df.copy() for name, df in cached[1].items()}
-    tables = _load_all(data_dir)
+    tables = _load_all(data_dir, stamp[0])
     _VALIDATED[key] = (stamp, {name: df.copy() for name, df in tables.items()})
     return tables
 
 
-def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
+#: Tables whose files, read and checked against each other, were valid: by the names and
+#: contents of a directory's files and today's date (a date may not be after today). Another
+#: directory with the same files (a test's copy of data/raw) is not checked again; what
+#: depends on the directory itself (its folders, the exports in posts/) always is.
+_CHECKED: OrderedDict[tuple, dict[str, pd.DataFrame]] = OrderedDict()
+_CHECKED_KEPT = 16
+
+
+def _load_all(data_dir: Path, files: tuple) -> dict[str, pd.DataFrame]:
+    contents = (files, datetime.date.today())
+    checked = _CHECKED.get(contents)
+    if checked is not None:
+        _CHECKED.move_to_end(contents)
+        tables = {name: df.copy() for name, df in checked.items()}
+        problems = _check_folder(data_dir)
+        if not problems:
+            problems = check_exports(tables["exports"], data_dir)
+        if problems:
+            raise DataError(problems)
+        return tables
     tables, problems = {}, []
     for name in table_schemas(data_dir):
         try:
@@ -285,11 +306,12 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
             problems += exc.problems
     problems += _check_folder(data_dir)
     if not problems:
-        problems = (
-            _check_foreign_keys(tables, data_dir)
-            + _check_accounts(tables, data_dir)
-            + check_exports(tables["exports"], data_dir)
-        )
+        between = _check_foreign_keys(tables, data_dir) + _check_accounts(tables, data_dir)
+        problems = between + check_exports(tables["exports"], data_dir)
+        if not between:
+            _CHECKED[contents] = {name: df.copy() for name, df in tables.items()}
+            if len(_CHECKED) > _CHECKED_KEPT:
+                _CHECKED.popitem(last=False)
     if problems:
         raise DataError(problems)
     return tables

@@ -278,7 +278,7 @@ class Client:
                 unresolved = isinstance(getattr(exc, "reason", None), socket.gaierror)
                 late = time.monotonic() >= ends
                 if attempt >= self.retries or unresolved or late:  # no point in waiting
-                    why = f"no complete answer within {self.deadline:.0f} s" if late else None
+                    why = f"no complete answer within {self.deadline:g} s" if late else None
                     reason = why or _redact(_reason(exc), hidden)
                     raise NetworkError(
                         f"cannot reach {host} ({reason}) after {_attempts(attempt)}; "

@@ -154,16 +154,14 @@ $(CONDA_PREFIX)/share/jupyter/kernels/dpd-compendium/kernel.json:
 # Two tiers, each on as many workers as cores (pytest -m, marker "slow" in pyproject.toml):
 # `make test` runs every layer's tests in process, from the data to the paper's words, and
 # holds the comparisons to the golden results; `make test-slow` runs what costs seconds a
-# test: notebooks and papers (shared: one build of each pair), the browser, the lab, Dask
-# workers, property and mutation searches, fresh interpreters. `make check` runs both and
-# reports every failure (CI runs both).
-PYTEST := $(PY) -m pytest -q -n auto --dist worksteal
+# test: notebooks and papers (the article's and the fixture pair's built once, shared), the
+# browser, the lab, Dask workers, property and mutation searches, fresh interpreters.
+# `make check` runs both and reports every failure (CI runs both).
+test: $(ENV_STAMP) ## Run the test suite: every layer's tests, in process (about half a minute)
+	$(PY) -m pytest -q -n auto --dist worksteal -m "not slow"
 
-test: $(ENV_STAMP) ## Run the test suite: every layer, in process (about half a minute)
-	$(PYTEST) -m "not slow"
-
-test-slow: $(ENV_STAMP) ## Run the expensive tests: papers of six pairs, browser, lab, searches (minutes)
-	$(PYTEST) -m slow
+test-slow: $(ENV_STAMP) ## Run the expensive tests: papers, browser, lab, Dask, searches (minutes)
+	$(PY) -m pytest -q -n auto --dist worksteal -m slow
 
 check: $(ENV_STAMP) ## Run both tiers of tests (what CI runs), every failure reported
 	@status=0; \

@@ -151,6 +151,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 $(CONDA_PREFIX)/share/jupyter/kernels/dpd-compendium/kernel.json:
 	python -m ipykernel install --sys-prefix --name dpd-compendium --display-name "Python (dpd-compendium)" >/dev/null
 
+# Python keeps the compiled code of analysis/ and tests/ in __pycache__ (ignored by git,
+# removed by make clean) even where the environment asks it not to (PYTHONDONTWRITEBYTECODE):
+# otherwise every kernel of a build and every test worker compiles the package again, and
+# pytest rewrites every test module again (seconds each time).
+unexport PYTHONDONTWRITEBYTECODE
+
 # Two tiers, each on as many workers as cores (pytest -m, marker "slow" in pyproject.toml):
 # `make test` runs every layer's tests in process, from the data to the paper's words, and
 # holds the comparisons to the golden results; `make test-slow` runs what costs seconds a

@@ -97,7 +97,7 @@ def raw_copy(tmp_path: Path) -> Path:
     return copy_article(tmp_path / "raw")
 
 
-def _once(tmp_path_factory, worker_id: str, name: str, make) -> Path:
+def once(tmp_path_factory, worker_id: str, name: str, make) -> Path:
     """`make(folder)` once for the whole run, shared by the pytest-xdist workers.
 
     The first worker to ask builds under a file lock; the others wait and reuse it.
@@ -121,7 +121,7 @@ def _once(tmp_path_factory, worker_id: str, name: str, make) -> Path:
 @pytest.fixture(scope="session")
 def article_data(tmp_path_factory, worker_id) -> Path:
     """The article's data (data/raw's MEX and CHL rows) as a data directory (read-only)."""
-    made = _once(tmp_path_factory, worker_id, "article-data", lambda t: copy_article(t / "raw"))
+    made = once(tmp_path_factory, worker_id, "article-data", lambda t: copy_article(t / "raw"))
     return made / "raw"
 
 
@@ -134,14 +134,14 @@ def _pair_data(target: Path) -> None:
 @pytest.fixture(scope="session")
 def fixture_data(tmp_path_factory, worker_id) -> Path:
     """The second pair (ARG, URY) as a data directory with the project's codebook (read-only)."""
-    return _once(tmp_path_factory, worker_id, "pair-data", _pair_data) / "raw"
+    return once(tmp_path_factory, worker_id, "pair-data", _pair_data) / "raw"
 
 
 def _papers(tmp_path_factory, worker_id, pair: str, data_dir: Path | None, name: str):
     """Both languages' papers of `pair`, built once for the run (one notebook run)."""
     from analysis.build import paper
 
-    root = _once(
+    root = once(
         tmp_path_factory,
         worker_id,
         name,

@@ -7,10 +7,13 @@ without words fails here, not in a reader's paper.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import once
 
 from analysis.base.paths import LABELS_FILE
 from analysis.core import coding, compare
@@ -67,8 +70,19 @@ def _synthetic_posts(countries=("MEX", "CHL"), accounts=12, per_account=6, seed=
     return df
 
 
-@pytest.fixture(scope="module")
-def every_situation(article_data, fixture_data) -> pd.DataFrame:
+@pytest.fixture(scope="session")
+def every_situation(article_data, fixture_data, tmp_path_factory, worker_id) -> pd.DataFrame:
+    """Every code the comparisons can emit, computed once for the run (seconds of models)."""
+
+    def compute(target: Path) -> None:
+        target.mkdir(parents=True)
+        _situations(article_data, fixture_data).to_pickle(target / "situations.pkl")
+
+    made = once(tmp_path_factory, worker_id, "situations", compute)
+    return pd.read_pickle(made / "situations.pkl")
+
+
+def _situations(article_data: Path, fixture_data: Path) -> pd.DataFrame:
     mex_chl = load.study("MEX", "CHL", article_data)
     ury_arg = load.study("URY", "ARG", fixture_data)
     coded = coding.code_posts(exports.posts(ury_arg.pair, fixture_data))

@@ -106,10 +106,12 @@ def test_a_freed_frame_never_lends_its_identity_to_another(tmp_path, study):
     kept = weakref.ref(paper.save("t", pd.DataFrame({"claim_id": ["x"], "verdict": ["agree"]})))
     gc.collect()
     assert kept() is not None, "the notebook keeps its saved frames alive"
-    for i in range(30):
+    for i in range(10):
         paper.save(f"t{i}", pd.DataFrame({"a": [i]}))  # returned, then dropped
     gc.collect()
-    for _ in range(100):  # fresh frames take the memory (and the ids) freed above
+    # fresh frames take the memory (and the ids) freed above: without the frames kept, ten
+    # dropped and twenty fresh ones already collide (as do five and ten)
+    for _ in range(20):
         fresh = pd.DataFrame({"claim_id": ["x"], "verdict": ["agree"]})
         paper.save("late", recorded.replication_open(fresh, None))
         assert _record(paper)["drawings"][-1]["args"][0] == {"input": "late.arg0"}

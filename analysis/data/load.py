@@ -50,17 +50,22 @@ __all__ = [
 ]
 
 
+def _as_text(df: pd.DataFrame, columns: list[str]) -> list[tuple[str, ...]]:
+    """The rows of `columns` as tuples of text (one conversion a column, not a cell)."""
+    return list(zip(*(df[c].astype(str).tolist() for c in columns), strict=True))
+
+
 def _check_foreign_keys(tables: dict[str, pd.DataFrame], data_dir: Path) -> list[Problem]:
+    """Every key a table names (codebook ``foreign_keys``) is a row of the table it names."""
     problems = []
     for name, spec in table_schemas(data_dir).items():
         for cols, target in (spec.get("foreign_keys") or {}).items():
             ref_table, ref_cols = target.split(".")
             cols_l, ref_l = cols.split(","), ref_cols.split("+")
             df, ref = tables[name], tables[ref_table]
-            known = set(map(tuple, ref[ref_l].astype(str).itertuples(index=False)))
-            keys = df[cols_l].astype(str)
-            for i, key in zip(df.index, keys.itertuples(index=False), strict=True):
-                if tuple(key) not in known:
+            known = set(_as_text(ref, ref_l))
+            for i, key in zip(df.index, _as_text(df, cols_l), strict=True):
+                if key not in known:
                     shown = ", ".join(f"{c}={v!r}" for c, v in zip(cols_l, key, strict=True))
                     problems.append(
                         Problem(

@@ -97,7 +97,8 @@ def _invisible(text: str) -> str | None:
     return None
 
 
-def _read_text(path: Path, max_bytes: int) -> str:
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, refused by its size before a byte is read when it is too large."""
     size = path.stat().st_size
     if size > max_bytes:
         raise DataError(
@@ -109,7 +110,11 @@ def _read_text(path: Path, max_bytes: int) -> str:
                 "limits.bytes_per_table)",
             )
         )
-    raw = path.read_bytes()
+    return path.read_bytes()
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    """UTF-8 without a leading BOM, in NFC (one key however an editor composed accents)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -420,6 +425,12 @@ _READ: OrderedDict[tuple[str, str, str], pd.DataFrame] = OrderedDict()
 _READ_KEPT = 64
 
 
+def _keep(key: tuple[str, str, str], table: pd.DataFrame) -> None:
+    _READ[key] = table
+    if len(_READ) > _READ_KEPT:
+        _READ.popitem(last=False)
+
+
 def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Read one file of data/raw, check it against its schema, and return it typed.
 
@@ -441,16 +452,20 @@ def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
             raise DataError(
                 Problem(path, None, None, f"missing (every data directory needs {name}.csv)")
             )
-        empty = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
-        return _typed(empty.rename_axis("line"), spec)
+        key = (name, "", digest(data_dir))
+        if key not in _READ:
+            empty = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+            _keep(key, _typed(empty.rename_axis("line"), spec))
+        return _READ[key].copy()
     if not path.is_file():
         raise DataError(Problem(path, None, None, "not a file"))
     bounds = limits(data_dir)
-    text = _read_text(path, bounds["bytes_per_table"])
-    key = (name, hashlib.blake2b(text.encode("utf-8")).hexdigest(), digest(data_dir))
+    raw = _read_bytes(path, bounds["bytes_per_table"])
+    key = (name, hashlib.blake2b(raw).hexdigest(), digest(data_dir))
     if key in _READ:
         _READ.move_to_end(key)
         return _READ[key].copy()
+    text = _decode(path, raw)
     header, records, lines, problems = _records(path, text, bounds["rows_per_table"])
     header = [h.strip() for h in header]
     optional = {c for c, fs in spec["fields"].items() if fs.get("column") == "optional"}
@@ -483,7 +498,5 @@ def read_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
         problems += _check_key(path, df, spec["primary_key"])
     if problems:
         raise DataError(problems)
-    _READ[key] = _typed(df, spec)
-    if len(_READ) > _READ_KEPT:
-        _READ.popitem(last=False)
+    _keep(key, _typed(df, spec))
     return _READ[key].copy()

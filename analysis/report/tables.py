@@ -214,21 +214,27 @@ def metric_by_institution(study: Study, platform: str, metric: str = "followers"
         raise ValueError(f"metric must be followers, posts or views, not {metric!r}")
     acc = study.accounts[study.accounts["platform"] == platform]
     todo = unchecked(study)
+    # the platform's accounts by institution, in file order (a selection per institution
+    # would cost a pandas operation each)
+    by_institution: dict[tuple, list[tuple]] = {}
+    columns = ["country", "role", "handle", metric, f"{metric}_qualifier"]
+    for row in acc[columns].astype(object).itertuples(index=False):
+        by_institution.setdefault((row[0], row[1]), []).append(row[2:])
     rows = []
     for c in study.pair:
         for role in codebook.categories("roles", study.data_dir):
-            own = acc[(acc["country"] == c) & (acc["role"] == role)]
-            given = own[own[metric].notna()]
-            quals = set(given[f"{metric}_qualifier"].fillna(""))
+            own = by_institution.get((c, role), [])
+            given = [(v, q) for _, v, q in own if not pd.isna(v)]
+            quals = {"" if pd.isna(q) else q for _, q in given}
             rows.append(
                 {
                     "country": c,
                     "role": role,
                     "accounts": len(own),
                     "given": len(given),
-                    "value": given[metric].sum() if len(given) else pd.NA,
+                    "value": sum(v for v, _ in given) if given else pd.NA,
                     "qualifier": (quals.pop() or pd.NA) if len(quals) == 1 else pd.NA,
-                    "handles": "; ".join(own["handle"].dropna()),
+                    "handles": "; ".join(h for h, _, _ in own if not pd.isna(h)),
                     "checked": (c, role, platform) not in todo,
                 }
             )

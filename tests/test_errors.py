@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-import untrusted_cases
 from conftest import NO_DATA, REPO
+from untrusted_cases import cli_run
 
 from analysis.base import errors
 from analysis.base.errors import (
@@ -69,12 +69,6 @@ def _interpreter(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    """``python -m analysis ARGS`` run in this process (the same ``main``, a second less)."""
-    code, out, err = untrusted_cases.cli(*args)
-    return subprocess.CompletedProcess(["analysis", *args], code, out, err)
-
-
 def _one_error_line(run: subprocess.CompletedProcess) -> str:
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
@@ -95,15 +89,15 @@ def test_cli_bad_cell_is_one_line(raw_copy):
 def test_cli_broken_codebook_is_one_line(raw_copy):
     book = raw_copy / "codebook.yml"
     book.write_text(book.read_text(encoding="utf-8") + "\n  broken: [unclosed\n", "utf-8")
-    line = _one_error_line(_cli("--data-dir", str(raw_copy), "validate"))
+    line = _one_error_line(cli_run("--data-dir", str(raw_copy), "validate"))
     assert "codebook.yml" in line and "not valid YAML" in line
 
 
 def test_cli_missing_data_dir_and_bad_pair_are_one_line(tmp_path, article_data):
-    assert "codebook" in _one_error_line(_cli("--data-dir", str(tmp_path), "validate"))
+    assert "codebook" in _one_error_line(cli_run("--data-dir", str(tmp_path), "validate"))
     article = ("--data-dir", str(article_data))
-    assert "alpha-3" in _one_error_line(_cli(*article, "paper", "--pair", "MEXICO-CHILE"))
-    line = _one_error_line(_cli(*article, "paper", "--pair", f"{NO_DATA}-MEX"))
+    assert "alpha-3" in _one_error_line(cli_run(*article, "paper", "--pair", "MEXICO-CHILE"))
+    line = _one_error_line(cli_run(*article, "paper", "--pair", f"{NO_DATA}-MEX"))
     assert f"no data for country '{NO_DATA}'" in line
 
 
@@ -113,6 +107,6 @@ def test_cli_bad_export_is_one_line(tmp_path, article_data):
     args = ["--data-dir", str(article_data)]
     args += ["code", str(bad), "--format", "twitter_v2", "--country", "MEX"]
     line = _one_error_line(
-        _cli(*args, "--role", "foreign_ministry", "--out", str(tmp_path / "o.parquet"))
+        cli_run(*args, "--role", "foreign_ministry", "--out", str(tmp_path / "o.parquet"))
     )
     assert "export.jsonl, line 1" in line and "not valid JSON" in line

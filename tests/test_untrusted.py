@@ -26,18 +26,12 @@ import pandas as pd
 import pytest
 import untrusted_cases
 from conftest import FIXTURE_PAIR, NO_DATA, REPO, copy_article
+from untrusted_cases import cli_run
 
 from analysis.base import files
 from analysis.base.errors import DataError
 from analysis.build import paper
 from analysis.data import exports, load, processed
-
-
-def _cli(*args) -> subprocess.CompletedProcess:
-    """``python -m analysis ARGS``, run in this process (the entry point's own subprocess
-    run is tests/test_errors.py's): its status, stdout and stderr."""
-    code, out, err = untrusted_cases.cli(*args)
-    return subprocess.CompletedProcess(["analysis", *args], code, out, err)
 
 
 def _one_line(run) -> str:
@@ -121,7 +115,7 @@ def test_code_never_overwrites_its_input(tmp_path, article_data):
     before = _digest(export)
     for out in (export, tmp_path / "." / "export.jsonl"):
         line = _one_line(
-            _cli(
+            cli_run(
                 "--data-dir",
                 str(article_data),
                 "code",
@@ -147,16 +141,16 @@ def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path,
     base = [*data, "code", str(export), "--format", "twitter_v2", "--role", "foreign_ministry"]
     out = ["--out", str(tmp_path / "o.parquet")]
     # a directory as output is a dataset: never one holding the input, nor one it did not write
-    line = _one_line(_cli(*base, "--country", "MEX", "--out", str(tmp_path)))
+    line = _one_line(cli_run(*base, "--country", "MEX", "--out", str(tmp_path)))
     assert "holds the input" in line
     other = tmp_path / "other"
     other.mkdir()
     (other / "keep.txt").write_text("mine")
-    line = _one_line(_cli(*base, "--country", "MEX", "--out", str(other)))
+    line = _one_line(cli_run(*base, "--country", "MEX", "--out", str(other)))
     assert "did not write" in line and (other / "keep.txt").read_text() == "mine"
-    assert "has no data" in _one_line(_cli(*base, "--country", NO_DATA, *out))
+    assert "has no data" in _one_line(cli_run(*base, "--country", NO_DATA, *out))
     assert "is not a role" in _one_line(
-        _cli(
+        cli_run(
             *data,
             "code",
             str(export),
@@ -172,7 +166,7 @@ def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path,
     directory = tmp_path / "adir"
     directory.mkdir()
     line = _one_line(
-        _cli(
+        cli_run(
             *data,
             "code",
             str(directory),
@@ -186,7 +180,7 @@ def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path,
         )
     )
     assert "adir" in line and "holds no Parquet files" in line
-    ok = _cli(*base, "--country", "mex", *out)  # lower case is fine
+    ok = cli_run(*base, "--country", "mex", *out)  # lower case is fine
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "o.parquet").stat().st_mode & 0o777 == 0o666 & ~files.umask()
 
@@ -197,18 +191,18 @@ def test_code_names_the_file_of_a_decode_error_and_refuses_an_empty_export(tmp_p
     args = ["--format", "twitter_v2", "--country", "MEX", "--role", "foreign_ministry"]
     out = ["--out", str(tmp_path / "o.parquet")]
     code = ("--data-dir", str(article_data), "code")
-    line = _one_line(_cli(*code, str(binary), *args, *out))
+    line = _one_line(cli_run(*code, str(binary), *args, *out))
     assert "export.jsonl, line 2" in line and "not UTF-8" in line
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    assert "holds no post" in _one_line(_cli(*code, str(empty), *args, *out))
+    assert "holds no post" in _one_line(cli_run(*code, str(empty), *args, *out))
     meta = tmp_path / "meta.csv"
     shutil.copy(
         REPO / "tests" / "fixtures" / "importers" / "meta_content_library_facebook.csv", meta
     )
     meta_args = ["--format", "meta_csv", "--country", "MEX", "--role", "foreign_ministry"]
-    assert "needs platform" in _one_line(_cli(*code, str(meta), *meta_args, *out))
-    done = _cli(*code, str(meta), *meta_args, "--platform", "facebook", *out)
+    assert "needs platform" in _one_line(cli_run(*code, str(meta), *meta_args, *out))
+    done = cli_run(*code, str(meta), *meta_args, "--platform", "facebook", *out)
     assert done.returncode == 0, done.stderr
 
 
@@ -428,7 +422,7 @@ def test_a_quote_and_markup_in_a_country_name_and_a_huge_count(raw_copy):
     fields, rows = _rows(path)
     rows[2]["followers"] = "1" * 30
     _write(path, fields, rows)
-    line = _one_line(_cli("--data-dir", str(raw_copy), "validate"))
+    line = _one_line(cli_run("--data-dir", str(raw_copy), "validate"))
     assert "accounts.csv: line 4, column 'followers'" in line and "too large" in line
 
 
@@ -481,7 +475,7 @@ def test_validate_catches_a_bad_claim(raw_copy, check, params, message):
     fields, rows = _rows(path)
     rows[5]["check"], rows[5]["params"] = check, params
     _write(path, fields, rows)
-    line = _one_line(_cli("--data-dir", str(raw_copy), "validate"))
+    line = _one_line(cli_run("--data-dir", str(raw_copy), "validate"))
     assert "claims.csv: line 7" in line and message in line
 
 
@@ -490,7 +484,7 @@ def test_validate_catches_a_made_up_country(raw_copy):
     text = path.read_text(encoding="utf-8")
     last = len(text.splitlines()) + 1  # the line appended
     path.write_text(text + f"{NO_DATA},Nowhere,Ninguna,2019-02,made up\n", encoding="utf-8")
-    line = _one_line(_cli("--data-dir", str(raw_copy), "validate"))
+    line = _one_line(cli_run("--data-dir", str(raw_copy), "validate"))
     assert f"countries.csv: line {last}, column 'iso3'" in line
     assert f"'{NO_DATA}' is not an ISO" in line
 

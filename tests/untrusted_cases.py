@@ -88,6 +88,14 @@ def cli(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def cli_run(*argv: str) -> subprocess.CompletedProcess:
+    """:func:`cli` as a ``CompletedProcess`` (status, stdout, stderr), for the tests that
+    read a command's result as ``subprocess.run`` gives it; the entry point's own run in a
+    fresh interpreter is tests/test_errors.py's."""
+    code, out, err = cli(*argv)
+    return subprocess.CompletedProcess(["analysis", *argv], code, out, err)
+
+
 def seen(code: int, out: str, err: str, ok: str | None = None) -> str:
     """What the person sees: the one error line, or (exit 0) `ok` or the first line printed."""
     errors = [line for line in err.splitlines() if line.startswith("error: ")]

@@ -293,30 +293,26 @@ _CHECKED_KEPT = 16
 
 def _load_all(data_dir: Path, files: tuple) -> dict[str, pd.DataFrame]:
     contents = (files, datetime.date.today())
-    checked = _CHECKED.get(contents)
-    if checked is not None:
-        _CHECKED.move_to_end(contents)
-        tables = {name: df.copy() for name, df in checked.items()}
-        problems = _check_folder(data_dir)
-        if not problems:
-            problems = check_exports(tables["exports"], data_dir)
-        if problems:
-            raise DataError(problems)
-        return tables
+    checked = contents in _CHECKED
     tables, problems = {}, []
-    for name in table_schemas(data_dir):
-        try:
-            tables[name] = read_table(name, data_dir)
-        except DataError as exc:
-            problems += exc.problems
+    if checked:
+        _CHECKED.move_to_end(contents)
+        tables = {name: df.copy() for name, df in _CHECKED[contents].items()}
+    else:
+        for name in table_schemas(data_dir):
+            try:
+                tables[name] = read_table(name, data_dir)
+            except DataError as exc:
+                problems += exc.problems
     problems += _check_folder(data_dir)
     if not problems:
-        between = _check_foreign_keys(tables, data_dir) + _check_accounts(tables, data_dir)
-        problems = between + check_exports(tables["exports"], data_dir)
-        if not between:
-            _CHECKED[contents] = {name: df.copy() for name, df in tables.items()}
-            if len(_CHECKED) > _CHECKED_KEPT:
-                _CHECKED.popitem(last=False)
+        if not checked:
+            problems = _check_foreign_keys(tables, data_dir) + _check_accounts(tables, data_dir)
+            if not problems:
+                _CHECKED[contents] = {name: df.copy() for name, df in tables.items()}
+                if len(_CHECKED) > _CHECKED_KEPT:
+                    _CHECKED.popitem(last=False)
+        problems += check_exports(tables["exports"], data_dir)
     if problems:
         raise DataError(problems)
     return tables

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from analysis.core import compare
 from analysis.core import stats as st
@@ -302,7 +301,7 @@ def test_engagement_model_no_replies_in_one_country_and_missing_values():
     assert _one(none, "replies_per_post").reason == "no_variation"
 
 
-def test_interaction_with_coded_posts(study):
+def test_interaction_with_coded_posts(study, multipletests):
     rng = np.random.default_rng(3)
     spec = {
         "MEX": [
@@ -330,7 +329,7 @@ def test_interaction_with_coded_posts(study):
     )
 
 
-def test_adjust_families_and_methods():
+def test_adjust_families_and_methods(multipletests):
     df = compare._frame(
         [
             compare._row("x", f"m{i}", "A", "B", p_value=p)

@@ -631,13 +631,19 @@ def account_levels(
     book = codebook or load_codebook()
     if "kind" not in coded.columns:
         raise ValueError("account_levels needs coded posts: run code_posts first")
-    frame = pd.DataFrame({k: _str(coded, k) for k in ACCOUNT_KEYS})
-    frame["account"] = _str(coded, "account")
-    frame["created_at"] = coded["created_at"] if "created_at" in coded.columns else pd.NaT
+    # the columns are gathered in dicts and made into a frame once: each column set on a
+    # DataFrame would copy and check it (most of the time, on a partition of an archive)
+    columns = {k: _str(coded, k) for k in ACCOUNT_KEYS}
+    columns["account"] = _str(coded, "account")
+    columns["created_at"] = (
+        coded["created_at"]
+        if "created_at" in coded.columns
+        else pd.Series(pd.NaT, index=coded.index, dtype="datetime64[ns]")
+    )
     kinds = list(book["post_kinds"])
     kind = coded["kind"]
     for k in kinds:  # booleans: one byte a post; their sums are int64 counts
-        frame[f"n_{k}"] = (kind == k).to_numpy(dtype=bool, na_value=False)
+        columns[f"n_{k}"] = (kind == k).to_numpy(dtype=bool, na_value=False)
     metrics = {
         "replies": "conversation_rate",
         "shares": "amplification_rate",
@@ -649,43 +655,51 @@ def account_levels(
             if col in coded.columns
             else pd.Series(np.nan, index=coded.index)
         )
-        frame[f"{col}_sum"] = values.fillna(0).to_numpy(dtype=float)
-        frame[f"{col}_known"] = values.notna().to_numpy(dtype=bool)
-    agg = {f"n_{k}": "sum" for k in kinds}
-    agg.update({c: "sum" for c in frame.columns if c.endswith(("_sum", "_known"))})
-    agg.update({"account": "first", "created_at": ["min", "max", "size"]})
-    g = frame.groupby(list(ACCOUNT_KEYS), dropna=False, sort=True).agg(agg)
-    g.columns = [
-        {
-            "created_at_min": "first_post",
-            "created_at_max": "last_post",
-            "created_at_size": "posts",
-        }.get(f"{a}_{b}", a)
-        for a, b in g.columns
-    ]
-    g = g.reset_index()
+        columns[f"{col}_sum"] = values.fillna(0).to_numpy(dtype=float)
+        columns[f"{col}_known"] = values.notna().to_numpy(dtype=bool)
+    frame = pd.DataFrame(columns, index=coded.index)
+    summed = [f"n_{k}" for k in kinds] + [f"{c}_{s}" for c in metrics for s in ("sum", "known")]
+    # one grouping, each reduction over all its columns at once (a dict of aggregations
+    # would run one per column)
+    by = frame.groupby(list(ACCOUNT_KEYS), dropna=False, sort=True)
+    when = by["created_at"]
+    g = pd.concat(
+        [
+            by["account"].first(),
+            when.min().rename("first_post"),
+            when.max().rename("last_post"),
+            when.size().rename("posts").astype(np.int64),
+            by[summed].sum(),
+        ],
+        axis=1,
+    ).reset_index()
+    out = {c: g[c] for c in [*ACCOUNT_KEYS, "account", "posts", "first_post", "last_post"]}
+    out.update({f"n_{k}": g[f"n_{k}"] for k in kinds})
     posts = g["posts"].to_numpy(dtype=float)
-    replies = (g["n_reply"] + g["n_dialogue"]).to_numpy(dtype=float)
-    g["reply_share"] = replies / posts
+    answers = g["n_reply"] + g["n_dialogue"]
+    share = answers.to_numpy(dtype=float) / posts
     # Only some platforms' exports record the account's own replies (codebook:
     # levels_measured_on); elsewhere a share of 0 would be an artefact, so no level.
     on_platform = g["platform"].isin(book.get("levels_measured_on", list(book["platforms"])))
     wanted = {tuple(m) for m in measured}  # one row per account here: a loop is cheap
     keys = zip(g["country"], g["role"], g["platform"], strict=True)
-    observable = on_platform | pd.Series([k in wanted for k in keys], index=g.index)
-    g.loc[~observable.to_numpy(), "reply_share"] = np.nan
+    observable = on_platform.to_numpy() | np.array([k in wanted for k in keys], dtype=bool)
+    share[~observable] = np.nan
+    out["reply_share"] = share
     # a level needs the codebook's minimum of the account's own posts (its share is kept)
-    enough = posts >= int(book.get("level_min_posts", 1))
-    g["level"] = _level_of(np.where(enough, g["reply_share"].to_numpy(), np.nan), book)
+    least = int(book.get("level_min_posts", 1))
+    enough = posts >= least
+    out["level"] = _level_of(np.where(enough, share, np.nan), book)
     for col, rate in metrics.items():
-        known = g.pop(f"{col}_known").to_numpy(dtype=float)
-        total = g.pop(f"{col}_sum").to_numpy(dtype=float)
+        known = g[f"{col}_known"].to_numpy(dtype=float)
+        total = g[f"{col}_sum"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
-            g[rate] = np.where(known > 0, total / np.where(known > 0, known, 1), np.nan)
-        g[f"{col}_missing"] = (posts - known).astype(np.int64)
-    g["method"] = "measured"
-    g["evidence"] = (
-        (g["n_reply"] + g["n_dialogue"]).astype(str)
+            out[rate] = np.where(known > 0, total / np.where(known > 0, known, 1), np.nan)
+    for col in metrics:
+        out[f"{col}_missing"] = (posts - g[f"{col}_known"].to_numpy(dtype=float)).astype(np.int64)
+    out["method"] = "measured"
+    evidence = (
+        answers.astype(str)
         + " of "
         + g["posts"].astype(str)
         + " posts answer the public ("
@@ -693,25 +707,17 @@ def account_levels(
         + " in dialogues)"
     )
     inside = g["n_internal"] > 0
-    g.loc[inside, "evidence"] += (
+    evidence[inside] += (
         "; " + g.loc[inside, "n_internal"].astype(str) + " answer accounts of their own government"
     )
-    few = observable.to_numpy() & ~enough
-    g.loc[few, "evidence"] = (
-        g.loc[few, "posts"].astype(str)
-        + f" posts, fewer than the {int(book.get('level_min_posts', 1))} a level needs"
+    few = observable & ~enough
+    evidence[few] = (
+        g.loc[few, "posts"].astype(str) + f" posts, fewer than the {least} a level needs"
     )
-    g.loc[~observable.to_numpy(), "evidence"] = "the export does not record the account's replies"
-    g["source"] = source
-    columns = (
-        list(ACCOUNT_KEYS)
-        + ["account", "posts", "first_post", "last_post"]
-        + [f"n_{k}" for k in kinds]
-        + ["reply_share", "level", "conversation_rate", "amplification_rate", "applause_rate"]
-        + ["replies_missing", "shares_missing", "likes_missing", "method", "evidence", "source"]
-    )
-    g["posts"] = g["posts"].astype(np.int64)
-    return g[columns]
+    evidence[~observable] = "the export does not record the account's replies"
+    out["evidence"] = evidence
+    out["source"] = source
+    return pd.DataFrame(out, index=g.index)
 
 
 def judged_levels(interaction: pd.DataFrame, codebook: dict | None = None) -> pd.DataFrame:

@@ -106,7 +106,7 @@ CODE_COLUMNS = [
     "test",
     "reason",
 ]
-_NUMERIC = [c for c in COLUMNS if c not in CODE_COLUMNS and c not in ("n", "n_missing")]
+_CODES = frozenset(CODE_COLUMNS)
 _METRICS = ("followers", "posts", "views")
 
 
@@ -131,15 +131,33 @@ def _row(dimension: str, measure: str, a: str, b: str, **values) -> dict:
 
 
 def _frame(rows: Iterable[dict]) -> pd.DataFrame:
-    """The rows as a DataFrame in the fixed layout with fixed dtypes."""
-    df = pd.DataFrame(list(rows), columns=COLUMNS)
-    for col in _NUMERIC:
-        df[col] = pd.to_numeric(df[col]).astype("float64")
-    for col in ("n", "n_missing"):
-        df[col] = df[col].astype("Int64")
-    for col in CODE_COLUMNS:
-        df[col] = df[col].fillna("").astype("string")
-    return df.reset_index(drop=True)
+    """The rows as a DataFrame in the fixed layout with fixed dtypes.
+
+    Built column by column from Python values (a comparison table has tens of rows: a
+    pandas conversion per column would cost more than the rows).
+    """
+    rows = list(rows)
+    columns = {}
+    for col in COLUMNS:
+        values = [r.get(col) for r in rows]
+        if col in ("n", "n_missing"):
+            columns[col] = pd.array([_missing_as(v, pd.NA) for v in values], dtype="Int64")
+        elif col in _CODES:
+            columns[col] = pd.array([str(_missing_as(v, "")) for v in values], dtype="string")
+        else:
+            columns[col] = np.array([_missing_as(v, np.nan) for v in values], dtype="float64")
+    return pd.DataFrame(columns, columns=COLUMNS)
+
+
+def _missing_as(value, missing):
+    """`value`, or `missing` where it is None, NaN or pandas' NA."""
+    if (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, (float, np.floating)) and np.isnan(value))
+    ):
+        return missing
+    return value
 
 
 def _rank_row(dimension: str, measure: str, a, b, xa, xb, **extra) -> dict:

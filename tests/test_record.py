@@ -103,12 +103,16 @@ def test_a_freed_frame_never_lends_its_identity_to_another(tmp_path, study):
     notebook keeps every saved frame alive, so no new frame can pass for a saved one."""
     paper = _notebook(tmp_path, study)
     recorded = paper.recording(tables)
-    kept = weakref.ref(paper.save("t", pd.DataFrame({"claim_id": ["x"], "verdict": ["agree"]})))
-    gc.collect()
-    assert kept() is not None, "the notebook keeps its saved frames alive"
-    for i in range(10):
-        paper.save(f"t{i}", pd.DataFrame({"a": [i]}))  # returned, then dropped
-    gc.collect()
+    gc.freeze()  # the collections below walk only what this test makes, not the run's heap
+    try:
+        kept = weakref.ref(paper.save("t", pd.DataFrame({"claim_id": ["x"], "verdict": ["agree"]})))
+        gc.collect()
+        assert kept() is not None, "the notebook keeps its saved frames alive"
+        for i in range(10):
+            paper.save(f"t{i}", pd.DataFrame({"a": [i]}))  # returned, then dropped
+        gc.collect()
+    finally:
+        gc.unfreeze()
     # fresh frames take the memory (and the ids) freed above: without the frames kept, ten
     # dropped and twenty fresh ones already collide (as do five and ten)
     for _ in range(20):

@@ -389,10 +389,11 @@ def _pair_rows(df: pd.DataFrame, pair: tuple[str, str]) -> pd.DataFrame:
         df = df[df["countries"].str.split().map(lambda cs: set(cs) <= set(pair))]
     elif "iso3" in df.columns:
         df = df[df["iso3"].isin(pair)]
-    order = {c: i for i, c in enumerate(pair)}
     key = "country" if "country" in df.columns else "iso3" if "iso3" in df.columns else None
-    if key is not None:
-        df = df.sort_values(key, key=lambda s: s.map(order).fillna(-1), kind="stable")
+    if key is not None:  # the rows of pair[0] first, each country's in file order
+        code = df[key].fillna("").to_numpy(dtype=object)
+        rank = np.select([code == pair[0], code == pair[1]], [0, 1], -1)
+        df = df.take(np.argsort(rank, kind="stable"))
     return df.reset_index(drop=True)
 
 

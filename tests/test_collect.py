@@ -13,16 +13,15 @@ import hashlib
 import json
 import shutil
 import socket
-import threading
 import time
 import urllib.error
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import FIXTURE_PAIR, FIXTURES
+from loopback import Answer, Loopback
 
 from analysis.base.errors import CompendiumError, DataError, ExportFormatError, UsageError
 from analysis.base.paths import DATA_DIR
@@ -90,48 +89,15 @@ class FakeClient:
 # --------------------------------------------------------------------------- the HTTP client
 
 
-class _Server:
-    """A scripted HTTP server on 127.0.0.1: each request takes the next answer."""
-
-    def __init__(self, answers):
-        self.answers = list(answers)
-        self.requests: list[dict] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the standard library's name)
-                server.requests.append({"path": self.path, **dict(self.headers)})
-                status, headers, body, delay = server.answers.pop(0)
-                time.sleep(delay)
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up first (a timeout under test): nothing to say
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/api"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def server():
+    """Start a loopback server whose requests take the scripted answers in turn:
+    ``server((status, headers, body, delay), ...)``."""
     servers = []
 
     def start(*answers):
-        servers.append(_Server(answers))
+        script = [Answer(status, body, headers, delay) for status, headers, body, delay in answers]
+        servers.append(Loopback(lambda _: script.pop(0), path="/api"))
         return servers[-1]
 
     yield start

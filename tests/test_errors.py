@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from conftest import NO_DATA, REPO
-from untrusted_cases import cli_run
+from untrusted_cases import cli_run, one_error_line
 
 from analysis.base import errors
 from analysis.base.errors import (
@@ -69,35 +69,26 @@ def _interpreter(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def _one_error_line(run: subprocess.CompletedProcess) -> str:
-    assert run.returncode == 2, run.stderr
-    assert "Traceback" not in run.stderr
-    lines = run.stderr.strip().splitlines()  # progress lines may come first
-    errors = [line for line in lines if line.startswith("error: ")]
-    assert len(errors) == 1 and lines[-1] == errors[0], run.stderr
-    return errors[0]
-
-
 @pytest.mark.slow
 def test_cli_bad_cell_is_one_line(raw_copy):
     path = raw_copy / "accounts.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("870000", "many", 1), "utf-8")
-    line = _one_error_line(_interpreter("--data-dir", str(raw_copy), "validate"))
+    line = one_error_line(_interpreter("--data-dir", str(raw_copy), "validate"))
     assert "accounts.csv: line 4, column 'followers': 'many' is not a count" in line
 
 
 def test_cli_broken_codebook_is_one_line(raw_copy):
     book = raw_copy / "codebook.yml"
     book.write_text(book.read_text(encoding="utf-8") + "\n  broken: [unclosed\n", "utf-8")
-    line = _one_error_line(cli_run("--data-dir", str(raw_copy), "validate"))
+    line = one_error_line(cli_run("--data-dir", str(raw_copy), "validate"))
     assert "codebook.yml" in line and "not valid YAML" in line
 
 
 def test_cli_missing_data_dir_and_bad_pair_are_one_line(tmp_path, article_data):
-    assert "codebook" in _one_error_line(cli_run("--data-dir", str(tmp_path), "validate"))
+    assert "codebook" in one_error_line(cli_run("--data-dir", str(tmp_path), "validate"))
     article = ("--data-dir", str(article_data))
-    assert "alpha-3" in _one_error_line(cli_run(*article, "paper", "--pair", "MEXICO-CHILE"))
-    line = _one_error_line(cli_run(*article, "paper", "--pair", f"{NO_DATA}-MEX"))
+    assert "alpha-3" in one_error_line(cli_run(*article, "paper", "--pair", "MEXICO-CHILE"))
+    line = one_error_line(cli_run(*article, "paper", "--pair", f"{NO_DATA}-MEX"))
     assert f"no data for country '{NO_DATA}'" in line
 
 
@@ -106,7 +97,7 @@ def test_cli_bad_export_is_one_line(tmp_path, article_data):
     bad.write_text("{not json\n", encoding="utf-8")
     args = ["--data-dir", str(article_data)]
     args += ["code", str(bad), "--format", "twitter_v2", "--country", "MEX"]
-    line = _one_error_line(
+    line = one_error_line(
         cli_run(*args, "--role", "foreign_ministry", "--out", str(tmp_path / "o.parquet"))
     )
     assert "export.jsonl, line 1" in line and "not valid JSON" in line

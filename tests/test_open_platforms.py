@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
 from conftest import FIXTURE_PAIR, FIXTURES
+from loopback import Answer, Loopback
 
 from analysis.base.errors import ExportFormatError, NetworkError, UsageError
 from analysis.base.paths import DATA_DIR
@@ -381,41 +380,18 @@ def test_collectors_need_accounts_and_refuse_odd_handles(tmp_path):
 # --------------------------------------------------------------------------- over HTTP
 
 
-class _Api:
-    """A server on 127.0.0.1 answering by path and query: ``route(path, query) -> answer``.
+def _by_route(route):
+    """A loopback answer from ``route(path, query) -> (status, body[, headers])``; a body
+    that is not bytes is sent as JSON."""
 
-    An answer is ``(status, body)`` or ``(status, body, headers)``.
-    """
+    def respond(request: dict) -> Answer:
+        parts = urlsplit(request["path"])
+        status, body, headers = (*route(parts.path, parse_qs(parts.query)), {})[:3]
+        return Answer(
+            status, body if isinstance(body, bytes) else json.dumps(body).encode(), headers
+        )
 
-    def __init__(self, route):
-        self.requests: list[str] = []
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the standard library's name)
-                api.requests.append(self.path)
-                parts = urlsplit(self.path)
-                answer = route(parts.path, parse_qs(parts.query))
-                status, body, headers = (*answer, {})[:3]
-                body = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    return respond
 
 
 @pytest.fixture
@@ -423,7 +399,7 @@ def api():
     servers = []
 
     def start(route):
-        servers.append(_Api(route))
+        servers.append(Loopback(_by_route(route)))
         return servers[-1]
 
     yield start

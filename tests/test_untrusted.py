@@ -26,20 +26,13 @@ import pandas as pd
 import pytest
 import untrusted_cases
 from conftest import FIXTURE_PAIR, NO_DATA, REPO, copy_article
-from untrusted_cases import cli_run
+from loopback import Answer, Loopback
+from untrusted_cases import cli_run, one_error_line
 
 from analysis.base import files
 from analysis.base.errors import DataError
 from analysis.build import paper
 from analysis.data import exports, load, processed
-
-
-def _one_line(run) -> str:
-    assert run.returncode == 2, run.stderr
-    assert "Traceback" not in run.stderr
-    errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1, run.stderr
-    return errors[0]
 
 
 def _rows(path: Path) -> tuple[list[str], list[dict]]:
@@ -114,7 +107,7 @@ def test_code_never_overwrites_its_input(tmp_path, article_data):
     shutil.copy(FIXTURE_PAIR / "posts" / "arg-foreign-ministry.jsonl", export)
     before = _digest(export)
     for out in (export, tmp_path / "." / "export.jsonl"):
-        line = _one_line(
+        line = one_error_line(
             cli_run(
                 "--data-dir",
                 str(article_data),
@@ -141,15 +134,15 @@ def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path,
     base = [*data, "code", str(export), "--format", "twitter_v2", "--role", "foreign_ministry"]
     out = ["--out", str(tmp_path / "o.parquet")]
     # a directory as output is a dataset: never one holding the input, nor one it did not write
-    line = _one_line(cli_run(*base, "--country", "MEX", "--out", str(tmp_path)))
+    line = one_error_line(cli_run(*base, "--country", "MEX", "--out", str(tmp_path)))
     assert "holds the input" in line
     other = tmp_path / "other"
     other.mkdir()
     (other / "keep.txt").write_text("mine")
-    line = _one_line(cli_run(*base, "--country", "MEX", "--out", str(other)))
+    line = one_error_line(cli_run(*base, "--country", "MEX", "--out", str(other)))
     assert "did not write" in line and (other / "keep.txt").read_text() == "mine"
-    assert "has no data" in _one_line(cli_run(*base, "--country", NO_DATA, *out))
-    assert "is not a role" in _one_line(
+    assert "has no data" in one_error_line(cli_run(*base, "--country", NO_DATA, *out))
+    assert "is not a role" in one_error_line(
         cli_run(
             *data,
             "code",
@@ -165,7 +158,7 @@ def test_code_refuses_a_directory_as_input_or_output_and_bad_arguments(tmp_path,
     )
     directory = tmp_path / "adir"
     directory.mkdir()
-    line = _one_line(
+    line = one_error_line(
         cli_run(
             *data,
             "code",
@@ -191,17 +184,17 @@ def test_code_names_the_file_of_a_decode_error_and_refuses_an_empty_export(tmp_p
     args = ["--format", "twitter_v2", "--country", "MEX", "--role", "foreign_ministry"]
     out = ["--out", str(tmp_path / "o.parquet")]
     code = ("--data-dir", str(article_data), "code")
-    line = _one_line(cli_run(*code, str(binary), *args, *out))
+    line = one_error_line(cli_run(*code, str(binary), *args, *out))
     assert "export.jsonl, line 2" in line and "not UTF-8" in line
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    assert "holds no post" in _one_line(cli_run(*code, str(empty), *args, *out))
+    assert "holds no post" in one_error_line(cli_run(*code, str(empty), *args, *out))
     meta = tmp_path / "meta.csv"
     shutil.copy(
         REPO / "tests" / "fixtures" / "importers" / "meta_content_library_facebook.csv", meta
     )
     meta_args = ["--format", "meta_csv", "--country", "MEX", "--role", "foreign_ministry"]
-    assert "needs platform" in _one_line(cli_run(*code, str(meta), *meta_args, *out))
+    assert "needs platform" in one_error_line(cli_run(*code, str(meta), *meta_args, *out))
     done = cli_run(*code, str(meta), *meta_args, "--platform", "facebook", *out)
     assert done.returncode == 0, done.stderr
 
@@ -422,7 +415,7 @@ def test_a_quote_and_markup_in_a_country_name_and_a_huge_count(raw_copy):
     fields, rows = _rows(path)
     rows[2]["followers"] = "1" * 30
     _write(path, fields, rows)
-    line = _one_line(cli_run("--data-dir", str(raw_copy), "validate"))
+    line = one_error_line(cli_run("--data-dir", str(raw_copy), "validate"))
     assert "accounts.csv: line 4, column 'followers'" in line and "too large" in line
 
 
@@ -475,7 +468,7 @@ def test_validate_catches_a_bad_claim(raw_copy, check, params, message):
     fields, rows = _rows(path)
     rows[5]["check"], rows[5]["params"] = check, params
     _write(path, fields, rows)
-    line = _one_line(cli_run("--data-dir", str(raw_copy), "validate"))
+    line = one_error_line(cli_run("--data-dir", str(raw_copy), "validate"))
     assert "claims.csv: line 7" in line and message in line
 
 
@@ -484,7 +477,7 @@ def test_validate_catches_a_made_up_country(raw_copy):
     text = path.read_text(encoding="utf-8")
     last = len(text.splitlines()) + 1  # the line appended
     path.write_text(text + f"{NO_DATA},Nowhere,Ninguna,2019-02,made up\n", encoding="utf-8")
-    line = _one_line(cli_run("--data-dir", str(raw_copy), "validate"))
+    line = one_error_line(cli_run("--data-dir", str(raw_copy), "validate"))
     assert f"countries.csv: line {last}, column 'iso3'" in line
     assert f"'{NO_DATA}' is not an ISO" in line
 
@@ -605,14 +598,14 @@ def test_a_redirect_on_the_same_host_is_followed_and_the_answer_kept(tmp_path):
     from analysis.data.collect.http import Client
     from analysis.data.collect.snapshots import SnapshotStore
 
-    with untrusted_cases._Server(200, {}, b'{"ok": true}') as target:
+    with Loopback(lambda _: Answer(200, b'{"ok": true}'), path="/api") as target:
         moved = target.url.replace("/api", "/moved")
-        with untrusted_cases._Server(301, {"Location": moved}, b"") as s:
+        with Loopback(lambda _: Answer(301, headers={"Location": moved}), path="/api") as s:
             same = s.url.rsplit("/", 1)[0] + "/x"  # another port: another host for the rule
             client = Client(agent="dpd-compendium/test (+https://example.org)")
             with pytest.raises(Exception, match="not followed"):
                 client.get(same)
-    with untrusted_cases._Server(200, {}, b'{"ok": true}') as s:
+    with Loopback(lambda _: Answer(200, b'{"ok": true}'), path="/api") as s:
         store = SnapshotStore(tmp_path, "wikidata", offline=False, client=client)
         store.get("Q1.json", s.url, secret={"key": "SECRET"})
         manifest = (tmp_path / "snapshots" / "wikidata" / "manifest.csv").read_text()

@@ -23,16 +23,15 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
 from conftest import copy_article
+from loopback import Answer, Loopback
 
 from analysis.base.errors import CompendiumError
 from analysis.base.paths import DATA_DIR as RAW
@@ -94,6 +93,17 @@ def cli_run(*argv: str) -> subprocess.CompletedProcess:
     fresh interpreter is tests/test_errors.py's."""
     code, out, err = cli(*argv)
     return subprocess.CompletedProcess(["analysis", *argv], code, out, err)
+
+
+def one_error_line(run: subprocess.CompletedProcess) -> str:
+    """The one line a refused command prints: exit 2, no traceback, a single ``error:`` line
+    and nothing after it (progress lines may come before)."""
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0], run.stderr
+    return errors[0]
 
 
 def seen(code: int, out: str, err: str, ok: str | None = None) -> str:
@@ -292,39 +302,9 @@ def case_code_out_csv_with_dask(tmp: Path) -> str:
 # --- collectors that launder --------------------------------------------------------------
 
 
-class _Server:
-    """One scripted answer on 127.0.0.1: a redirect, or a body sent a byte at a time."""
-
-    def __init__(self, status: int, headers: dict[str, str], body: bytes, drip: float = 0.0):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the standard library's name)
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    for i in range(len(body)):
-                        self.wfile.write(body[i : i + 1])
-                        self.wfile.flush()
-                        time.sleep(drip)
-                except OSError:
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/api"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+def _server(status: int, headers: dict[str, str], body: bytes, drip: float = 0.0) -> Loopback:
+    """One scripted answer to every request: a redirect, a refusal, or a body that drips."""
+    return Loopback(lambda _: Answer(status, body, headers, drip=drip), path="/api")
 
 
 def _client(**kw):
@@ -335,13 +315,13 @@ def _client(**kw):
 
 @case("collectors", "collect (HTTP client): an answer that redirects to another host")
 def case_redirect_to_another_host(tmp: Path) -> str:
-    with _Server(302, {"Location": "https://example.org/x?key=SECRET"}, b"") as s:
+    with _server(302, {"Location": "https://example.org/x?key=SECRET"}, b"") as s:
         return library(lambda: _client().get(s.url, secret={"key": "SECRET"}), "followed")
 
 
 @case("collectors", "collect (HTTP client): a server that sends one byte every 0.1 s")
 def case_a_slow_drip_meets_the_deadline(tmp: Path) -> str:
-    with _Server(200, {}, b"x" * 1000, drip=0.1) as s:
+    with _server(200, {}, b"x" * 1000, drip=0.1) as s:
         started = time.monotonic()
         line = library(lambda: _client(timeout=0.25, deadline=0.5, retries=0).get(s.url), "read")
         assert time.monotonic() - started < 1.5
@@ -354,7 +334,7 @@ def case_retry_after_says_so(tmp: Path) -> str:
     waited: list[float] = []
 
     def answers():
-        with _Server(429, {"Retry-After": "2"}, b"") as s:
+        with _server(429, {"Retry-After": "2"}, b"") as s:
             _client(retries=1, sleep=waited.append, say=said.append).get(s.url)
 
     line = library(answers, "")

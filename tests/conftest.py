@@ -58,6 +58,34 @@ def pytest_unconfigure(config):
     gc.freeze()
 
 
+def assert_nothing_cut_or_overlaid(fig) -> None:
+    """Every word lies inside the figure (a legend wider than it is cut at the edges), and
+    what is written inside an axes stays inside it, off the tick labels beside it."""
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    # tick labels are placed by the layout; those past the axes' limits are never drawn
+    ticks = {
+        id(t) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis) for t in axis.get_ticklabels()
+    }
+    for artist in [*fig.findobj(Text), *fig.legends]:
+        if id(artist) in ticks:
+            continue
+        if isinstance(artist, Text) and not (artist.get_visible() and artist.get_text()):
+            continue
+        box = artist.get_window_extent(renderer)
+        inside = box.x0 >= page.x0 - 1 and box.x1 <= page.x1 + 1
+        assert inside, f"cut at the figure's edge: {getattr(artist, 'get_text', str)()!r}"
+    for ax in fig.axes:
+        frame = ax.get_window_extent(renderer)
+        for text in ax.texts:
+            box = text.get_window_extent(renderer)
+            assert frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1, (
+                f"written over the axes' edge: {text.get_text()!r}"
+            )
+
+
 @pytest.fixture
 def multipletests(monkeypatch):
     """statsmodels' ``multipletests``, the oracle of the p-value adjustments, without the

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import assert_nothing_cut_or_overlaid
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -59,6 +60,7 @@ def test_every_builder_runs_for_both_orders_and_languages(studies, builder, pair
         assert s.country_name(iso, lang) in texts
     assert ("Fuente" if lang == "es" else "Source") in texts
     fig.canvas.draw()  # layout runs without error
+    assert_nothing_cut_or_overlaid(fig)
 
 
 def test_texts_have_the_same_keys_in_both_languages():

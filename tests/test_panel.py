@@ -6,7 +6,7 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import NO_DATA, REPO
+from conftest import NO_DATA, REPO, assert_nothing_cut_or_overlaid
 
 from analysis.base.errors import UnknownCountryError, UsageError
 from analysis.core import panel
@@ -87,6 +87,8 @@ def test_tables_and_figure_in_both_languages(mex_chl, lang, tmp_path):
     adoption = panel_words.adoption_table(panel.adoption(mex_chl), mex_chl, lang)
     assert adoption.iloc[0, -1] == "-"  # Mexico has no LinkedIn account
     fig = panel_words.presence_figure(matrix, mex_chl, lang)
+    fig.canvas.draw()
+    assert_nothing_cut_or_overlaid(fig)
     paths = plotting.save_figure(fig, tmp_path, "panel")
     assert all(p.stat().st_size > 1000 for p in paths)
 

@@ -232,8 +232,27 @@ def _date_span(text: str) -> tuple[dt.date, dt.date, str]:
     return d.start, d.end + dt.timedelta(days=1), d.precision
 
 
+def _readings_text(study, dated: pd.DataFrame, lang: str) -> str:
+    """'Chile, Foreign ministry, YouTube: 2014 or August 2017? (the source gives both)'
+    for each date the source gives two ways,"""
+    roles = codebook.labels("roles", lang, study.data_dir)
+    platforms = codebook.labels("platforms", lang, study.data_dir)
+    t = figure_words(lang)
+    parts = []
+    for _, r in dated.iterrows():
+        if _date_span(r["created"])[2] != "range":
+            continue
+        first, last = str(r["created"]).split("/")
+        handle = f" {r['handle']}" if not pd.isna(r["handle"]) else ""
+        account = f"{study.country_name(r['country'], lang)}, {roles[r['role']]}, "
+        account += f"{platforms[r['platform']]}{handle}"
+        readings = t["readings"].format(first=fmt_date(first, lang), last=fmt_date(last, lang))
+        parts.append(f"{account}: {readings}")
+    return ". ".join(parts) + "." if parts else ""
+
+
 def _undated_text(study, acc: pd.DataFrame, lang: str) -> str:
-    """'Date not given: Mexico: Government (Twitter, Facebook); ...' wrapped to the figure."""
+    """'Date not given: Mexico: Government (Twitter, Facebook); ...'"""
     roles = codebook.labels("roles", lang, study.data_dir)
     platforms = codebook.labels("platforms", lang, study.data_dir)
     parts = []
@@ -248,7 +267,7 @@ def _undated_text(study, acc: pd.DataFrame, lang: str) -> str:
         parts.append(f"{study.country_name(c, lang)}: " + "; ".join(groups))
     if not parts:
         return ""
-    return wrap(f"{figure_words(lang)['undated']}. " + ". ".join(parts) + ".", 135)
+    return f"{figure_words(lang)['undated']}. " + ". ".join(parts) + "."
 
 
 @styled
@@ -257,8 +276,8 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
 
     A month or day is a dot; a year or a quarter is a bar across it, so no false
     precision is drawn; a date the source gives twice, differently, is two hatched marks
-    from one reading to the other, labelled with both. Accounts without a date are
-    listed under the axes.
+    joined by a dotted line, both readings written under the axes. Accounts without a
+    date are listed there too.
     """
     t = figure_words(lang)
     order = tables.platforms_used(study)[["country", "role", "platform"]].reset_index()
@@ -268,9 +287,18 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
     roles = codebook.labels("roles", lang, study.data_dir)
     platforms = codebook.labels("platforms", lang, study.data_dir)
     colours = country_colours(study)
-    note = _undated_text(study, undated, lang)
-    # the dashed line marks the date of the sources' figures: the source line need not
-    note = (note + "\n" if note else "") + source_line(study, lang, acc, dated=False)
+    # under the axes: the dates read two ways (written beside their marks, they would run
+    # over the account's name), the accounts without a date, the sources; the dashed line
+    # marks the date of the sources' figures, so the source line need not
+    note = "\n".join(
+        part
+        for part in (
+            _readings_text(study, dated, lang),
+            _undated_text(study, undated, lang),
+            source_line(study, lang, acc, dated=False),
+        )
+        if part
+    )
     n_rows = len(dated) + len(dated.drop_duplicates(["country", "role"])) + 2
     fig, main = new_figure(0.16 * n_rows + 1.2, note)
     ax = main.subplots()
@@ -343,17 +371,6 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
             else:
                 mid = start + (end - start) / 2
                 ax.plot([mid], [y], "o", color=colours[c], markersize=4.5, gid=gid)
-            if precision == "range":
-                ax.annotate(
-                    t["readings"].format(first=fmt_date(first, lang), last=fmt_date(last, lang)),
-                    (mpl.dates.date2num(start), y),
-                    xytext=(-3, 0),
-                    textcoords="offset points",
-                    ha="right",
-                    va="center",
-                    fontsize=6.5,
-                    color=INK,
-                )
             y += 1
     if spans:
         first = min(s for s, _ in spans).year
@@ -403,7 +420,8 @@ def adoption_timeline(study: Study, lang: str = "en") -> Figure:
                 label=t["two_readings"],
             )
         )
-    main.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
+    # two columns: three would be wider than the figure in Spanish
+    main.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 

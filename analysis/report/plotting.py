@@ -29,6 +29,7 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 
@@ -41,6 +42,8 @@ from analysis.report.text import fmt_number, fmt_percent, words
 COUNTRY_COLOURS = ("#0072B2", "#D55E00")
 GREY, LIGHT, INK = "#7F7F7F", "#E6E6E6", "#333333"
 WIDTH_IN = 16 / 2.54
+#: Points of the footnote strip's text (source, notes).
+FOOTNOTE_SIZE = 6.5
 SOFTWARE = "dpd-compendium analysis.report.plotting"
 #: Qualifiers of a figure as short marks on a bar ("> 720,000").
 QUALIFIER_MARKS = {"more_than": ">\u202f", "almost": "\u2248\u202f"}
@@ -208,13 +211,47 @@ def new_figure(height_in: float, footnote: str):
     constrained layout can never let it collide with a legend below the axes.
     Returns ``(fig, main)``; draw into ``main``, return ``fig``.
     """
-    lines = footnote.count("\n") + 1
-    foot_h = 0.08 + lines * 6.5 * 1.3 / 72
-    fig = Figure(figsize=(WIDTH_IN, height_in + foot_h), layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN, height_in), layout="constrained")
     FigureCanvasAgg(fig)
+    # set 1 % in from the left edge, each line at most 98 % of the width, measured
+    footnote = fit_lines(fig, footnote, 0.98 * fig.bbox.width, FOOTNOTE_SIZE)
+    foot_h = 0.08 + (footnote.count("\n") + 1) * FOOTNOTE_SIZE * 1.3 / 72
+    fig.set_size_inches(WIDTH_IN, height_in + foot_h)
     main, foot = fig.subfigures(2, 1, height_ratios=[height_in, foot_h])
-    foot.text(0.01, 1.0, footnote, ha="left", va="top", fontsize=6.5, color=INK)
+    foot.text(0.01, 1.0, footnote, ha="left", va="top", fontsize=FOOTNOTE_SIZE, color=INK)
     return fig, main
+
+
+def fit_lines(fig: Figure, text: str, width_px: float, size: float) -> str:
+    """`text` broken at spaces into lines no wider than `width_px` in `fig` at `size`
+    points, measured in the figure's font (a count of characters misjudges a line of
+    capitals or of narrow letters); its own line breaks are kept, a word longer than a
+    line stands alone.
+
+    >>> fig = Figure(figsize=(1, 1), dpi=100)
+    >>> print(fit_lines(fig, "one two three four", 80, 10))
+    one two
+    three four
+    """
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    font = FontProperties(size=size)
+
+    def width(line: str) -> float:
+        return renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            longer = f"{line} {word}" if line else word
+            if line and width(longer) > width_px:
+                lines.append(line)
+                line = word
+            else:
+                line = longer
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def wrap(text: str, width: int) -> str:

@@ -229,9 +229,16 @@ def fixture_paper_es(fixture_papers) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def mex_chl_paper(article_data, tmp_path_factory, worker_id) -> dict[str, Path]:
+def mex_chl_papers(article_data, tmp_path_factory, worker_id) -> dict[str, dict[str, Path]]:
+    """Both languages' papers of the article's pair, MEX-CHL, from the article's data, built
+    once for the run."""
+    return _papers(tmp_path_factory, worker_id, "MEX-CHL", article_data, "build-mex-chl")
+
+
+@pytest.fixture(scope="session")
+def mex_chl_paper(mex_chl_papers) -> dict[str, Path]:
     """The English paper of the article's pair, MEX-CHL, from the article's data, built once."""
-    return _papers(tmp_path_factory, worker_id, "MEX-CHL", article_data, "build-mex-chl")["en"]
+    return mex_chl_papers["en"]
 
 
 @pytest.fixture(scope="session")

@@ -262,6 +262,36 @@ def test_the_pdf_takes_the_png_figures_whose_hatching_typst_keeps(mex_chl_paper)
     assert images and all(name.endswith(".png") for name in images)
 
 
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_sections_figures_are_printed_before_the_next_section(mex_chl_papers, lang):
+    """A figure floats to the top or foot of a page, but never past the next heading."""
+    paper = mex_chl_papers[lang]
+    md = (paper["out"] / "paper.md").read_text(encoding="utf-8")
+    sections: list[tuple[str, list[str]]] = []  # (heading as printed, its figures' captions)
+    for line in md.splitlines():
+        if heading := re.match(r"# (.+?)( \{\.unnumbered\})?$", line):
+            number = f"{len(sections) + 1}. " if heading.group(2) is None else ""
+            sections.append((number + heading.group(1), []))
+        elif caption := re.match(r"!\[((?:Figure|Figura) \d+\.)", line):
+            sections[-1][1].append(caption.group(1))
+    text = subprocess.run(
+        [PDFTOTEXT, str(paper["pdf"]), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    plain = str.maketrans({"\f": "", "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+    printed = text.translate(plain).splitlines()  # typst prints curly quotes, pages as \f
+    assert sum(len(figures) for _, figures in sections) == 4
+    for (_, figures), (following, _) in zip(sections, sections[1:], strict=False):
+        next_heading = printed.index(following)
+        for caption in figures:
+            at = next(i for i, ln in enumerate(printed) if ln.startswith(caption))
+            assert at < next_heading, f"{caption} is printed after the heading {following!r}"
+
+
 @pytest.mark.slow
 def test_the_paper_reports_the_replication_check_by_kind(mex_chl_md):
     md = mex_chl_md

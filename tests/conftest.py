@@ -76,7 +76,8 @@ def assert_nothing_cut_or_overlaid(fig) -> None:
             continue
         box = artist.get_window_extent(renderer)
         inside = box.x0 >= page.x0 - 1 and box.x1 <= page.x1 + 1
-        assert inside, f"cut at the figure's edge: {getattr(artist, 'get_text', str)()!r}"
+        what = repr(artist.get_text()) if isinstance(artist, Text) else "the legend"
+        assert inside, f"cut at the figure's edge: {what}"
     for ax in fig.axes:
         frame = ax.get_window_extent(renderer)
         for text in ax.texts:

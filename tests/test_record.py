@@ -113,8 +113,9 @@ def test_a_freed_frame_never_lends_its_identity_to_another(tmp_path, study):
         gc.collect()
     finally:
         gc.unfreeze()
-    # fresh frames take the memory (and the ids) freed above: without the frames kept, ten
-    # dropped and twenty fresh ones already collide (as do five and ten)
+    # fresh frames take the memory (and the ids) freed above: without the frames kept, a
+    # fresh one often takes a dropped one's id (not always: the assertion on `kept` is
+    # what fails every time without the fix)
     for _ in range(20):
         fresh = pd.DataFrame({"claim_id": ["x"], "verdict": ["agree"]})
         paper.save("late", recorded.replication_open(fresh, None))

@@ -100,7 +100,8 @@ def test_adjust_p_values_are_statsmodels_to_the_bit(multipletests):
     rng = np.random.default_rng(7)
     for size in [1, 2, 3, 5, 8, 13, 40] * 20:
         p = rng.choice([0.0, 0.001, 0.01, 0.03, 0.049, 0.2, 0.5, 1.0, np.nan], size)
-        p[rng.random(size) < 0.5] = rng.random()  # distinct values beside the ties
+        distinct = rng.random(size) < 0.5
+        p[distinct] = rng.random(distinct.sum())  # distinct values beside the ties
         has = ~np.isnan(p)
         for method, theirs in (("holm", "holm"), ("bh", "fdr_bh")):
             ours = stats.adjust_p_values(p, method)

@@ -690,13 +690,14 @@ def account_levels(
     least = int(book.get("level_min_posts", 1))
     enough = posts >= least
     out["level"] = _level_of(np.where(enough, share, np.nan), book)
+    missing = {}  # the three rates come first among the columns, then what each missed
     for col, rate in metrics.items():
         known = g[f"{col}_known"].to_numpy(dtype=float)
         total = g[f"{col}_sum"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[rate] = np.where(known > 0, total / np.where(known > 0, known, 1), np.nan)
-    for col in metrics:
-        out[f"{col}_missing"] = (posts - g[f"{col}_known"].to_numpy(dtype=float)).astype(np.int64)
+        missing[f"{col}_missing"] = (posts - known).astype(np.int64)
+    out.update(missing)
     out["method"] = "measured"
     evidence = (
         answers.astype(str)

@@ -234,7 +234,7 @@ def _date_span(text: str) -> tuple[dt.date, dt.date, str]:
 
 def _readings_text(study, dated: pd.DataFrame, lang: str) -> str:
     """'Chile, Foreign ministry, YouTube: 2014 or August 2017? (the source gives both)'
-    for each date the source gives two ways,"""
+    for each date the source gives two ways (the footnote strip breaks the lines)."""
     roles = codebook.labels("roles", lang, study.data_dir)
     platforms = codebook.labels("platforms", lang, study.data_dir)
     t = figure_words(lang)
